@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/** The Postgres every development and CI machine runs (see README). */
+export const TEST_POSTGRES_URL = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/**
+ * Creates a throwaway database on the local Postgres for one test file and drops it afterwards, so
+ * test files never see each other's rows. Resolves undefined when no Postgres answers and CI is not
+ * set (a newcomer's laptop); on CI a missing Postgres is a failure, not a skip.
+ */
+export async function createTestDatabase(): Promise<(AsyncDisposable & { url: string }) | undefined> {
+  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await admin.connect();
+  } catch (err) {
+    if (process.env['CI']) throw new Error(`Postgres at ${TEST_POSTGRES_URL} is required on CI`, { cause: err });
+    return undefined;
+  }
+  const name = `cityassist_test_${randomBytes(6).toString('hex')}`;
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(TEST_POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async [Symbol.asyncDispose]() {
+      const c = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}

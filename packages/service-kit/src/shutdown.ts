@@ -1,0 +1,42 @@
+import type { Logger } from 'pino';
+
+/**
+ * Runs `close` once on SIGINT or SIGTERM, then exits. A second signal, or a close that takes longer
+ * than `graceMs` (default 10 s, inside Kubernetes' 30 s termination grace), exits at once.
+ */
+export function onShutdown(logger: Logger, close: () => Promise<void>, graceMs = 10_000): void {
+  let closing = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (closing) {
+      logger.warn({ signal }, 'second signal, exiting now');
+      process.exit(1);
+    }
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error('shutdown took too long, exiting');
+      process.exit(1);
+    }, graceMs);
+    timer.unref();
+    close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+/** Starts a service; a bad setting or failed start prints one clear message and exits 1. */
+export async function runMain(start: () => Promise<unknown>): Promise<void> {
+  try {
+    await start();
+  } catch (err) {
+    const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    process.stderr.write(`${message}\n`);
+    process.exit(1);
+  }
+}
