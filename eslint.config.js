@@ -10,13 +10,34 @@ export default tseslint.config(
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       curly: ['error', 'multi-line'],
-      '@typescript-eslint/no-floating-promises': 'error',
+      // node:test's describe/it return promises the runner itself awaits.
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', name: ['describe', 'it', 'test', 'suite'], package: 'node:test' },
+          ],
+        },
+      ],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       // Services never import each other: shared code lives in packages/ (see docs/architecture.md).
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/subgraphs/*', '@cityassist/zones', '@cityassist/reports', '@cityassist/predictions', '@cityassist/gateway'], message: 'Services never import each other; move shared code to packages/.' }] },
+        {
+          patterns: [
+            {
+              group: [
+                '**/subgraphs/*',
+                '@cityassist/zones',
+                '@cityassist/reports',
+                '@cityassist/predictions',
+                '@cityassist/gateway',
+              ],
+              message: 'Services never import each other; move shared code to packages/.',
+            },
+          ],
+        },
       ],
     },
   },

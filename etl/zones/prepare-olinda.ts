@@ -45,7 +45,8 @@ async function loadDem(file: string): Promise<Dem> {
   const w = image.getWidth();
   const h = image.getHeight();
   const band = ((await image.readRasters()) as unknown as Float32Array[])[0]!;
-  const at = (c: number, r: number) => band[Math.min(h - 1, Math.max(0, r)) * w + Math.min(w - 1, Math.max(0, c))]!;
+  const at = (c: number, r: number) =>
+    band[Math.min(h - 1, Math.max(0, r)) * w + Math.min(w - 1, Math.max(0, c))]!;
   return {
     sample(x, y) {
       // Pixel-is-area: cell centres sit half a cell in from the origin.
@@ -106,11 +107,16 @@ async function main() {
 
   const seqInNeighbourhood = new Map<string, number>();
   const features = raw.map((f) => {
-    if (f.geometry.type !== 'Polygon') throw new Error(`unexpected geometry ${f.geometry.type}`);
+    if (f.geometry.type !== 'Polygon') {
+      throw new Error(`unexpected geometry ${String((f.geometry as { type: unknown }).type)}`);
+    }
     const id = String(f.properties['CD_GEOCODI']);
     // 12 tracts carry no neighbourhood name in the source; they are grouped, not dropped.
     const bairro = f.properties['NM_BAIR'];
-    const neighbourhood = bairro === null || bairro === undefined || String(bairro) === 'null' ? 'Unassigned' : String(bairro).trim();
+    const neighbourhood =
+      bairro === null || bairro === undefined || String(bairro) === 'null'
+        ? 'Unassigned'
+        : String(bairro).trim();
     const seq = (seqInNeighbourhood.get(neighbourhood) ?? 0) + 1;
     seqInNeighbourhood.set(neighbourhood, seq);
 
@@ -128,8 +134,8 @@ async function main() {
     const centroidUtm: [number, number] = [mx / (6 * area), my / (6 * area)];
     const [clon, clat] = toUtm.inverse(centroidUtm);
 
-    const xs = utm[0]!.map((p) => p[0]!);
-    const ys = utm[0]!.map((p) => p[1]!);
+    const xs = utm[0]!.map((p) => p[0]);
+    const ys = utm[0]!.map((p) => p[1]);
     const heights: number[] = [];
     for (let x = Math.min(...xs); x <= Math.max(...xs); x += SAMPLE_SPACING_METRES) {
       for (let y = Math.min(...ys); y <= Math.max(...ys); y += SAMPLE_SPACING_METRES) {
@@ -153,7 +159,7 @@ async function main() {
         neighbourhood,
         population: Number(f.properties['V014']),
         areaKm2: round(Math.abs(area) / 1e6, 5),
-        centroid: [round(clon!, 6), round(clat!, 6)],
+        centroid: [round(clon, 6), round(clat, 6)],
         elevationMean: round(mean, 2),
         elevationMin: round(Math.min(...heights), 2),
         elevationMax: round(Math.max(...heights), 2),
@@ -166,13 +172,19 @@ async function main() {
 
   const hashes = Object.fromEntries(
     await Promise.all(
-      Object.entries(files).map(async ([k, f]) => [k, createHash('sha256').update(await readFile(f)).digest('hex')]),
+      Object.entries(files).map(async ([k, f]): Promise<[string, string]> => [
+        k,
+        createHash('sha256')
+          .update(await readFile(f))
+          .digest('hex'),
+      ]),
     ),
   );
   const collection = {
     type: 'FeatureCollection',
     metadata: {
-      source: 'IBGE census tracts of Olinda (r-cran-sf olinda1) and Olinda DEM (r-cran-stars olinda_dem_utm25s.tif)',
+      source:
+        'IBGE census tracts of Olinda (r-cran-sf olinda1) and Olinda DEM (r-cran-stars olinda_dem_utm25s.tif)',
       sha256: hashes,
       lowLyingMetres: LOW_LYING_METRES,
       sampleSpacingMetres: SAMPLE_SPACING_METRES,
@@ -180,10 +192,21 @@ async function main() {
     features,
   };
   await writeFile(path.join(outDir, 'zones.geojson'), JSON.stringify(collection) + '\n');
-  const header = 'zone_id,neighbourhood,population,area_km2,elevation_mean,elevation_min,elevation_max,low_lying_share,centroid_lon,centroid_lat';
+  const header =
+    'zone_id,neighbourhood,population,area_km2,elevation_mean,elevation_min,elevation_max,low_lying_share,centroid_lon,centroid_lat';
   const rows = features.map((f) => {
     const p = f.properties;
-    return [p.id, JSON.stringify(p.neighbourhood), p.population, p.areaKm2, p.elevationMean, p.elevationMin, p.elevationMax, p.lowLyingShare, ...p.centroid].join(',');
+    return [
+      p.id,
+      JSON.stringify(p.neighbourhood),
+      p.population,
+      p.areaKm2,
+      p.elevationMean,
+      p.elevationMin,
+      p.elevationMax,
+      p.lowLyingShare,
+      ...p.centroid,
+    ].join(',');
   });
   await writeFile(path.join(outDir, 'terrain.csv'), [header, ...rows].join('\n') + '\n');
   console.log(`wrote ${features.length} zones to ${outDir}`);

@@ -31,7 +31,9 @@ export interface DatabaseOptions {
  * interface, so the same migrations and SQL run in `npm start`, the tests and production.
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.url ? openPostgres(options.url, options.maxConnections ?? 10) : openPglite(options.dataDir ?? 'memory://');
+  return options.url
+    ? openPostgres(options.url, options.maxConnections ?? 10)
+    : openPglite(options.dataDir ?? 'memory://');
 }
 
 async function openPglite(dataDir: string): Promise<Database> {

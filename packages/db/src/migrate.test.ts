@@ -58,13 +58,16 @@ const disposable = (db: Database, after?: () => Promise<void>): Database & Async
     },
   });
 
-describe('migrate on PGlite', suite(async () => disposable(await openDatabase({ dataDir: 'memory://' }))));
+describe(
+  'migrate on PGlite',
+  suite(async () => disposable(await openDatabase({ dataDir: 'memory://' }))),
+);
 
 describe(
   'migrate on Postgres',
   suite(async () => {
     const pgdb = await createTestDatabase();
     if (!pgdb) return undefined;
-    return disposable(await openDatabase({ url: pgdb.url }), () => pgdb[Symbol.asyncDispose]());
+    return disposable(await openDatabase({ url: pgdb.url }), async () => pgdb[Symbol.asyncDispose]());
   }),
 );

@@ -20,7 +20,9 @@ export async function migrate(db: Database, { dir, schema }: MigrateOptions): Pr
   const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
   const applied: string[] = [];
   await db.transaction(async (tx) => {
-    if (db.kind === 'postgres') await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`migrate:${schema}`]);
+    if (db.kind === 'postgres') {
+      await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`migrate:${schema}`]);
+    }
     await tx.exec(`
       create schema if not exists ${schema};
       create table if not exists ${schema}.schema_migrations (
@@ -29,20 +31,27 @@ export async function migrate(db: Database, { dir, schema }: MigrateOptions): Pr
         applied_at timestamptz not null default now()
       );`);
     const done = new Map(
-      (await tx.query<{ id: string; checksum: string }>(`select id, checksum from ${schema}.schema_migrations`)).map(
-        (r) => [r.id, r.checksum],
-      ),
+      (
+        await tx.query<{ id: string; checksum: string }>(
+          `select id, checksum from ${schema}.schema_migrations`,
+        )
+      ).map((r) => [r.id, r.checksum]),
     );
     for (const file of files) {
       const sql = await readFile(path.join(dir, file), 'utf8');
       const checksum = await sha256(sql);
       const previous = done.get(file);
       if (previous !== undefined) {
-        if (previous !== checksum) throw new Error(`migration ${schema}/${file} changed after it was applied`);
+        if (previous !== checksum) {
+          throw new Error(`migration ${schema}/${file} changed after it was applied`);
+        }
         continue;
       }
       await tx.exec(sql);
-      await tx.query(`insert into ${schema}.schema_migrations (id, checksum) values ($1, $2)`, [file, checksum]);
+      await tx.query(`insert into ${schema}.schema_migrations (id, checksum) values ($1, $2)`, [
+        file,
+        checksum,
+      ]);
       applied.push(file);
     }
   });

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 /** The Postgres every development and CI machine runs (see README). */
-export const TEST_POSTGRES_URL = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_POSTGRES_URL =
+  process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /**
  * Creates a throwaway database on the local Postgres for one test file and drops it afterwards, so
@@ -14,7 +15,9 @@ export async function createTestDatabase(): Promise<(AsyncDisposable & { url: st
   try {
     await admin.connect();
   } catch (err) {
-    if (process.env['CI']) throw new Error(`Postgres at ${TEST_POSTGRES_URL} is required on CI`, { cause: err });
+    if (process.env['CI']) {
+      throw new Error(`Postgres at ${TEST_POSTGRES_URL} is required on CI`, { cause: err });
+    }
     return undefined;
   }
   const name = `cityassist_test_${randomBytes(6).toString('hex')}`;

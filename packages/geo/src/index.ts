@@ -44,10 +44,10 @@ export async function loadZoneFeatures(file = DEFAULT_ZONES_FILE): Promise<ZoneF
 
 /** In-memory lookup over zone polygons, for services that hold the reference data themselves. */
 export class ZoneIndex {
-  private readonly byId: Map<string, ZoneFeature & { bbox: [number, number, number, number] }>;
+  private readonly byId: Map<string, ZoneFeature & { box: [number, number, number, number] }>;
 
   constructor(features: ZoneFeature[]) {
-    this.byId = new Map(features.map((f) => [f.properties.id, { ...f, bbox: bboxOf(f.geometry) }]));
+    this.byId = new Map(features.map((f) => [f.properties.id, { ...f, box: bboxOf(f.geometry) }]));
   }
 
   static async fromFile(file = DEFAULT_ZONES_FILE): Promise<ZoneIndex> {
@@ -65,10 +65,20 @@ export class ZoneIndex {
   /** The zone whose polygon contains the point; the first by id when it sits on a shared edge. */
   locate(lat: number, lon: number): ZoneProperties | undefined {
     for (const z of this.byId.values()) {
-      const [x0, y0, x1, y1] = z.bbox;
+      const [x0, y0, x1, y1] = z.box;
       if (lon < x0 || lon > x1 || lat < y0 || lat > y1) continue;
       if (containsPoint(z.geometry, lon, lat)) return z.properties;
     }
     return undefined;
   }
+}
+
+/**
+ * What a zone id may look like in any subgraph: 1–64 letters, digits, `_ . : -` (Olinda's are
+ * 15-digit IBGE codes). Anything else is malformed input, not an unknown zone.
+ */
+export const ZONE_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+export function isZoneId(value: string): boolean {
+  return ZONE_ID_PATTERN.test(value);
 }

@@ -33,7 +33,8 @@ export const setting = {
   port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
   host: (fallback = '127.0.0.1') => z.string().min(1).default(fallback),
   url: () => z.url({ protocol: /^https?$/ }),
-  databaseUrl: () => z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }),
+  databaseUrl: () =>
+    z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
   bool: (fallback: boolean) =>

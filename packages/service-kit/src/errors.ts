@@ -13,16 +13,20 @@ export interface ErrorSpec {
  */
 export function defineErrors<C extends string>(
   catalogue: Record<C, ErrorSpec>,
-): Record<C, (detail?: string, extra?: Record<string, unknown>) => GraphQLError> {
+): Record<C, (detail?: string, extra?: Record<string, unknown>) => GraphQLError> & {
+  readonly catalogue: Record<C, ErrorSpec>;
+} {
   const out = {} as Record<C, (detail?: string, extra?: Record<string, unknown>) => GraphQLError>;
   for (const code of Object.keys(catalogue) as C[]) {
     const spec = catalogue[code];
     out[code] = (detail, extra) =>
       new GraphQLError(detail ?? spec.message, {
-        extensions: { code, http: { status: spec.status }, ...extra },
+        // No `extensions.http` here: Apollo Server would turn it into the status of the whole
+        // response, and a partial GraphQL answer must stay 200. REST routes map `status` themselves.
+        extensions: { code, ...extra },
       });
   }
-  return out;
+  return Object.assign(out, { catalogue });
 }
 
 /** Codes every subgraph shares; a service's catalogue spreads these into its own. */

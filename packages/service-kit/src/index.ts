@@ -4,7 +4,12 @@ export { createMetrics, type ServiceMetrics } from './metrics.ts';
 export { defineErrors, commonErrors, type ErrorSpec } from './errors.ts';
 export type { BaseContext } from './context.ts';
 export { buildFederatedSchema } from './subgraph-schema.ts';
-export { startSubgraphServer, requestIdOf, REQUEST_ID_HEADER, type RunningServer } from './subgraph-server.ts';
+export {
+  startSubgraphServer,
+  requestIdOf,
+  REQUEST_ID_HEADER,
+  type RunningServer,
+} from './subgraph-server.ts';
 export { runChecks, type ReadinessCheck } from './probes.ts';
 export { onShutdown, runMain } from './shutdown.ts';
 export { encodeCursor, decodeCursor } from './cursor.ts';

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLSchema } from 'graphql';
+import { GraphQLDateTime } from 'graphql-scalars';
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
 
 type ReferenceResolvers = Record<string, { __resolveReference: (ref: never, ctx: never) => unknown }>;
@@ -14,7 +15,13 @@ export async function buildFederatedSchema(
   options: Omit<BuildSchemaOptions, 'skipCheck'>,
   referenceResolvers: ReferenceResolvers = {},
 ): Promise<GraphQLSchema> {
-  const schema = await buildSchema({ ...options, skipCheck: true, validate: false });
+  // One DateTime scalar (RFC 3339, graphql-scalars) in every subgraph, so they compose as one type.
+  const schema = await buildSchema({
+    scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
+    ...options,
+    skipCheck: true,
+    validate: false,
+  });
   const typeDefs = parse(`
     extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@shareable", "@external", "@requires", "@provides"])
     ${printSchemaWithDirectives(schema)}

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
@@ -61,7 +62,9 @@ export async function startSubgraphServer<C extends BaseContext>(
     includeStacktraceInErrorResponses: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      useRequestLog(metrics) as ApolloServerPlugin<C>,
+      // Inline traces (ftv1) feed Apollo Studio, which this stack does not use.
+      ApolloServerPluginInlineTraceDisabled(),
+      useRequestLog(metrics),
       ...(options.plugins ?? []),
     ],
     formatError(formatted, error) {
@@ -70,7 +73,11 @@ export async function startSubgraphServer<C extends BaseContext>(
         return formatted;
       }
       logger.error({ err: original }, 'unexpected resolver error');
-      return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+      return {
+        message: 'Internal server error',
+        path: formatted.path,
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      };
     },
   });
   await apollo.start();

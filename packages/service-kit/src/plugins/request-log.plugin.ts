@@ -12,7 +12,10 @@ export function useRequestLog(metrics: ServiceMetrics): ApolloServerPlugin<BaseC
       const began = performance.now();
       return Promise.resolve({
         willSendResponse({ contextValue, operation, operationName, errors }) {
-          const codes = (errors ?? []).map((e) => String(e.extensions['code'] ?? 'INTERNAL_SERVER_ERROR'));
+          const codes = (errors ?? []).map((e) => {
+            const code = e.extensions['code'];
+            return typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
+          });
           for (const code of codes) metrics.errorsTotal.inc({ code });
           const op = operation?.operation ?? 'unknown';
           metrics.requestsTotal.inc({ operation: op, outcome: codes.length ? 'error' : 'ok' });

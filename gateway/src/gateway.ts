@@ -1,0 +1,52 @@
+import { createGatewayRuntime, type GatewayRuntime } from '@graphql-hive/gateway-runtime';
+import { JSONLogWriter, Logger } from '@graphql-hive/logger';
+import usePrometheus from '@graphql-mesh/plugin-prometheus';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { GatewayConfig } from './config.ts';
+import { maskError } from './mask-error.ts';
+import { useAccessLog } from './plugins/use-access-log.ts';
+import { useReadiness } from './plugins/use-readiness.ts';
+import { subgraphsOf } from './subgraphs.ts';
+
+/**
+ * The Hive Gateway runtime, configured: it plans and forwards queries to the subgraphs, passes the
+ * request id on, times out slow subgraphs and answers with what the others returned.
+ */
+export async function createGateway(
+  config: GatewayConfig,
+): Promise<{ runtime: GatewayRuntime; log: Logger }> {
+  const log = new Logger({
+    level: config.logLevel,
+    writers: [new JSONLogWriter()],
+    attrs: { service: 'gateway' },
+  });
+  const composed = await subgraphsOf(config.supergraphFile);
+  const subgraphs = { ...composed, ...config.subgraphUrls };
+  const registry = new Registry();
+  registry.setDefaultLabels({ service: 'gateway' });
+  collectDefaultMetrics({ register: registry });
+
+  const runtime = createGatewayRuntime({
+    supergraph: config.supergraphFile,
+    logging: log,
+    graphqlEndpoint: '/graphql',
+    healthCheckEndpoint: '/health',
+    // The runtime's own readiness only knows the supergraph loaded; ours asks the subgraphs too.
+    readinessCheckEndpoint: '/readiness',
+    graphiql: config.development ? { title: 'CityAssist' } : false,
+    landingPage: false,
+    maskedErrors: { maskError },
+    // A subgraph's URL differs per environment; the composed one is the development default.
+    transportEntries: Object.fromEntries(
+      Object.entries(subgraphs).map(([name, url]) => [name, { location: url }]),
+    ),
+    upstreamTimeout: config.upstreamTimeoutMs,
+    requestId: { headerName: 'x-request-id' },
+    plugins: (ctx) => [
+      useReadiness({ endpoint: '/ready', subgraphs }),
+      useAccessLog(log),
+      usePrometheus({ ...ctx, log: ctx.log, endpoint: '/metrics', registry, metrics: true }),
+    ],
+  });
+  return { runtime, log };
+}

@@ -1,0 +1,33 @@
+import { GraphQLError } from 'graphql';
+
+const UPSTREAM_CODES = new Set(['SUBREQUEST_HTTP_ERROR', 'DOWNSTREAM_SERVICE_ERROR']);
+
+/**
+ * What a client sees of an error. A subgraph that can't be reached becomes SUBGRAPH_UNAVAILABLE
+ * naming the subgraph, without the runtime's copy of the upstream request; an error a subgraph
+ * raised on purpose (it has a code) passes unchanged; anything else is masked, so no stack, SQL or
+ * internal address leaks.
+ */
+export function maskError(error: unknown, message: string): Error {
+  if (!(error instanceof GraphQLError)) {
+    return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  }
+  const code = error.extensions['code'];
+  const serviceName = error.extensions['serviceName'];
+  if (typeof code === 'string' && UPSTREAM_CODES.has(code) && typeof serviceName === 'string') {
+    return new GraphQLError(`The ${serviceName} subgraph is unavailable; the fields it serves are null.`, {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName },
+    });
+  }
+  const original = error.originalError;
+  if (original && !(original instanceof GraphQLError)) {
+    return new GraphQLError(message, {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
+  }
+  return error;
+}

@@ -1,0 +1,3 @@
+export type { FeatureSpec, ModelMetadata } from './metadata.ts';
+export { compareVersions, listVersions, readMetadata, resolveVersion } from './registry.ts';
+export { createInferenceMetrics, OnnxModel, type InferenceMetrics } from './session.ts';

@@ -1,0 +1,45 @@
+/** One input column of a tabular model, as `training/` writes it into metadata.json. */
+export interface FeatureSpec {
+  name: string;
+  unit?: string;
+  description?: string;
+  /** Valid range; values outside it are flagged (see docs/models.md). */
+  min?: number;
+  max?: number;
+  /** Training distribution, for drift detection. */
+  reference?: { bins: number[]; counts: number[] };
+}
+
+/** The contract between `training/` and the serving code: `models/<name>/<version>/metadata.json`. */
+export interface ModelMetadata {
+  name: string;
+  version: string;
+  createdAt: string;
+  task: string;
+  onnx: {
+    file: string;
+    input: string;
+    outputs: Record<string, string>;
+    positiveClassIndex?: number;
+  };
+  features: FeatureSpec[];
+  /** Lower probability bound of each level, e.g. {"low":0,"moderate":0.2,"high":0.5,"severe":0.8}. */
+  levels?: Record<string, number>;
+  threshold?: number;
+  baseValue?: number;
+  metrics?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export function assertMetadata(m: unknown, where: string): asserts m is ModelMetadata {
+  const x = m as Partial<ModelMetadata> | null;
+  const problems: string[] = [];
+  if (!x || typeof x !== 'object') throw new Error(`${where}: metadata is not an object`);
+  if (typeof x.name !== 'string') problems.push('name');
+  if (typeof x.version !== 'string') problems.push('version');
+  if (!x.onnx || typeof x.onnx.file !== 'string' || typeof x.onnx.input !== 'string') problems.push('onnx');
+  if (!Array.isArray(x.features) || x.features.some((f) => typeof f?.name !== 'string')) {
+    problems.push('features');
+  }
+  if (problems.length) throw new Error(`${where}: metadata.json lacks or mistypes ${problems.join(', ')}`);
+}

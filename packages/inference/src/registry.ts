@@ -1,0 +1,43 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { assertMetadata, type ModelMetadata } from './metadata.ts';
+
+/** Compares dotted numeric versions ("1.10.0" > "1.9.2"); non-numeric parts compare as text. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.');
+  const pb = b.split('.');
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? '0';
+    const y = pb[i] ?? '0';
+    const nx = Number(x);
+    const ny = Number(y);
+    const c = Number.isNaN(nx) || Number.isNaN(ny) ? x.localeCompare(y) : nx - ny;
+    if (c !== 0) return c;
+  }
+  return 0;
+}
+
+/** Versions of a model under `<modelsDir>/<name>/`, oldest first. */
+export async function listVersions(modelsDir: string, name: string): Promise<string[]> {
+  const entries = await readdir(path.join(modelsDir, name), { withFileTypes: true });
+  return entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort(compareVersions);
+}
+
+/** Resolves `latest` to the highest version present. */
+export async function resolveVersion(modelsDir: string, name: string, version: string): Promise<string> {
+  if (version !== 'latest') return version;
+  const versions = await listVersions(modelsDir, name);
+  const last = versions.at(-1);
+  if (!last) throw new Error(`no versions of model ${name} under ${modelsDir}`);
+  return last;
+}
+
+export async function readMetadata(dir: string): Promise<ModelMetadata> {
+  const file = path.join(dir, 'metadata.json');
+  const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
+  assertMetadata(parsed, file);
+  return parsed;
+}

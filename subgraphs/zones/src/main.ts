@@ -1,0 +1,10 @@
+import { createLogger, onShutdown, runMain } from '@cityassist/service-kit';
+
+await runMain(async () => {
+  // config.ts validates the environment on import; a bad setting stops here with its name.
+  const { config } = await import('./config.ts');
+  const { startZonesService } = await import('./service.ts');
+  const logger = createLogger('zones', config.logLevel);
+  const server = await startZonesService(config, logger);
+  onShutdown(logger, () => server.close());
+});
