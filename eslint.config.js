@@ -41,5 +41,18 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Tests and benchmarks read GraphQL JSON whose shape the assertions themselves check.
+    files: ['**/*.test.ts', '**/*.e2e.ts', 'bench/**/*.ts', 'packages/service-kit/src/testing.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
 );

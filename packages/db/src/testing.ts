@@ -35,3 +35,22 @@ export async function createTestDatabase(): Promise<(AsyncDisposable & { url: st
     },
   };
 }
+
+export type TestDatabase = ({ url: string } | { dataDir: string }) & AsyncDisposable;
+
+/**
+ * Runs a test suite once on embedded PGlite and once on a throwaway database of the local Postgres:
+ * the two storage back ends every service supports. `open` resolves undefined only when no Postgres
+ * answers off CI (see createTestDatabase); suites skip then.
+ */
+export function onEachDatabase(
+  suite: (label: string, open: () => Promise<TestDatabase | undefined>) => void,
+): void {
+  suite('PGlite', () =>
+    Promise.resolve({ dataDir: 'memory://', [Symbol.asyncDispose]: () => Promise.resolve() }),
+  );
+  suite('Postgres', async () => {
+    const db = await createTestDatabase();
+    return db && { url: db.url, [Symbol.asyncDispose]: () => db[Symbol.asyncDispose]() };
+  });
+}

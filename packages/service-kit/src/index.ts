@@ -13,3 +13,4 @@ export {
 export { runChecks, type ReadinessCheck } from './probes.ts';
 export { onShutdown, runMain } from './shutdown.ts';
 export { encodeCursor, decodeCursor } from './cursor.ts';
+export { postGraphQL, type GraphQLResponse } from './testing.ts';

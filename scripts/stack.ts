@@ -1,0 +1,152 @@
+/**
+ * Starts the four services as separate processes, the way they run in production, and stops them.
+ * `npm start`, the end-to-end tests and the benchmarks all go through here.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+
+export const SERVICES = ['zones', 'reports', 'predictions', 'gateway'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+export interface StackOptions {
+  /** Ports per service; 0 or unset picks a free one. */
+  ports?: Partial<Record<ServiceName, number>>;
+  /** Extra environment for every service (DATABASE_URL, DATA_DIR, LOG_LEVEL …). */
+  env?: Record<string, string | undefined>;
+  /** Extra environment per service. */
+  serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Where service output goes: 'inherit' (npm start), 'pipe' (kept for assertions), 'ignore'. */
+  stdio?: 'inherit' | 'pipe' | 'ignore';
+  /** How long to wait for every /ready, in ms. Default 120 s (PGlite's first start is slow). */
+  readyTimeoutMs?: number;
+}
+
+export interface RunningService {
+  name: ServiceName;
+  port: number;
+  baseUrl: string;
+  process: ChildProcess;
+  /** stdout+stderr when stdio is 'pipe'. */
+  output: () => string;
+}
+
+export interface Stack extends AsyncDisposable {
+  services: Record<ServiceName, RunningService>;
+  gatewayUrl: string;
+  /** Stops one service (SIGTERM) and waits for it to exit. */
+  stopService(name: ServiceName): Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+// Safety net: services never outlive the process that started them.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const entry = (name: ServiceName) =>
+  path.join(ROOT, name === 'gateway' ? 'gateway' : `subgraphs/${name}`, 'src/main.ts');
+
+function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+async function waitReady(svc: RunningService, deadline: number): Promise<void> {
+  for (;;) {
+    if (svc.process.exitCode !== null) {
+      throw new Error(`${svc.name} exited with ${svc.process.exitCode} before it was ready\n${svc.output()}`);
+    }
+    try {
+      const res = await fetch(`${svc.baseUrl}/ready`, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return;
+      await res.body?.cancel();
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${svc.name} was not ready in time\n${svc.output()}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const ports = Object.fromEntries(
+    await Promise.all(SERVICES.map(async (s) => [s, options.ports?.[s] || (await freePort())] as const)),
+  ) as Record<ServiceName, number>;
+  const url = (s: ServiceName) => `http://127.0.0.1:${ports[s]}`;
+  const shared: Record<string, string | undefined> = {
+    ...process.env,
+    ZONES_PORT: String(ports.zones),
+    REPORTS_PORT: String(ports.reports),
+    PREDICTIONS_PORT: String(ports.predictions),
+    GATEWAY_PORT: String(ports.gateway),
+    ZONES_URL: `${url('zones')}/graphql`,
+    REPORTS_URL: `${url('reports')}/graphql`,
+    PREDICTIONS_URL: `${url('predictions')}/graphql`,
+    ...options.env,
+  };
+  const stdio = options.stdio ?? 'pipe';
+  const spawnService = (name: ServiceName): RunningService => {
+    const child = spawn(TSX, [entry(name)], {
+      cwd: ROOT,
+      env: { ...shared, ...options.serviceEnv?.[name] },
+      stdio: stdio === 'inherit' ? ['ignore', 'inherit', 'inherit'] : ['ignore', stdio, stdio],
+      // Own process group: Ctrl-C reaches only the supervisor, which stops each service once, in order.
+      detached: true,
+    });
+    live.add(child);
+    child.once('exit', () => live.delete(child));
+    let output = '';
+    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    return { name, port: ports[name], baseUrl: url(name), process: child, output: () => output };
+  };
+
+  const services = {} as Record<ServiceName, RunningService>;
+  const stopService = async (name: ServiceName) => {
+    const svc = services[name];
+    if (!svc) return null;
+    svc.process.kill('SIGTERM');
+    return exited(svc.process);
+  };
+  const stop = async () => {
+    // Gateway first, so it stops taking requests before its subgraphs go.
+    if (services.gateway) await stopService('gateway');
+    await Promise.all(SERVICES.filter((s) => s !== 'gateway').map(stopService));
+  };
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
+  try {
+    for (const s of ['zones', 'reports', 'predictions'] as const) services[s] = spawnService(s);
+    await Promise.all(
+      (['zones', 'reports', 'predictions'] as const).map((s) => waitReady(services[s], deadline)),
+    );
+    services.gateway = spawnService('gateway');
+    await waitReady(services.gateway, deadline);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    services,
+    gatewayUrl: `${url('gateway')}/graphql`,
+    stopService,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
