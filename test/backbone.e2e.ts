@@ -1,0 +1,130 @@
+/**
+ * The backbone end to end: four real processes, real HTTP, through the gateway, once on embedded
+ * PGlite and once on the local Postgres.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Stack } from '../scripts/stack.ts';
+import { counter, postGraphQL, startTestStack, type Backend } from './support.ts';
+
+const ALL_ZONES = `{ zones(first: 500) { totalCount edges { node { id name elevationMean floodRisk { score level asOf model { name version } } } } } }`;
+const LEVELS = new Set(['LOW', 'MODERATE', 'HIGH', 'SEVERE']);
+
+for (const backend of ['PGlite', 'Postgres'] as Backend[]) {
+  describe(`backbone through the gateway on ${backend}`, () => {
+    let stack: (Stack & AsyncDisposable) | undefined;
+    const gql = (query: string, variables?: Record<string, unknown>, headers?: Record<string, string>) =>
+      postGraphQL(stack!.gatewayUrl, query, variables, headers);
+
+    before(async () => {
+      stack = await startTestStack(backend);
+    });
+    after(async () => {
+      await stack?.[Symbol.asyncDispose]();
+    });
+
+    it('returns all 470 zones, each with a flood score in [0, 1] from the ONNX model', async (t) => {
+      if (!stack) return t.skip('no Postgres on this machine');
+      const res = await gql(ALL_ZONES);
+      assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+      const edges = res.data!['zones'].edges;
+      assert.equal(res.data!['zones'].totalCount, 470);
+      assert.equal(edges.length, 470);
+      for (const { node } of edges) {
+        assert.ok(
+          node.floodRisk.score >= 0 && node.floodRisk.score <= 1,
+          `${node.id}: ${node.floodRisk.score}`,
+        );
+        assert.ok(LEVELS.has(node.floodRisk.level));
+        assert.equal(node.floodRisk.model.name, 'flood');
+      }
+      // A model that answered a constant would pass the range check; real terrain and rain spread it.
+      const distinct = new Set(edges.map((e: any) => e.node.floodRisk.score.toFixed(4)));
+      assert.ok(distinct.size > 20, `only ${distinct.size} distinct scores`);
+    });
+
+    it('calls the model once for all 470 zones of one query', async (t) => {
+      if (!stack) return t.skip('no Postgres on this machine');
+      const predictions = stack.services.predictions.baseUrl;
+      const calls = () => counter(predictions, 'inference_calls_total', { model: 'flood' });
+      const rows = () => counter(predictions, 'inference_rows_total', { model: 'flood' });
+      const [c0, r0] = [await calls(), await rows()];
+      const res = await gql(ALL_ZONES);
+      assert.equal(res.errors, undefined);
+      assert.equal((await calls()) - c0, 1, 'one model call');
+      assert.equal((await rows()) - r0, 470, 'carrying 470 rows');
+    });
+
+    it('answers a zone with its reports and its flood risk from three subgraphs', async (t) => {
+      if (!stack) return t.skip('no Postgres on this machine');
+      const made = await gql(
+        'mutation { createReport(input: { zoneId: "260960005000100", description: "Drain blocked", category: FLOODING }) { id } }',
+      );
+      assert.equal(made.errors, undefined, JSON.stringify(made.errors));
+      const res = await gql(
+        '{ zone(id: "260960005000100") { name population reports(status: OPEN) { id category } floodRisk { level } } }',
+      );
+      assert.equal(res.errors, undefined);
+      const zone = res.data!['zone'];
+      assert.ok(zone.population > 0);
+      assert.deepEqual(zone.reports, [{ id: made.data!['createReport'].id, category: 'FLOODING' }]);
+      assert.ok(LEVELS.has(zone.floodRisk.level));
+    });
+
+    it('passes a request id from x-request-id on, and makes one when none is sent', async (t) => {
+      if (!stack) return t.skip('no Postgres on this machine');
+      const given = await gql('{ zone(id: "260960005000001") { id } }', undefined, {
+        'x-request-id': 'e2e-trace-42',
+      });
+      assert.equal(given.headers.get('x-request-id'), 'e2e-trace-42');
+      const made = await gql('{ zone(id: "260960005000001") { id } }');
+      assert.match(made.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+    });
+
+    it('serves /health, /ready and /metrics on all four services', async (t) => {
+      if (!stack) return t.skip('no Postgres on this machine');
+      for (const svc of Object.values(stack.services)) {
+        assert.equal((await fetch(`${svc.baseUrl}/health`)).status, 200, `${svc.name} /health`);
+        const ready = await fetch(`${svc.baseUrl}/ready`);
+        assert.equal(ready.status, 200, `${svc.name} /ready`);
+        const metrics = await (await fetch(`${svc.baseUrl}/metrics`)).text();
+        assert.match(metrics, /process_resident_memory_bytes/, `${svc.name} /metrics`);
+      }
+      const gatewayReady = await (await fetch(`${stack.services.gateway.baseUrl}/ready`)).json();
+      assert.deepEqual(gatewayReady.checks, { predictions: true, reports: true, zones: true });
+    });
+
+    it('serves GraphiQL on GET /graphql in development', async (t) => {
+      if (!stack) return t.skip('no Postgres on this machine');
+      const res = await fetch(stack.gatewayUrl, { headers: { accept: 'text/html' } });
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), /graphiql/i);
+    });
+
+    it('EXPECTED FAILURE - bad input is BAD_USER_INPUT, an unknown zone is null', async (t) => {
+      if (!stack) return t.skip('no Postgres on this machine');
+      const res = await gql(
+        '{ unknown: zone(id: "000000000000000") { id } malformed: zone(id: "../../etc") { id } far: zoneAt(lat: 100, lon: 0) { id } }',
+      );
+      assert.equal(res.data!['unknown'], null);
+      const codes = Object.fromEntries(res.errors!.map((e) => [e.path?.[0], e.extensions?.['code']]));
+      assert.deepEqual(codes, { malformed: 'BAD_USER_INPUT', far: 'BAD_USER_INPUT' });
+      const page = await gql('{ zones(first: 100000) { totalCount } }');
+      assert.equal(page.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT');
+    });
+
+    // Last: it stops a subgraph.
+    it('EXPECTED FAILURE - with the predictions subgraph down, answers the rest and names what is missing', async (t) => {
+      if (!stack) return t.skip('no Postgres on this machine');
+      assert.equal(await stack.stopService('predictions'), 0, 'predictions stops cleanly on SIGTERM');
+      const res = await gql('{ zone(id: "260960005000001") { name floodRisk { score } } }');
+      assert.equal(res.data!['zone'].name, 'Ouro Preto 1');
+      assert.equal(res.data!['zone'].floodRisk, null);
+      assert.equal(res.errors?.[0]?.extensions?.['code'], 'SUBGRAPH_UNAVAILABLE');
+      assert.equal(res.errors?.[0]?.extensions?.['serviceName'], 'predictions');
+      assert.match(res.errors?.[0]?.message ?? '', /predictions/);
+      const ready = await fetch(`${stack.services.gateway.baseUrl}/ready`);
+      assert.equal(ready.status, 503, 'the gateway is no longer ready');
+    });
+  });
+}
