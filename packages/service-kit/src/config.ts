@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 
 /** Raised when the environment holds a bad setting; the message names every offending variable. */
@@ -43,3 +44,19 @@ export const setting = {
       .default(fallback ? 'true' : 'false')
       .transform((v) => v === 'true' || v === '1'),
 };
+
+/** The storage settings every subgraph shares: Postgres when DATABASE_URL is set, PGlite otherwise. */
+export const databaseSettings = {
+  /** Postgres URL. Unset: embedded PGlite under DATA_DIR. */
+  DATABASE_URL: setting.databaseUrl().optional(),
+  /** Folder for embedded data (`<DATA_DIR>/<service>`); `memory://` keeps nothing. Default `.data`. */
+  DATA_DIR: z.string().default('.data'),
+};
+
+export function databaseOf(
+  env: { DATABASE_URL?: string | undefined; DATA_DIR: string },
+  service: string,
+): { url: string } | { dataDir: string } {
+  if (env.DATABASE_URL) return { url: env.DATABASE_URL };
+  return { dataDir: env.DATA_DIR === 'memory://' ? env.DATA_DIR : path.resolve(env.DATA_DIR, service) };
+}

@@ -1,4 +1,4 @@
-export { readConfig, setting, ConfigError } from './config.ts';
+export { readConfig, setting, ConfigError, databaseSettings, databaseOf } from './config.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { createMetrics, type ServiceMetrics } from './metrics.ts';
 export { defineErrors, commonErrors, type ErrorSpec } from './errors.ts';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readConfig, setting } from '@cityassist/service-kit';
+import { databaseOf, databaseSettings, readConfig, setting } from '@cityassist/service-kit';
 import { z } from 'zod';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
@@ -8,16 +8,13 @@ const env = readConfig({
   PREDICTIONS_HOST: setting.host(),
   /** Port of the predictions subgraph. Default 4003; 0 picks a free one (tests). */
   PREDICTIONS_PORT: setting.port(4003),
-  /** Postgres URL (holds the feature store). Unset: embedded PGlite under DATA_DIR. */
-  DATABASE_URL: setting.databaseUrl().optional(),
-  /** Folder for embedded data. Default `.data` in the working directory. */
-  DATA_DIR: z.string().default('.data'),
+  ...databaseSettings,
   /** Where `models/<name>/<version>/` live. Default: the repository's models/. */
   MODELS_DIR: z.string().default(path.join(repoRoot, 'models')),
   /** Flood model version to serve; `latest` is the highest present. */
   FLOOD_MODEL_VERSION: z
     .string()
-    .regex(/^(latest|[\w.-]{1,64})$/, 'must be "latest" or a version folder name')
+    .regex(/^(latest|[A-Za-z0-9][\w.-]{0,63})$/, 'must be "latest" or a version folder name')
     .default('latest'),
   /**
    * Snapshot the feature store is seeded from when it changed (the ETL will write the table
@@ -30,9 +27,7 @@ const env = readConfig({
 export const config = Object.freeze({
   host: env.PREDICTIONS_HOST,
   port: env.PREDICTIONS_PORT,
-  database: env.DATABASE_URL
-    ? { url: env.DATABASE_URL }
-    : { dataDir: env.DATA_DIR === 'memory://' ? env.DATA_DIR : path.resolve(env.DATA_DIR, 'predictions') },
+  database: databaseOf(env, 'predictions'),
   modelsDir: env.MODELS_DIR,
   floodModelVersion: env.FLOOD_MODEL_VERSION,
   featuresSnapshot: env.FEATURES_SNAPSHOT,

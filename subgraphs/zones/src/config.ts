@@ -1,16 +1,12 @@
-import path from 'node:path';
 import { DEFAULT_ZONES_FILE } from '@cityassist/geo';
-import { readConfig, setting } from '@cityassist/service-kit';
+import { databaseOf, databaseSettings, readConfig, setting } from '@cityassist/service-kit';
 import { z } from 'zod';
 
 const env = readConfig({
   ZONES_HOST: setting.host(),
   /** Port of the zones subgraph. Default 4001; 0 picks a free one (tests). */
   ZONES_PORT: setting.port(4001),
-  /** Postgres URL. Unset: embedded PGlite under DATA_DIR. */
-  DATABASE_URL: setting.databaseUrl().optional(),
-  /** Folder for embedded data. Default `.data` in the working directory. */
-  DATA_DIR: z.string().default('.data'),
+  ...databaseSettings,
   /** GeoJSON the zone table is seeded from. Default: the committed Olinda extract. */
   ZONES_FILE: z.string().default(DEFAULT_ZONES_FILE),
   LOG_LEVEL: setting.logLevel(),
@@ -19,9 +15,7 @@ const env = readConfig({
 export const config = Object.freeze({
   host: env.ZONES_HOST,
   port: env.ZONES_PORT,
-  database: env.DATABASE_URL
-    ? { url: env.DATABASE_URL }
-    : { dataDir: env.DATA_DIR === 'memory://' ? env.DATA_DIR : path.resolve(env.DATA_DIR, 'zones') },
+  database: databaseOf(env, 'zones'),
   zonesFile: env.ZONES_FILE,
   logLevel: env.LOG_LEVEL,
 });
