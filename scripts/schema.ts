@@ -1,6 +1,7 @@
 /**
  * `npm run schema` prints each subgraph's SDL to schema/<name>.graphql and composes them into
- * schema/supergraph.graphql with @theguild/federation-composition. `--check` writes nothing and
+ * schema/supergraph.graphql with @theguild/federation-composition, and the client-facing API
+ * (no federation directives) to schema/public.graphql. `--check` writes nothing and
  * fails when a committed file is stale or composition fails (CI runs it).
  *
  * Each subgraph prints in its own process: type-graphql keeps its metadata in a global store, and
@@ -11,7 +12,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { composeServices } from '@theguild/federation-composition';
-import { parse } from 'graphql';
+import { buildASTSchema, parse, printSchema } from 'graphql';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
@@ -55,10 +56,10 @@ if (result.errors) {
   for (const e of result.errors) console.error(`composition: ${e.message}`);
   process.exit(1);
 }
-await emit(
-  'supergraph.graphql',
-  result.supergraphSdl.endsWith('\n') ? result.supergraphSdl : `${result.supergraphSdl}\n`,
-);
+const withNewline = (sdl: string) => (sdl.endsWith('\n') ? sdl : `${sdl}\n`);
+await emit('supergraph.graphql', withNewline(result.supergraphSdl));
+// The API as clients see it, without the federation plumbing: what codegen and IDEs read.
+await emit('public.graphql', withNewline(printSchema(buildASTSchema(result.publicDocumentNode))));
 
 if (stale.length) {
   console.error(`Stale schema files (run \`npm run schema\` and commit them):\n  ${stale.join('\n  ')}`);
