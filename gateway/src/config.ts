@@ -17,6 +17,20 @@ const env = readConfig({
   /** Milliseconds a subgraph may take before the gateway answers without it. Default 10000. */
   UPSTREAM_TIMEOUT_MS: setting.positiveInt(10_000),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  /**
+   * Comma-separated persisted-document manifests (GraphQL Code Generator's persisted-documents.json
+   * or an Apollo persisted-query manifest). Default: the one generated from schema/operations.
+   */
+  PERSISTED_DOCUMENTS: z
+    .string()
+    .default(
+      path.resolve(import.meta.dirname, '../../packages/client/src/generated/persisted-documents.json'),
+    ),
+  /**
+   * Whether documents that are not persisted may run. Default: yes in development, no in production
+   * (then only the reviewed operations in the manifests run).
+   */
+  ALLOW_ARBITRARY_DOCUMENTS: setting.optionalBool(),
 });
 
 const overrides = Object.fromEntries(
@@ -32,6 +46,10 @@ export const config = Object.freeze({
   supergraphFile: env.SUPERGRAPH_FILE,
   subgraphUrls: overrides,
   upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
+  persistedDocuments: env.PERSISTED_DOCUMENTS.split(',')
+    .map((f) => f.trim())
+    .filter(Boolean),
+  allowArbitraryDocuments: env.ALLOW_ARBITRARY_DOCUMENTS ?? env.NODE_ENV !== 'production',
   logLevel: env.LOG_LEVEL,
 });
 

@@ -4,6 +4,7 @@ import usePrometheus from '@graphql-mesh/plugin-prometheus';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { GatewayConfig } from './config.ts';
 import { maskError } from './mask-error.ts';
+import { documentIdOf, loadDocumentStore, normaliseDocumentId } from './persisted-documents.ts';
 import { useAccessLog } from './plugins/use-access-log.ts';
 import { useReadiness } from './plugins/use-readiness.ts';
 import { subgraphsOf } from './subgraphs.ts';
@@ -26,6 +27,12 @@ export async function createGateway(
   registry.setDefaultLabels({ service: 'gateway' });
   collectDefaultMetrics({ register: registry });
 
+  const documents = await loadDocumentStore(config.persistedDocuments);
+  log.info(
+    { documents: documents.size, arbitrary: config.allowArbitraryDocuments },
+    'persisted documents loaded',
+  );
+
   const runtime = createGatewayRuntime({
     supergraph: config.supergraphFile,
     logging: log,
@@ -42,6 +49,31 @@ export async function createGateway(
     ),
     upstreamTimeout: config.upstreamTimeoutMs,
     requestId: { headerName: 'x-request-id' },
+    // Trusted documents: clients send a hash (`documentId` or APQ's sha256Hash) instead of a query.
+    persistedDocuments: {
+      getPersistedOperation: (id: string) => documents.get(normaliseDocumentId(id) ?? '') ?? null,
+      // GET requests name the document in the query string (GraphQL over HTTP, persisted documents).
+      extractPersistedOperationId: (
+        params: { extensions?: Record<string, unknown>; documentId?: unknown },
+        request: Request,
+      ) => documentIdOf(params) ?? new URL(request.url).searchParams.get('documentId'),
+      allowArbitraryDocuments: config.allowArbitraryDocuments,
+      customErrors: {
+        // Apollo clients recognise this message; there is no registration step (documents are trusted).
+        notFound: {
+          message: 'PersistedQueryNotFound',
+          extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', http: { status: 404 } },
+        },
+        keyNotFound: {
+          message: 'Send documentId (or extensions.persistedQuery.sha256Hash)',
+          extensions: { code: 'PERSISTED_QUERY_ID_REQUIRED', http: { status: 400 } },
+        },
+        persistedQueryOnly: {
+          message: 'Only persisted documents run here: send documentId instead of a query',
+          extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 403 } },
+        },
+      },
+    },
     plugins: (ctx) => [
       useReadiness({ endpoint: '/ready', subgraphs }),
       useAccessLog(log),

@@ -38,6 +38,12 @@ export const setting = {
     z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
+  /** A boolean with no default, for settings whose default depends on another setting. */
+  optionalBool: () =>
+    z
+      .enum(['true', 'false', '1', '0'])
+      .optional()
+      .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
   bool: (fallback: boolean) =>
     z
       .enum(['true', 'false', '1', '0'])

@@ -1,0 +1,86 @@
+/* eslint-disable */
+import * as types from './graphql';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+  'mutation CreateReport($input: CreateReportInput!) {\n  createReport(input: $input) {\n    id\n    status\n    createdAt\n    zone {\n      id\n      name\n    }\n  }\n}': typeof types.CreateReportDocument;
+  'query ZoneAt($lat: Float!, $lon: Float!) {\n  zoneAt(lat: $lat, lon: $lon) {\n    id\n    name\n    neighbourhood\n    floodRisk {\n      score\n      level\n    }\n  }\n}': typeof types.ZoneAtDocument;
+  'query ZonesPage($first: Int!, $after: String) {\n  zones(first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        id\n        name\n        neighbourhood\n        population\n        areaKm2\n        elevationMean\n      }\n    }\n  }\n}': typeof types.ZonesPageDocument;
+  'query AllZonesFloodRisk {\n  zones(first: 500) {\n    totalCount\n    edges {\n      node {\n        id\n        name\n        neighbourhood\n        elevationMean\n        lowLyingShare\n        floodRisk {\n          score\n          level\n          asOf\n          model {\n            name\n            version\n          }\n        }\n      }\n    }\n  }\n}': typeof types.AllZonesFloodRiskDocument;
+  'query ZoneOutlook($id: ID!) {\n  zone(id: $id) {\n    id\n    name\n    neighbourhood\n    population\n    areaKm2\n    elevationMean\n    elevationMin\n    lowLyingShare\n    floodRisk {\n      score\n      level\n      asOf\n      model {\n        name\n        version\n      }\n    }\n    reports(status: OPEN) {\n      id\n      category\n      status\n      createdAt\n    }\n  }\n}': typeof types.ZoneOutlookDocument;
+};
+const documents: Documents = {
+  'mutation CreateReport($input: CreateReportInput!) {\n  createReport(input: $input) {\n    id\n    status\n    createdAt\n    zone {\n      id\n      name\n    }\n  }\n}':
+    types.CreateReportDocument,
+  'query ZoneAt($lat: Float!, $lon: Float!) {\n  zoneAt(lat: $lat, lon: $lon) {\n    id\n    name\n    neighbourhood\n    floodRisk {\n      score\n      level\n    }\n  }\n}':
+    types.ZoneAtDocument,
+  'query ZonesPage($first: Int!, $after: String) {\n  zones(first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        id\n        name\n        neighbourhood\n        population\n        areaKm2\n        elevationMean\n      }\n    }\n  }\n}':
+    types.ZonesPageDocument,
+  'query AllZonesFloodRisk {\n  zones(first: 500) {\n    totalCount\n    edges {\n      node {\n        id\n        name\n        neighbourhood\n        elevationMean\n        lowLyingShare\n        floodRisk {\n          score\n          level\n          asOf\n          model {\n            name\n            version\n          }\n        }\n      }\n    }\n  }\n}':
+    types.AllZonesFloodRiskDocument,
+  'query ZoneOutlook($id: ID!) {\n  zone(id: $id) {\n    id\n    name\n    neighbourhood\n    population\n    areaKm2\n    elevationMean\n    elevationMin\n    lowLyingShare\n    floodRisk {\n      score\n      level\n      asOf\n      model {\n        name\n        version\n      }\n    }\n    reports(status: OPEN) {\n      id\n      category\n      status\n      createdAt\n    }\n  }\n}':
+    types.ZoneOutlookDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: 'mutation CreateReport($input: CreateReportInput!) {\n  createReport(input: $input) {\n    id\n    status\n    createdAt\n    zone {\n      id\n      name\n    }\n  }\n}',
+): (typeof documents)['mutation CreateReport($input: CreateReportInput!) {\n  createReport(input: $input) {\n    id\n    status\n    createdAt\n    zone {\n      id\n      name\n    }\n  }\n}'];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: 'query ZoneAt($lat: Float!, $lon: Float!) {\n  zoneAt(lat: $lat, lon: $lon) {\n    id\n    name\n    neighbourhood\n    floodRisk {\n      score\n      level\n    }\n  }\n}',
+): (typeof documents)['query ZoneAt($lat: Float!, $lon: Float!) {\n  zoneAt(lat: $lat, lon: $lon) {\n    id\n    name\n    neighbourhood\n    floodRisk {\n      score\n      level\n    }\n  }\n}'];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: 'query ZonesPage($first: Int!, $after: String) {\n  zones(first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        id\n        name\n        neighbourhood\n        population\n        areaKm2\n        elevationMean\n      }\n    }\n  }\n}',
+): (typeof documents)['query ZonesPage($first: Int!, $after: String) {\n  zones(first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        id\n        name\n        neighbourhood\n        population\n        areaKm2\n        elevationMean\n      }\n    }\n  }\n}'];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: 'query AllZonesFloodRisk {\n  zones(first: 500) {\n    totalCount\n    edges {\n      node {\n        id\n        name\n        neighbourhood\n        elevationMean\n        lowLyingShare\n        floodRisk {\n          score\n          level\n          asOf\n          model {\n            name\n            version\n          }\n        }\n      }\n    }\n  }\n}',
+): (typeof documents)['query AllZonesFloodRisk {\n  zones(first: 500) {\n    totalCount\n    edges {\n      node {\n        id\n        name\n        neighbourhood\n        elevationMean\n        lowLyingShare\n        floodRisk {\n          score\n          level\n          asOf\n          model {\n            name\n            version\n          }\n        }\n      }\n    }\n  }\n}'];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: 'query ZoneOutlook($id: ID!) {\n  zone(id: $id) {\n    id\n    name\n    neighbourhood\n    population\n    areaKm2\n    elevationMean\n    elevationMin\n    lowLyingShare\n    floodRisk {\n      score\n      level\n      asOf\n      model {\n        name\n        version\n      }\n    }\n    reports(status: OPEN) {\n      id\n      category\n      status\n      createdAt\n    }\n  }\n}',
+): (typeof documents)['query ZoneOutlook($id: ID!) {\n  zone(id: $id) {\n    id\n    name\n    neighbourhood\n    population\n    areaKm2\n    elevationMean\n    elevationMin\n    lowLyingShare\n    floodRisk {\n      score\n      level\n      asOf\n      model {\n        name\n        version\n      }\n    }\n    reports(status: OPEN) {\n      id\n      category\n      status\n      createdAt\n    }\n  }\n}'];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> =
+  TDocumentNode extends DocumentNode<infer TType, any> ? TType : never;

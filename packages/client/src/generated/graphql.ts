@@ -1,0 +1,488 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> =
+  T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+export type CreateReportInput = {
+  category: ReportCategory;
+  /** What is wrong, 1–2000 characters. */
+  description: string;
+  /** Zone the report is about. */
+  zoneId: string | number;
+};
+
+/** Banded flood probability; the bands are the model's `levels` in its metadata.json (docs/models.md). */
+export type FloodLevel = 'HIGH' | 'LOW' | 'MODERATE' | 'SEVERE';
+
+/** What the citizen reports. */
+export type ReportCategory = 'FALLEN_TREE' | 'FLOODING' | 'GARBAGE' | 'OTHER' | 'POTHOLE';
+
+/** Where the report is in its workflow. */
+export type ReportStatus = 'IN_PROGRESS' | 'OPEN' | 'REJECTED' | 'RESOLVED' | 'TRIAGED';
+
+export type CreateReportMutationVariables = Exact<{
+  input: CreateReportInput;
+}>;
+
+export type CreateReportMutation = {
+  createReport: { id: string; status: ReportStatus; createdAt: unknown; zone: { id: string; name: string } };
+};
+
+export type ZoneAtQueryVariables = Exact<{
+  lat: number;
+  lon: number;
+}>;
+
+export type ZoneAtQuery = {
+  zoneAt: {
+    id: string;
+    name: string;
+    neighbourhood: string;
+    floodRisk: { score: number; level: FloodLevel } | null;
+  } | null;
+};
+
+export type ZonesPageQueryVariables = Exact<{
+  first: number;
+  after?: string | null | undefined;
+}>;
+
+export type ZonesPageQuery = {
+  zones: {
+    totalCount: number;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    edges: Array<{
+      node: {
+        id: string;
+        name: string;
+        neighbourhood: string;
+        population: number;
+        areaKm2: number;
+        elevationMean: number;
+      };
+    }>;
+  };
+};
+
+export type AllZonesFloodRiskQueryVariables = Exact<{ [key: string]: never }>;
+
+export type AllZonesFloodRiskQuery = {
+  zones: {
+    totalCount: number;
+    edges: Array<{
+      node: {
+        id: string;
+        name: string;
+        neighbourhood: string;
+        elevationMean: number;
+        lowLyingShare: number;
+        floodRisk: {
+          score: number;
+          level: FloodLevel;
+          asOf: unknown;
+          model: { name: string; version: string };
+        } | null;
+      };
+    }>;
+  };
+};
+
+export type ZoneOutlookQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+export type ZoneOutlookQuery = {
+  zone: {
+    id: string;
+    name: string;
+    neighbourhood: string;
+    population: number;
+    areaKm2: number;
+    elevationMean: number;
+    elevationMin: number;
+    lowLyingShare: number;
+    floodRisk: {
+      score: number;
+      level: FloodLevel;
+      asOf: unknown;
+      model: { name: string; version: string };
+    } | null;
+    reports: Array<{ id: string; category: ReportCategory; status: ReportStatus; createdAt: unknown }>;
+  } | null;
+};
+
+export const CreateReportDocument = {
+  __meta__: { hash: 'sha256:0667f25b08dd9cfa368fc088a3c82639bde535e63f11e3b5221c3b124a7aeb66' },
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'CreateReport' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'CreateReportInput' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'createReport' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'zone' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<CreateReportMutation, CreateReportMutationVariables>;
+export const ZoneAtDocument = {
+  __meta__: { hash: 'sha256:6ab68cf8b8c1b7c61b748651ae8c2cc7a9e46a93d85d8bd94a0cdb6cfeb5e16b' },
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'ZoneAt' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'lat' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'Float' } } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'lon' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'Float' } } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'zoneAt' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'lat' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'lat' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'lon' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'lon' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'neighbourhood' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'floodRisk' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'score' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'level' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<ZoneAtQuery, ZoneAtQueryVariables>;
+export const ZonesPageDocument = {
+  __meta__: { hash: 'sha256:8c0ace3ba50dd442acf8809c412e4120902f766e05e6690ee5cf326184ea3cbc' },
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'ZonesPage' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'first' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'Int' } } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'String' } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'zones' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'first' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'first' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'after' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'totalCount' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'pageInfo' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'hasNextPage' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'endCursor' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'edges' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'node' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'neighbourhood' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'population' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'areaKm2' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'elevationMean' } },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<ZonesPageQuery, ZonesPageQueryVariables>;
+export const AllZonesFloodRiskDocument = {
+  __meta__: { hash: 'sha256:76bb7eca1c63bd863f2494c638afc55880c64ba57c1833560eb3039501bea7bf' },
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'AllZonesFloodRisk' },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'zones' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'first' },
+                value: { kind: 'IntValue', value: '500' },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'totalCount' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'edges' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'node' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'neighbourhood' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'elevationMean' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'lowLyingShare' } },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'floodRisk' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  { kind: 'Field', name: { kind: 'Name', value: 'score' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'level' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'asOf' } },
+                                  {
+                                    kind: 'Field',
+                                    name: { kind: 'Name', value: 'model' },
+                                    selectionSet: {
+                                      kind: 'SelectionSet',
+                                      selections: [
+                                        { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                                        { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+                                      ],
+                                    },
+                                  },
+                                ],
+                              },
+                            },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<AllZonesFloodRiskQuery, AllZonesFloodRiskQueryVariables>;
+export const ZoneOutlookDocument = {
+  __meta__: { hash: 'sha256:bd37e54d04f246c4dbde6bf5ed499fe13f8c486f57c7d00b641600b35dbe3bef' },
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'ZoneOutlook' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'zone' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'id' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'neighbourhood' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'population' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'areaKm2' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'elevationMean' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'elevationMin' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'lowLyingShare' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'floodRisk' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'score' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'level' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'asOf' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'model' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'reports' },
+                  arguments: [
+                    {
+                      kind: 'Argument',
+                      name: { kind: 'Name', value: 'status' },
+                      value: { kind: 'EnumValue', value: 'OPEN' },
+                    },
+                  ],
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'category' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<ZoneOutlookQuery, ZoneOutlookQueryVariables>;
