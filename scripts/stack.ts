@@ -3,6 +3,7 @@
  * `npm start`, the end-to-end tests and the benchmarks all go through here.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
@@ -95,6 +96,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     REPORTS_PORT: String(ports.reports),
     PREDICTIONS_PORT: String(ports.predictions),
     GATEWAY_PORT: String(ports.gateway),
+    // Subgraphs trust only the gateway; one fresh secret per run unless the operator set one.
+    GATEWAY_SECRET: process.env['GATEWAY_SECRET'] ?? randomBytes(32).toString('base64url'),
     ZONES_URL: `${url('zones')}/graphql`,
     REPORTS_URL: `${url('reports')}/graphql`,
     PREDICTIONS_URL: `${url('predictions')}/graphql`,

@@ -4,15 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Stack } from '../scripts/stack.ts';
-import { counter, postGraphQL, startTestStack, type Backend } from './support.ts';
+import { counter, postGraphQL, startTestStack, type Backend, type TestStack } from './support.ts';
 
 const ALL_ZONES = `{ zones(first: 500) { totalCount edges { node { id name elevationMean floodRisk { score level asOf model { name version } } } } } }`;
 const LEVELS = new Set(['LOW', 'MODERATE', 'HIGH', 'SEVERE']);
 
 for (const backend of ['PGlite', 'Postgres'] as Backend[]) {
   describe(`backbone through the gateway on ${backend}`, () => {
-    let stack: (Stack & AsyncDisposable) | undefined;
+    let stack: (TestStack & AsyncDisposable) | undefined;
     const gql = (query: string, variables?: Record<string, unknown>, headers?: Record<string, string>) =>
       postGraphQL(stack!.gatewayUrl, query, variables, headers);
 
@@ -59,6 +58,8 @@ for (const backend of ['PGlite', 'Postgres'] as Backend[]) {
       if (!stack) return t.skip('no Postgres on this machine');
       const made = await gql(
         'mutation { createReport(input: { zoneId: "260960005000100", description: "Drain blocked", category: FLOODING }) { id } }',
+        undefined,
+        { 'x-api-key': stack.apiKeys.admin },
       );
       assert.equal(made.errors, undefined, JSON.stringify(made.errors));
       const res = await gql(

@@ -1,5 +1,9 @@
 import { createTestDatabase } from '@cityassist/db';
-import { startStack, type Stack } from '../scripts/stack.ts';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { mintApiKey } from '../gateway/src/auth/api-keys.ts';
+import { startStack, type Stack, type StackOptions } from '../scripts/stack.ts';
 
 export { postGraphQL } from '@cityassist/service-kit';
 
@@ -26,27 +30,45 @@ export type Backend = 'PGlite' | 'Postgres';
  * folder, or on a throwaway database of the local Postgres. Undefined when Postgres is asked for
  * and none answers off CI.
  */
-export async function startTestStack(backend: Backend): Promise<(Stack & AsyncDisposable) | undefined> {
-  if (backend === 'PGlite') {
-    const { mkdtemp, rm } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const path = await import('node:path');
-    const dir = await mkdtemp(path.join(tmpdir(), 'cityassist-e2e-'));
-    const stack = await startStack({ env: { DATA_DIR: dir, LOG_LEVEL: 'warn', DATABASE_URL: undefined } });
-    return Object.assign(stack, {
-      async [Symbol.asyncDispose]() {
-        await stack.stop();
-        await rm(dir, { recursive: true, force: true });
-      },
-    });
-  }
-  const db = await createTestDatabase();
-  if (!db) return undefined;
-  const stack = await startStack({ env: { DATABASE_URL: db.url, LOG_LEVEL: 'warn' } });
-  return Object.assign(stack, {
-    async [Symbol.asyncDispose]() {
-      await stack.stop();
-      await db[Symbol.asyncDispose]();
+export async function startTestStack(
+  backend: Backend,
+  options: StackOptions = {},
+): Promise<(TestStack & AsyncDisposable) | undefined> {
+  const db = backend === 'Postgres' ? await createTestDatabase() : undefined;
+  if (backend === 'Postgres' && !db) return undefined;
+  const dir = await mkdtemp(path.join(tmpdir(), 'cityassist-e2e-'));
+  // One key per scope set the tests need, stored hashed like `npm run api-key` does.
+  const keys = {
+    admin: mintApiKey('e2e-admin', ['reports:read', 'reports:write', 'models:admin', 'graphql:arbitrary']),
+    reader: mintApiKey('e2e-reader', []),
+  };
+  const apiKeysFile = path.join(dir, 'api-keys.json');
+  await writeFile(apiKeysFile, JSON.stringify(Object.values(keys).map((k) => k.stored)));
+  const stack = await startStack({
+    ...options,
+    env: {
+      DATA_DIR: dir,
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: db?.url,
+      API_KEYS_FILE: apiKeysFile,
+      JWT_SECRET: TEST_JWT_SECRET,
+      ...options.env,
     },
   });
+  return Object.assign(stack, {
+    apiKeys: { admin: keys.admin.key, reader: keys.reader.key },
+    async [Symbol.asyncDispose]() {
+      await stack.stop();
+      await rm(dir, { recursive: true, force: true });
+      await db?.[Symbol.asyncDispose]();
+    },
+  });
+}
+
+/** The HS256 secret test stacks accept JWTs signed with. */
+export const TEST_JWT_SECRET = 'an-e2e-jwt-secret-of-at-least-32-chars';
+
+export interface TestStack extends Stack {
+  /** Raw API keys: `admin` has every scope, `reader` none. */
+  apiKeys: { admin: string; reader: string };
 }

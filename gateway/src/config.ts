@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readConfig, setting } from '@cityassist/service-kit';
+import { gatewaySecretOf, readConfig, setting } from '@cityassist/service-kit';
 import { z } from 'zod';
 
 const env = readConfig({
@@ -17,6 +17,18 @@ const env = readConfig({
   /** Milliseconds a subgraph may take before the gateway answers without it. Default 10000. */
   UPSTREAM_TIMEOUT_MS: setting.positiveInt(10_000),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  /** Shared secret sent to the subgraphs in x-gateway-secret (see the subgraphs' GATEWAY_SECRET). */
+  GATEWAY_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** File of hashed API keys (`npm run api-key`). Default `.data/api-keys.json`; missing = no keys. */
+  API_KEYS_FILE: z.string().default('.data/api-keys.json'),
+  /** HS256 secret for JWTs (32+ characters). Either this or JWKS_URL turns JWT auth on. */
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** JWKS URL of an identity provider (RS256/ES256 tokens). */
+  JWKS_URL: setting.url().optional(),
+  /** Required `iss` claim, when set. */
+  JWT_ISSUER: z.string().optional(),
+  /** Required `aud` claim, when set. */
+  JWT_AUDIENCE: z.string().optional(),
   /**
    * Comma-separated persisted-document manifests (GraphQL Code Generator's persisted-documents.json
    * or an Apollo persisted-query manifest). Default: the one generated from schema/operations.
@@ -51,6 +63,9 @@ export const config = Object.freeze({
     .filter(Boolean),
   allowArbitraryDocuments: env.ALLOW_ARBITRARY_DOCUMENTS ?? env.NODE_ENV !== 'production',
   logLevel: env.LOG_LEVEL,
+  gatewaySecret: gatewaySecretOf(env),
+  apiKeysFile: env.API_KEYS_FILE,
+  jwt: { secret: env.JWT_SECRET, jwksUrl: env.JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
 });
 
 export type GatewayConfig = typeof config;

@@ -8,6 +8,9 @@ import { documentIdOf, loadDocumentStore, normaliseDocumentId } from './persiste
 import { useAccessLog } from './plugins/use-access-log.ts';
 import { useReadiness } from './plugins/use-readiness.ts';
 import { subgraphsOf } from './subgraphs.ts';
+import { ApiKeyStore } from './auth/api-keys.ts';
+import { useAuth, type AuthContext } from './plugins/use-auth.ts';
+import { GATEWAY_SECRET_HEADER, PRINCIPAL_HEADER } from '@cityassist/service-kit';
 
 /**
  * The Hive Gateway runtime, configured: it plans and forwards queries to the subgraphs, passes the
@@ -33,6 +36,16 @@ export async function createGateway(
     'persisted documents loaded',
   );
 
+  const apiKeys = await ApiKeyStore.load(config.apiKeysFile);
+  log.info(
+    { apiKeys: apiKeys.size, jwt: Boolean(config.jwt.secret || config.jwt.jwksUrl) },
+    'authentication',
+  );
+  // Production runs only persisted documents, except for callers whose API key may run others.
+  const mayRunArbitrary = (request: Request) =>
+    config.allowArbitraryDocuments ||
+    (apiKeys.verify(request.headers.get('x-api-key') ?? '')?.scopes.includes('graphql:arbitrary') ?? false);
+
   const runtime = createGatewayRuntime({
     supergraph: config.supergraphFile,
     logging: log,
@@ -57,7 +70,7 @@ export async function createGateway(
         params: { extensions?: Record<string, unknown>; documentId?: unknown },
         request: Request,
       ) => documentIdOf(params) ?? new URL(request.url).searchParams.get('documentId'),
-      allowArbitraryDocuments: config.allowArbitraryDocuments,
+      allowArbitraryDocuments: mayRunArbitrary,
       customErrors: {
         // Apollo clients recognise this message; there is no registration step (documents are trusted).
         notFound: {
@@ -74,7 +87,18 @@ export async function createGateway(
         },
       },
     },
+    // Subgraphs trust only the gateway (shared secret) and learn who called (hashed id, scopes).
+    propagateHeaders: {
+      fromClientToSubgraphs: ({ context }) => {
+        const principal = (context as AuthContext).principal;
+        return {
+          ...(config.gatewaySecret ? { [GATEWAY_SECRET_HEADER]: config.gatewaySecret } : {}),
+          ...(principal ? { [PRINCIPAL_HEADER]: `${principal.id};${principal.scopes.join(' ')}` } : {}),
+        };
+      },
+    },
     plugins: (ctx) => [
+      ...useAuth({ apiKeys, jwt: config.jwt }),
       useReadiness({ endpoint: '/ready', subgraphs }),
       useAccessLog(log),
       usePrometheus({ ...ctx, log: ctx.log, endpoint: '/metrics', registry, metrics: true }),

@@ -51,6 +51,26 @@ export const setting = {
       .transform((v) => v === 'true' || v === '1'),
 };
 
+/**
+ * The shared secret the gateway sends in `x-gateway-secret`; subgraphs refuse requests without it,
+ * so they can't be reached around the gateway. Required (32+ characters) when NODE_ENV=production;
+ * unset in development means "accept anyone" with a warning. `npm start` makes one per run.
+ */
+export const trustSettings = {
+  GATEWAY_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+};
+
+export function gatewaySecretOf(env: {
+  GATEWAY_SECRET?: string | undefined;
+  NODE_ENV: string;
+}): string | undefined {
+  if (env.NODE_ENV === 'production' && !env.GATEWAY_SECRET) {
+    throw new ConfigError('Invalid settings:\n  GATEWAY_SECRET: required when NODE_ENV=production');
+  }
+  return env.GATEWAY_SECRET;
+}
+
 /** The storage settings every subgraph shares: Postgres when DATABASE_URL is set, PGlite otherwise. */
 export const databaseSettings = {
   /** Postgres URL. Unset: embedded PGlite under DATA_DIR. */

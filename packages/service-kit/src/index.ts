@@ -1,4 +1,12 @@
-export { readConfig, setting, ConfigError, databaseSettings, databaseOf } from './config.ts';
+export {
+  readConfig,
+  setting,
+  ConfigError,
+  databaseSettings,
+  databaseOf,
+  trustSettings,
+  gatewaySecretOf,
+} from './config.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { createMetrics, type ServiceMetrics } from './metrics.ts';
 export { defineErrors, commonErrors, type ErrorSpec } from './errors.ts';
@@ -11,6 +19,13 @@ export {
   type RunningServer,
 } from './subgraph-server.ts';
 export { runChecks, type ReadinessCheck } from './probes.ts';
+export {
+  GATEWAY_SECRET_HEADER,
+  PRINCIPAL_HEADER,
+  principalOf,
+  requireGateway,
+  type ForwardedPrincipal,
+} from './gateway-trust.ts';
 export { onShutdown, runMain } from './shutdown.ts';
 export { encodeCursor, decodeCursor } from './cursor.ts';
 export { postGraphQL, type GraphQLResponse } from './testing.ts';

@@ -13,6 +13,7 @@ import type { BaseContext } from './context.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { useRequestLog } from './plugins/request-log.plugin.ts';
 import { mountProbes, type ReadinessCheck } from './probes.ts';
+import { PRINCIPAL_HEADER, principalOf, requireGateway } from './gateway-trust.ts';
 
 export interface SubgraphServerOptions<C extends BaseContext> {
   name: string;
@@ -26,6 +27,8 @@ export interface SubgraphServerOptions<C extends BaseContext> {
   /** Adds the service's own per-request state (DataLoaders) to the base context. */
   context: (base: BaseContext) => C | Promise<C>;
   plugins?: ApolloServerPlugin<C>[];
+  /** Shared secret the gateway sends; unset accepts any caller (development). */
+  gatewaySecret?: string | undefined;
   /** Largest request body accepted, in bytes. Default 1 MiB. */
   bodyLimitBytes?: number;
 }
@@ -85,12 +88,18 @@ export async function startSubgraphServer<C extends BaseContext>(
   mountProbes(app, { readiness: options.readiness, registry: metrics.registry, logger });
   app.use(
     '/graphql',
+    requireGateway(options.gatewaySecret, logger),
     express.json({ limit: options.bodyLimitBytes ?? 1024 * 1024 }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const requestId = requestIdOf(req.headers[REQUEST_ID_HEADER]);
         res.setHeader(REQUEST_ID_HEADER, requestId);
-        return options.context({ requestId, logger: logger.child({ requestId }) });
+        const principal = principalOf(req.headers[PRINCIPAL_HEADER]);
+        return options.context({
+          requestId,
+          principal,
+          logger: logger.child({ requestId, ...(principal ? { principal: principal.id } : {}) }),
+        });
       },
     }),
   );

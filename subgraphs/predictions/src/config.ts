@@ -1,5 +1,12 @@
 import path from 'node:path';
-import { databaseOf, databaseSettings, readConfig, setting } from '@cityassist/service-kit';
+import {
+  databaseOf,
+  databaseSettings,
+  gatewaySecretOf,
+  readConfig,
+  setting,
+  trustSettings,
+} from '@cityassist/service-kit';
 import { z } from 'zod';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
@@ -9,6 +16,7 @@ const env = readConfig({
   /** Port of the predictions subgraph. Default 4003; 0 picks a free one (tests). */
   PREDICTIONS_PORT: setting.port(4003),
   ...databaseSettings,
+  ...trustSettings,
   /** Where `models/<name>/<version>/` live. Default: the repository's models/. */
   MODELS_DIR: z.string().default(path.join(repoRoot, 'models')),
   /** Flood model version to serve; `latest` is the highest present. */
@@ -28,6 +36,7 @@ export const config = Object.freeze({
   host: env.PREDICTIONS_HOST,
   port: env.PREDICTIONS_PORT,
   database: databaseOf(env, 'predictions'),
+  gatewaySecret: gatewaySecretOf(env),
   modelsDir: env.MODELS_DIR,
   floodModelVersion: env.FLOOD_MODEL_VERSION,
   featuresSnapshot: env.FEATURES_SNAPSHOT,

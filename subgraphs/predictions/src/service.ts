@@ -39,6 +39,7 @@ export async function startPredictionsService(
       host: config.host,
       port: config.port,
       logger,
+      gatewaySecret: config.gatewaySecret,
       metrics,
       readiness: { database: () => db.ping(), floodModel: async () => (await flood.score([]), true) },
       context: (base) => ({ ...base, floodRisk: createFloodRiskLoader(store, flood) }),

@@ -1,5 +1,12 @@
 import { DEFAULT_ZONES_FILE } from '@cityassist/geo';
-import { databaseOf, databaseSettings, readConfig, setting } from '@cityassist/service-kit';
+import {
+  databaseOf,
+  databaseSettings,
+  gatewaySecretOf,
+  readConfig,
+  setting,
+  trustSettings,
+} from '@cityassist/service-kit';
 import { z } from 'zod';
 
 const env = readConfig({
@@ -7,6 +14,7 @@ const env = readConfig({
   /** Port of the reports subgraph. Default 4002; 0 picks a free one (tests). */
   REPORTS_PORT: setting.port(4002),
   ...databaseSettings,
+  ...trustSettings,
   /** Zone boundaries a report's zone is checked against. Default: the committed Olinda extract. */
   ZONES_FILE: z.string().default(DEFAULT_ZONES_FILE),
   LOG_LEVEL: setting.logLevel(),
@@ -16,6 +24,7 @@ export const config = Object.freeze({
   host: env.REPORTS_HOST,
   port: env.REPORTS_PORT,
   database: databaseOf(env, 'reports'),
+  gatewaySecret: gatewaySecretOf(env),
   zonesFile: env.ZONES_FILE,
   logLevel: env.LOG_LEVEL,
 });

@@ -25,6 +25,7 @@ export async function startReportsService(config: ReportsConfig, logger: Logger)
       host: config.host,
       port: config.port,
       logger,
+      gatewaySecret: config.gatewaySecret,
       metrics: createMetrics('reports'),
       readiness: { database: () => db.ping() },
       context: (base) => {

@@ -23,6 +23,7 @@ export async function startZonesService(config: ZonesConfig, logger: Logger): Pr
       host: config.host,
       port: config.port,
       logger,
+      gatewaySecret: config.gatewaySecret,
       metrics: createMetrics('zones'),
       readiness: { database: () => db.ping() },
       context: (base) => ({ ...base, zones, zoneById: new DataLoader((ids) => zones.byIds(ids)) }),

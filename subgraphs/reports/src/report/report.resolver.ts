@@ -1,5 +1,5 @@
 import { isZoneId } from '@cityassist/geo';
-import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { ReportsContext } from '../context.ts';
 import { errors } from '../errors.ts';
 import { CitizenReport, CreateReportInput, MAX_DESCRIPTION_LENGTH } from './report.type.ts';
@@ -17,8 +17,9 @@ export class ReportResolver {
     return ctx.reports.byId(id);
   }
 
+  @Directive('@requiresScopes(scopes: [["reports:write"]])')
   @Mutation(() => CitizenReport, {
-    description: 'Accepts a report; it starts OPEN. Photos come with submitReport.',
+    description: 'Accepts a report; it starts OPEN. Needs scope reports:write.',
   })
   async createReport(
     @Ctx() ctx: ReportsContext,

@@ -13,12 +13,14 @@ const ZONE_REPORTS = `query($r: [_Any!]!, $s: ReportStatus) {
 }`;
 const ZONE = '260960005000010';
 
+const SECRET = 'a-test-secret-that-is-32-chars-long!';
+
 onEachDatabase((label, open) => {
   describe(`reports subgraph on ${label}`, () => {
     let db: TestDatabase | undefined;
     let server: RunningServer | undefined;
     const gql = (query: string, variables?: Record<string, unknown>) =>
-      postGraphQL(server!.url, query, variables);
+      postGraphQL(server!.url, query, variables, { 'x-gateway-secret': SECRET });
 
     before(async () => {
       db = await open();
@@ -29,6 +31,7 @@ onEachDatabase((label, open) => {
         database: db,
         zonesFile: DEFAULT_ZONES_FILE,
         logLevel: 'silent' as const,
+        gatewaySecret: SECRET,
       };
       server = await startReportsService(config, createLogger('reports', 'silent'));
     });

@@ -31,7 +31,9 @@ export class CitizenReport {
   @Field(() => Date, { description: 'When the report was accepted.' })
   createdAt!: Date;
 
-  @Field(() => String)
+  // Free text from a citizen can name people and places: only callers allowed to read reports see it.
+  @Directive('@requiresScopes(scopes: [["reports:read"]])')
+  @Field(() => String, { description: 'What the citizen wrote. Needs scope reports:read.' })
   description!: string;
 
   @Field(() => ReportCategory)

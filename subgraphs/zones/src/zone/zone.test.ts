@@ -11,12 +11,14 @@ const PAGE = `query Page($first: Int!, $after: String, $n: String) {
   }
 }`;
 
+const SECRET = 'a-test-secret-that-is-32-chars-long!';
+
 onEachDatabase((label, open) => {
   describe(`zones subgraph on ${label}`, () => {
     let db: TestDatabase | undefined;
     let server: RunningServer | undefined;
     const gql = (query: string, variables?: Record<string, unknown>) =>
-      postGraphQL(server!.url, query, variables);
+      postGraphQL(server!.url, query, variables, { 'x-gateway-secret': SECRET });
 
     before(async () => {
       db = await open();
@@ -27,6 +29,7 @@ onEachDatabase((label, open) => {
         database: db,
         zonesFile: DEFAULT_ZONES_FILE,
         logLevel: 'silent' as const,
+        gatewaySecret: SECRET,
       };
       server = await startZonesService(config, createLogger('zones', 'silent'));
     });
@@ -118,6 +121,17 @@ onEachDatabase((label, open) => {
       if (!server) return t.skip('no Postgres on this machine');
       const res = await gql('{ zoneAt(lat: "north", lon: 0) { id } }');
       assert.equal(res.errors?.[0]?.extensions?.['code'], 'GRAPHQL_VALIDATION_FAILED');
+    });
+
+    it('EXPECTED FAILURE - a request without the gateway secret is refused with 401', async (t) => {
+      if (!server) return t.skip('no Postgres on this machine');
+      const none = await postGraphQL(server.url, '{ zone(id: "260960005000001") { id } }');
+      assert.equal(none.status, 401);
+      assert.equal(none.errors?.[0]?.extensions?.['code'], 'UNAUTHENTICATED');
+      const wrong = await postGraphQL(server.url, '{ zone(id: "260960005000001") { id } }', undefined, {
+        'x-gateway-secret': SECRET.replace('a', 'b'),
+      });
+      assert.equal(wrong.status, 401);
     });
 
     it('answers /health, /ready and /metrics', async (t) => {
