@@ -37,8 +37,9 @@ export async function loadDocumentStore(files: readonly string[]): Promise<Docum
         : Object.entries(parsed as Record<string, string>);
     for (const [id, body] of entries) {
       const hex = normaliseDocumentId(id);
-      if (!hex || typeof body !== 'string')
+      if (!hex || typeof body !== 'string') {
         throw new Error(`${file}: entry ${id} is not a sha256 id with a document`);
+      }
       if (sha256(body) !== hex) throw new Error(`${file}: ${id} is not the sha256 of its document`);
       store.set(hex, body);
     }

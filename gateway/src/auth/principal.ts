@@ -24,8 +24,9 @@ export function hashId(value: string): string {
 /** Scopes from a JWT payload: OAuth's space-separated `scope`, or a `scopes` array. */
 export function scopesOf(payload: Record<string, unknown>): string[] {
   if (typeof payload['scope'] === 'string') return payload['scope'].split(' ').filter(Boolean);
-  if (Array.isArray(payload['scopes']))
+  if (Array.isArray(payload['scopes'])) {
     return payload['scopes'].filter((s): s is string => typeof s === 'string');
+  }
   return [];
 }
 
