@@ -29,6 +29,26 @@ const env = readConfig({
   JWT_ISSUER: z.string().optional(),
   /** Required `aud` claim, when set. */
   JWT_AUDIENCE: z.string().optional(),
+  /** Redis for shared rate limits (and cache, pub/sub). Unset: in-process, good for one replica. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** Requests per window per API key or bearer token. Default 600. */
+  RATE_LIMIT_PER_KEY: setting.positiveInt(600),
+  /** Requests per window per anonymous IP address. Default 120. */
+  RATE_LIMIT_PER_IP: setting.positiveInt(120),
+  /** Rate-limit window in seconds. Default 60. */
+  RATE_LIMIT_WINDOW_SECONDS: setting.positiveInt(60),
+  /** Read the client address from X-Forwarded-For (only behind a proxy you trust). Default false. */
+  TRUST_PROXY: setting.bool(false),
+  /** Deepest selection set accepted. Default 10 (the deepest committed operation needs 6). */
+  MAX_QUERY_DEPTH: setting.positiveInt(10),
+  /** Most aliases per document. Default 30. */
+  MAX_ALIASES: setting.positiveInt(30),
+  /** Most tokens per document. Default 5000. */
+  MAX_TOKENS: setting.positiveInt(5000),
+  /** Highest estimated cost (@cost/@listSize demand control) accepted. Default 5000. */
+  MAX_QUERY_COST: setting.positiveInt(5000),
+  /** Largest request body in bytes. Default 1 MiB. */
+  MAX_BODY_BYTES: setting.positiveInt(1024 * 1024),
   /**
    * Comma-separated persisted-document manifests (GraphQL Code Generator's persisted-documents.json
    * or an Apollo persisted-query manifest). Default: the one generated from schema/operations.
@@ -65,6 +85,20 @@ export const config = Object.freeze({
   logLevel: env.LOG_LEVEL,
   gatewaySecret: gatewaySecretOf(env),
   apiKeysFile: env.API_KEYS_FILE,
+  redisUrl: env.REDIS_URL,
+  rateLimit: {
+    keyPoints: env.RATE_LIMIT_PER_KEY,
+    ipPoints: env.RATE_LIMIT_PER_IP,
+    windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
+    trustProxy: env.TRUST_PROXY,
+  },
+  limits: {
+    maxDepth: env.MAX_QUERY_DEPTH,
+    maxAliases: env.MAX_ALIASES,
+    maxTokens: env.MAX_TOKENS,
+    maxBodyBytes: env.MAX_BODY_BYTES,
+    maxCost: env.MAX_QUERY_COST,
+  },
   jwt: { secret: env.JWT_SECRET, jwksUrl: env.JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
 });
 

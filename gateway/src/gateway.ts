@@ -8,6 +8,9 @@ import { documentIdOf, loadDocumentStore, normaliseDocumentId } from './persiste
 import { useAccessLog } from './plugins/use-access-log.ts';
 import { useReadiness } from './plugins/use-readiness.ts';
 import { subgraphsOf } from './subgraphs.ts';
+import { connectRedis } from './redis.ts';
+import { useLimits } from './plugins/use-limits.ts';
+import { useRateLimit } from './plugins/use-rate-limit.ts';
 import { ApiKeyStore } from './auth/api-keys.ts';
 import { useAuth, type AuthContext } from './plugins/use-auth.ts';
 import { GATEWAY_SECRET_HEADER, PRINCIPAL_HEADER } from '@cityassist/service-kit';
@@ -18,7 +21,7 @@ import { GATEWAY_SECRET_HEADER, PRINCIPAL_HEADER } from '@cityassist/service-kit
  */
 export async function createGateway(
   config: GatewayConfig,
-): Promise<{ runtime: GatewayRuntime; log: Logger }> {
+): Promise<{ runtime: GatewayRuntime; log: Logger; close(): Promise<void> }> {
   const log = new Logger({
     level: config.logLevel,
     writers: [new JSONLogWriter()],
@@ -36,6 +39,7 @@ export async function createGateway(
     'persisted documents loaded',
   );
 
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, log) : undefined;
   const apiKeys = await ApiKeyStore.load(config.apiKeysFile);
   log.info(
     { apiKeys: apiKeys.size, jwt: Boolean(config.jwt.secret || config.jwt.jwksUrl) },
@@ -97,12 +101,27 @@ export async function createGateway(
         };
       },
     },
+    // Demand control: each query's cost is estimated from @cost/@listSize before it runs.
+    demandControl: {
+      maxCost: config.limits.maxCost,
+      listSize: 50,
+      includeExtensionMetadata: config.development,
+    },
     plugins: (ctx) => [
+      useRateLimit({ ...config.rateLimit, redis, registry }),
+      ...useLimits(config.limits),
       ...useAuth({ apiKeys, jwt: config.jwt }),
       useReadiness({ endpoint: '/ready', subgraphs }),
       useAccessLog(log),
       usePrometheus({ ...ctx, log: ctx.log, endpoint: '/metrics', registry, metrics: true }),
     ],
   });
-  return { runtime, log };
+  return {
+    runtime,
+    log,
+    async close() {
+      await runtime.dispose();
+      await redis?.quit().catch(() => undefined);
+    },
+  };
 }

@@ -21,6 +21,13 @@ export function maskError(error: unknown, message: string): Error {
       extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName },
     });
   }
+  // graphql-armor's depth, alias and token limits carry no code of their own.
+  if (!error.extensions['code'] && /limit of \d+ exceeded/.test(error.message)) {
+    return new GraphQLError(error.message.replace(/^Syntax Error: /, ''), {
+      nodes: error.nodes,
+      extensions: { code: 'QUERY_TOO_COMPLEX' },
+    });
+  }
   const original = error.originalError;
   if (original && !(original instanceof GraphQLError)) {
     return new GraphQLError(message, {

@@ -5,7 +5,6 @@ import useJWT, {
   extractFromHeader,
 } from '@graphql-mesh/plugin-jwt-auth';
 import { useGenericAuth } from '@envelop/generic-auth';
-import { GraphQLError } from 'graphql';
 import type { ApiKeyStore } from '../auth/api-keys.ts';
 import { principalFromJwt, type Principal } from '../auth/principal.ts';
 
@@ -26,9 +25,6 @@ export interface AuthContext {
   principal?: Principal;
   jwt?: { payload: Record<string, unknown> };
 }
-
-const unauthenticated = (message: string) =>
-  new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 
 /**
  * Authentication at the gateway: a bearer JWT (signature, expiry, issuer and audience checked;
@@ -58,12 +54,23 @@ export function useAuth(opts: AuthOptions): GatewayPlugin[] {
     );
   }
   plugins.push({
+    // A wrong key is refused before the document is even parsed.
+    onRequest(payload) {
+      const key = payload.request.headers.get('x-api-key');
+      if (key === null || opts.apiKeys.verify(key)) return;
+      const errors = [{ message: 'The API key is not valid', extensions: { code: 'UNAUTHENTICATED' } }];
+      payload.endResponse(
+        new payload.fetchAPI.Response(JSON.stringify({ errors }), {
+          status: 401,
+          headers: { 'content-type': 'application/json', 'www-authenticate': 'ApiKey' },
+        }),
+      );
+    },
     onContextBuilding({ context, extendContext }) {
       const ctx = context as AuthContext & { request: Request };
       const key = ctx.request.headers.get('x-api-key');
-      if (key !== null) {
-        const principal = opts.apiKeys.verify(key);
-        if (!principal) throw unauthenticated('The API key is not valid');
+      const principal = key === null ? undefined : opts.apiKeys.verify(key);
+      if (principal) {
         extendContext({ principal } as never);
       } else if (ctx.jwt?.payload) {
         extendContext({ principal: principalFromJwt(ctx.jwt.payload) } as never);

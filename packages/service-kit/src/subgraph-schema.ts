@@ -23,7 +23,7 @@ export async function buildFederatedSchema(
     validate: false,
   });
   const typeDefs = parse(`
-    extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@authenticated", "@requiresScopes"])
+    extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@authenticated", "@requiresScopes", "@cost", "@listSize"])
     ${printSchemaWithDirectives(schema)}
   `);
   const resolvers = createResolversMap(schema) as Record<string, Record<string, unknown>>;

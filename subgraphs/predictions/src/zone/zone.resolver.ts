@@ -1,10 +1,12 @@
-import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Ctx, Directive, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { PredictionsContext } from '../context.ts';
 import { FloodRisk } from '../flood/flood-risk.type.ts';
 import { Zone } from './zone.type.ts';
 
 @Resolver(() => Zone)
 export class ZonePredictionsResolver {
+  // Demand control: a model input row and a share of one inference call, so weigh it above a column.
+  @Directive('@cost(weight: 5)')
   @FieldResolver(() => FloodRisk, {
     nullable: true,
     description:

@@ -1,6 +1,6 @@
 import { isZoneId } from '@cityassist/geo';
 import { decodeCursor, encodeCursor } from '@cityassist/service-kit';
-import { Arg, Ctx, Float, ID, Int, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Directive, Float, ID, Int, Query, Resolver } from 'type-graphql';
 import type { ZonesContext } from '../context.ts';
 import { errors } from '../errors.ts';
 import { Zone, ZoneConnection } from './zone.type.ts';
@@ -19,6 +19,8 @@ export function assertZoneId(id: string, argument = 'id'): void {
 
 @Resolver(() => Zone)
 export class ZoneResolver {
+  // Demand control: a page costs as many zones as `first` asks for (defaults to 50).
+  @Directive('@listSize(slicingArguments: ["first"], sizedFields: ["edges"], requireOneSlicingArgument: false, assumedSize: 50)')
   @Query(() => ZoneConnection, { description: 'Zones ordered by id, a page at a time.' })
   async zones(
     @Ctx() ctx: ZonesContext,
