@@ -4,7 +4,8 @@ import { runMain } from '@cityassist/service-kit';
 await runMain(async () => {
   const { config } = await import('./config.ts');
   const { createGateway } = await import('./gateway.ts');
-  const { runtime, log, close } = await createGateway(config);
+  const gateway = await createGateway(config);
+  const { runtime, log } = gateway;
   // The runtime is a request listener that returns a promise node:http ignores, by design.
   // eslint-disable-next-line @typescript-eslint/no-misused-promises
   const server = http.createServer(runtime);
@@ -22,7 +23,7 @@ await runMain(async () => {
     setTimeout(() => process.exit(1), 10_000).unref();
     server.close();
     server.closeIdleConnections();
-    void close().then(() => process.exit(0));
+    void gateway.close().then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
