@@ -61,8 +61,27 @@ export async function createGateway(
     landingPage: false,
     maskedErrors: { maskError },
     // A subgraph's URL differs per environment; the composed one is the development default.
+    // Subscriptions reach the subgraphs over graphql-ws on the same URL; the gateway's secret rides
+    // in connection_init, since a WebSocket has no per-message headers.
     transportEntries: Object.fromEntries(
-      Object.entries(subgraphs).map(([name, url]) => [name, { location: url }]),
+      Object.entries(subgraphs).map(([name, url]) => [
+        name,
+        {
+          location: url,
+          options: {
+            subscriptions: {
+              kind: 'ws',
+              subgraph: name,
+              location: url,
+              options: {
+                connectionParams: config.gatewaySecret
+                  ? { [GATEWAY_SECRET_HEADER]: config.gatewaySecret }
+                  : {},
+              },
+            },
+          },
+        },
+      ]),
     ),
     upstreamTimeout: config.upstreamTimeoutMs,
     requestId: { headerName: 'x-request-id' },

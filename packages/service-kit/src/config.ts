@@ -71,6 +71,11 @@ export function gatewaySecretOf(env: {
   return env.GATEWAY_SECRET;
 }
 
+/** Redis for events across replicas (subscriptions) and caches. Unset: in-process, one replica. */
+export const redisSettings = {
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+};
+
 /** The storage settings every subgraph shares: Postgres when DATABASE_URL is set, PGlite otherwise. */
 export const databaseSettings = {
   /** Postgres URL. Unset: embedded PGlite under DATA_DIR. */

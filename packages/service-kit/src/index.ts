@@ -5,6 +5,7 @@ export {
   databaseSettings,
   databaseOf,
   trustSettings,
+  redisSettings,
   gatewaySecretOf,
 } from './config.ts';
 export { createLogger, type Logger } from './logger.ts';

@@ -1,10 +1,15 @@
-import type { Logger } from 'pino';
+/** What shutdown logs through: pino's and Hive's loggers both fit. */
+export interface ShutdownLogger {
+  info(attrs: object, msg?: string): void;
+  warn(attrs: object, msg?: string): void;
+  error(attrs: object, msg?: string): void;
+}
 
 /**
  * Runs `close` once on SIGINT or SIGTERM, then exits. A second signal, or a close that takes longer
  * than `graceMs` (default 10 s, inside Kubernetes' 30 s termination grace), exits at once.
  */
-export function onShutdown(logger: Logger, close: () => Promise<void>, graceMs = 10_000): void {
+export function onShutdown(logger: ShutdownLogger, close: () => Promise<void>, graceMs = 10_000): void {
   let closing = false;
   const stop = (signal: NodeJS.Signals) => {
     if (closing) {
@@ -14,7 +19,7 @@ export function onShutdown(logger: Logger, close: () => Promise<void>, graceMs =
     closing = true;
     logger.info({ signal }, 'shutting down');
     const timer = setTimeout(() => {
-      logger.error('shutdown took too long, exiting');
+      logger.error({ graceMs }, 'shutdown took too long, exiting');
       process.exit(1);
     }, graceMs);
     timer.unref();

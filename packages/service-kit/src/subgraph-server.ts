@@ -13,7 +13,15 @@ import type { BaseContext } from './context.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { useRequestLog } from './plugins/request-log.plugin.ts';
 import { mountProbes, type ReadinessCheck } from './probes.ts';
-import { PRINCIPAL_HEADER, principalOf, requireGateway } from './gateway-trust.ts';
+import {
+  GATEWAY_SECRET_HEADER,
+  gatewaySecretMatches,
+  PRINCIPAL_HEADER,
+  principalOf,
+  requireGateway,
+} from './gateway-trust.ts';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
 
 export interface SubgraphServerOptions<C extends BaseContext> {
   name: string;
@@ -27,6 +35,8 @@ export interface SubgraphServerOptions<C extends BaseContext> {
   /** Adds the service's own per-request state (DataLoaders) to the base context. */
   context: (base: BaseContext) => C | Promise<C>;
   plugins?: ApolloServerPlugin<C>[];
+  /** Serve GraphQL subscriptions over graphql-ws on the same path (the gateway connects there). */
+  subscriptions?: boolean;
   /** Shared secret the gateway sends; unset accepts any caller (development). */
   gatewaySecret?: string | undefined;
   /** Largest request body accepted, in bytes. Default 1 MiB. */
@@ -60,6 +70,7 @@ export async function startSubgraphServer<C extends BaseContext>(
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
+  const closers: (() => Promise<void> | void)[] = [];
   const apollo = new ApolloServer<C>({
     schema: options.schema,
     includeStacktraceInErrorResponses: false,
@@ -84,6 +95,27 @@ export async function startSubgraphServer<C extends BaseContext>(
     },
   });
   await apollo.start();
+
+  if (options.subscriptions) {
+    const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+    const trusted = gatewaySecretMatches(options.gatewaySecret);
+    const ws = useServer(
+      {
+        schema: options.schema,
+        // The gateway sends its secret in the connection_init payload (graphql-ws has no headers).
+        onConnect: (ctx) => {
+          const given = ctx.connectionParams?.[GATEWAY_SECRET_HEADER];
+          return trusted(typeof given === 'string' ? given : '');
+        },
+        context: () => {
+          const requestId = randomUUID();
+          return options.context({ requestId, logger: logger.child({ requestId, transport: 'ws' }) });
+        },
+      },
+      wsServer,
+    );
+    closers.push(() => ws.dispose());
+  }
 
   mountProbes(app, { readiness: options.readiness, registry: metrics.registry, logger });
   app.use(
@@ -115,6 +147,7 @@ export async function startSubgraphServer<C extends BaseContext>(
     url,
     port,
     async close() {
+      for (const close of closers) await close();
       await apollo.stop();
     },
   };

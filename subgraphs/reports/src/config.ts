@@ -4,6 +4,7 @@ import {
   databaseSettings,
   gatewaySecretOf,
   readConfig,
+  redisSettings,
   setting,
   trustSettings,
 } from '@cityassist/service-kit';
@@ -15,6 +16,7 @@ const env = readConfig({
   REPORTS_PORT: setting.port(4002),
   ...databaseSettings,
   ...trustSettings,
+  ...redisSettings,
   /** Zone boundaries a report's zone is checked against. Default: the committed Olinda extract. */
   ZONES_FILE: z.string().default(DEFAULT_ZONES_FILE),
   LOG_LEVEL: setting.logLevel(),
@@ -25,6 +27,7 @@ export const config = Object.freeze({
   port: env.REPORTS_PORT,
   database: databaseOf(env, 'reports'),
   gatewaySecret: gatewaySecretOf(env),
+  redisUrl: env.REDIS_URL,
   zonesFile: env.ZONES_FILE,
   logLevel: env.LOG_LEVEL,
 });

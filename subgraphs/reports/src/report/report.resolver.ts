@@ -2,6 +2,7 @@ import { isZoneId } from '@cityassist/geo';
 import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { ReportsContext } from '../context.ts';
 import { errors } from '../errors.ts';
+import { REPORT_SUBMITTED } from './report.subscription.ts';
 import { CitizenReport, CreateReportInput, MAX_DESCRIPTION_LENGTH } from './report.type.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -40,6 +41,8 @@ export class ReportResolver {
       { reportId: report.id, zoneId: report.zone.id, category: report.category },
       'report accepted',
     );
+    // The report is stored before anyone hears of it; a lost event loses no report.
+    ctx.events.pubSub.publish(REPORT_SUBMITTED, report);
     return report;
   }
 }

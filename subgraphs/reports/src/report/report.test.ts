@@ -32,6 +32,7 @@ onEachDatabase((label, open) => {
         zonesFile: DEFAULT_ZONES_FILE,
         logLevel: 'silent' as const,
         gatewaySecret: SECRET,
+        redisUrl: undefined,
       };
       server = await startReportsService(config, createLogger('reports', 'silent'));
     });

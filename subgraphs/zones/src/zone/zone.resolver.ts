@@ -20,7 +20,9 @@ export function assertZoneId(id: string, argument = 'id'): void {
 @Resolver(() => Zone)
 export class ZoneResolver {
   // Demand control: a page costs as many zones as `first` asks for (defaults to 50).
-  @Directive('@listSize(slicingArguments: ["first"], sizedFields: ["edges"], requireOneSlicingArgument: false, assumedSize: 50)')
+  @Directive(
+    '@listSize(slicingArguments: ["first"], sizedFields: ["edges"], requireOneSlicingArgument: false, assumedSize: 50)',
+  )
   @Query(() => ZoneConnection, { description: 'Zones ordered by id, a page at a time.' })
   async zones(
     @Ctx() ctx: ZonesContext,
