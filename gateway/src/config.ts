@@ -47,6 +47,10 @@ const env = readConfig({
   MAX_TOKENS: setting.positiveInt(5000),
   /** Highest estimated cost (@cost/@listSize demand control) accepted. Default 5000. */
   MAX_QUERY_COST: setting.positiveInt(5000),
+  /** Serve the bundled GraphiQL (offline) on GET /graphql. Default: on in development, off in production. */
+  GRAPHIQL: setting.optionalBool(),
+  /** Serve the Apollo Sandbox page at /sandbox (loads from Apollo's CDN). Default as GRAPHIQL. */
+  SANDBOX: setting.optionalBool(),
   /** Largest request body in bytes. Default 1 MiB. */
   MAX_BODY_BYTES: setting.positiveInt(1024 * 1024),
   /**
@@ -75,6 +79,8 @@ export const config = Object.freeze({
   host: env.GATEWAY_HOST,
   port: env.GATEWAY_PORT,
   development: env.NODE_ENV !== 'production',
+  graphiql: env.GRAPHIQL ?? env.NODE_ENV !== 'production',
+  sandbox: env.SANDBOX ?? env.GRAPHIQL ?? env.NODE_ENV !== 'production',
   supergraphFile: env.SUPERGRAPH_FILE,
   subgraphUrls: overrides,
   upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,

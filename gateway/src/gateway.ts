@@ -8,6 +8,16 @@ import { documentIdOf, loadDocumentStore, normaliseDocumentId } from './persiste
 import { useAccessLog } from './plugins/use-access-log.ts';
 import { useReadiness } from './plugins/use-readiness.ts';
 import { subgraphsOf } from './subgraphs.ts';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { useSandbox } from './plugins/use-sandbox.ts';
+
+const EXAMPLE_QUERY = `# Every zone of Olinda with its flood risk, composed from three subgraphs.
+{
+  zones(first: 500) {
+    edges { node { id name elevationMean floodRisk { score level model { name version } } } }
+  }
+}
+`;
 import { connectRedis } from './redis.ts';
 import { useLimits } from './plugins/use-limits.ts';
 import { useRateLimit } from './plugins/use-rate-limit.ts';
@@ -57,7 +67,10 @@ export async function createGateway(
     healthCheckEndpoint: '/health',
     // The runtime's own readiness only knows the supergraph loaded; ours asks the subgraphs too.
     readinessCheckEndpoint: '/readiness',
-    graphiql: config.development ? { title: 'CityAssist' } : false,
+    // The bundled GraphiQL inlines its assets, so it works with no internet (Yoga's default pulls
+    // them from a CDN).
+    graphiql: config.graphiql ? { title: 'CityAssist GraphiQL', defaultQuery: EXAMPLE_QUERY } : false,
+    renderGraphiQL,
     landingPage: false,
     maskedErrors: { maskError },
     // A subgraph's URL differs per environment; the composed one is the development default.
@@ -127,6 +140,7 @@ export async function createGateway(
       includeExtensionMetadata: config.development,
     },
     plugins: (ctx) => [
+      ...(config.sandbox ? [useSandbox({ path: '/sandbox', graphqlEndpoint: '/graphql' })] : []),
       useRateLimit({ ...config.rateLimit, redis, registry }),
       ...useLimits(config.limits),
       ...useAuth({ apiKeys, jwt: config.jwt }),
