@@ -25,7 +25,16 @@ const WITH_FLOOD =
 const BASELINE = '{ zones(first: 500) { edges { node { id name elevationMean } } } }';
 
 const dir = await mkdtemp(path.join(tmpdir(), 'cityassist-bench-'));
-const stack = await startStack({ env: { DATA_DIR: dir, LOG_LEVEL: 'warn', DATABASE_URL: undefined } });
+// Response cache off and a generous rate limit: this measures the query, not the cache or the limiter.
+const stack = await startStack({
+  env: {
+    DATA_DIR: dir,
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: undefined,
+    RESPONSE_CACHE_TTL_MS: '0',
+    RATE_LIMIT_PER_IP: '100000',
+  },
+});
 try {
   const run = (query: string) => async () => {
     const res = await postGraphQL(stack.gatewayUrl, query);

@@ -51,6 +51,11 @@ const env = readConfig({
   GRAPHIQL: setting.optionalBool(),
   /** Serve the Apollo Sandbox page at /sandbox (loads from Apollo's CDN). Default as GRAPHIQL. */
   SANDBOX: setting.optionalBool(),
+  /**
+   * How long an anonymous query's response is cached, in ms (Redis when REDIS_URL is set, else in
+   * process). Bounds how stale a cached flood score can be. Default 30000; 0 turns caching off.
+   */
+  RESPONSE_CACHE_TTL_MS: z.coerce.number().int().min(0).default(30_000),
   /** Largest request body in bytes. Default 1 MiB. */
   MAX_BODY_BYTES: setting.positiveInt(1024 * 1024),
   /**
@@ -92,6 +97,7 @@ export const config = Object.freeze({
   gatewaySecret: gatewaySecretOf(env),
   apiKeysFile: env.API_KEYS_FILE,
   redisUrl: env.REDIS_URL,
+  responseCacheTtlMs: env.RESPONSE_CACHE_TTL_MS,
   rateLimit: {
     keyPoints: env.RATE_LIMIT_PER_KEY,
     ipPoints: env.RATE_LIMIT_PER_IP,

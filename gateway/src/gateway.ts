@@ -8,6 +8,8 @@ import { documentIdOf, loadDocumentStore, normaliseDocumentId } from './persiste
 import { useAccessLog } from './plugins/use-access-log.ts';
 import { useReadiness } from './plugins/use-readiness.ts';
 import { subgraphsOf } from './subgraphs.ts';
+import InMemoryLRUCache from '@graphql-mesh/cache-inmemory-lru';
+import RedisCache from '@graphql-mesh/cache-redis';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { useSandbox } from './plugins/use-sandbox.ts';
 
@@ -60,7 +62,25 @@ export async function createGateway(
     config.allowArbitraryDocuments ||
     (apiKeys.verify(request.headers.get('x-api-key') ?? '')?.scopes.includes('graphql:arbitrary') ?? false);
 
+  const cache = config.redisUrl
+    ? new RedisCache({ url: config.redisUrl, lazyConnect: true, logger: log as never })
+    : new InMemoryLRUCache({ max: 10_000 });
+
   const runtime = createGatewayRuntime({
+    cache,
+    // Response cache for public (anonymous) queries only: a caller with credentials may see fields
+    // others can't, so their answers are never shared. Mutations evict the entities they return.
+    ...(config.responseCacheTtlMs > 0
+      ? {
+          responseCaching: {
+            ttl: config.responseCacheTtlMs,
+            session: () => null,
+            enabled: (request: Request) =>
+              !request.headers.has('x-api-key') && !request.headers.has('authorization'),
+            includeExtensionMetadata: true,
+          },
+        }
+      : {}),
     supergraph: config.supergraphFile,
     logging: log,
     graphqlEndpoint: '/graphql',
