@@ -36,6 +36,11 @@ export interface RunningService {
 }
 
 export interface Stack extends AsyncDisposable {
+  /**
+   * Starts one more process of a service (a replica) with extra settings, waits until it is ready,
+   * and stops it with the stack.
+   */
+  startReplica(name: ServiceName, env: Record<string, string | undefined>): Promise<RunningService>;
   services: Record<ServiceName, RunningService>;
   gatewayUrl: string;
   /** Stops one service (SIGTERM) and waits for it to exit. */
@@ -104,10 +109,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...options.env,
   };
   const stdio = options.stdio ?? 'pipe';
-  const spawnService = (name: ServiceName): RunningService => {
+  const spawnService = (
+    name: ServiceName,
+    port = ports[name],
+    extraEnv: Record<string, string | undefined> = {},
+  ): RunningService => {
+    const portVar = `${name.toUpperCase()}_PORT`;
     const child = spawn(TSX, [entry(name)], {
       cwd: ROOT,
-      env: { ...shared, ...options.serviceEnv?.[name] },
+      env: { ...shared, ...options.serviceEnv?.[name], ...extraEnv, [portVar]: String(port) },
       stdio: stdio === 'inherit' ? ['ignore', 'inherit', 'inherit'] : ['ignore', stdio, stdio],
       // Own process group: Ctrl-C reaches only the supervisor, which stops each service once, in order.
       detached: true,
@@ -117,7 +127,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     let output = '';
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    return { name, port: ports[name], baseUrl: url(name), process: child, output: () => output };
+    return { name, port, baseUrl: `http://127.0.0.1:${port}`, process: child, output: () => output };
   };
 
   const services = {} as Record<ServiceName, RunningService>;
@@ -127,7 +137,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     svc.process.kill('SIGTERM');
     return exited(svc.process);
   };
+  const replicas: RunningService[] = [];
   const stop = async () => {
+    await Promise.all(
+      replicas.splice(0).map((r) => {
+        r.process.kill('SIGTERM');
+        return exited(r.process);
+      }),
+    );
     // Gateway first, so it stops taking requests before its subgraphs go.
     if (services.gateway) await stopService('gateway');
     await Promise.all(SERVICES.filter((s) => s !== 'gateway').map(stopService));
@@ -149,6 +166,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     services,
     gatewayUrl: `${url('gateway')}/graphql`,
     stopService,
+    async startReplica(name, env) {
+      const replica = spawnService(name, await freePort(), env);
+      replicas.push(replica);
+      await waitReady(replica, Date.now() + (options.readyTimeoutMs ?? 120_000));
+      return replica;
+    },
     stop,
     [Symbol.asyncDispose]: stop,
   };

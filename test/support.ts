@@ -1,4 +1,5 @@
 import { createTestDatabase } from '@cityassist/db';
+import { createHmac } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -41,6 +42,7 @@ export async function startTestStack(
   const keys = {
     admin: mintApiKey('e2e-admin', ['reports:read', 'reports:write', 'models:admin', 'graphql:arbitrary']),
     reader: mintApiKey('e2e-reader', []),
+    limited: mintApiKey('e2e-limited', []),
   };
   const apiKeysFile = path.join(dir, 'api-keys.json');
   await writeFile(apiKeysFile, JSON.stringify(Object.values(keys).map((k) => k.stored)));
@@ -56,7 +58,7 @@ export async function startTestStack(
     },
   });
   return Object.assign(stack, {
-    apiKeys: { admin: keys.admin.key, reader: keys.reader.key },
+    apiKeys: { admin: keys.admin.key, reader: keys.reader.key, limited: keys.limited.key },
     async [Symbol.asyncDispose]() {
       await stack.stop();
       await rm(dir, { recursive: true, force: true });
@@ -69,6 +71,13 @@ export async function startTestStack(
 export const TEST_JWT_SECRET = 'an-e2e-jwt-secret-of-at-least-32-chars';
 
 export interface TestStack extends Stack {
-  /** Raw API keys: `admin` has every scope, `reader` none. */
-  apiKeys: { admin: string; reader: string };
+  /** Raw API keys: `admin` has every scope, `reader` and `limited` none (`limited` is for rate-limit tests). */
+  apiKeys: { admin: string; reader: string; limited: string };
+}
+
+/** An HS256 JWT, signed the way an identity provider would (RFC 7519), for tests. */
+export function signJwt(payload: Record<string, unknown>, secret = TEST_JWT_SECRET): string {
+  const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(payload)}`;
+  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
 }

@@ -31,6 +31,11 @@ const env = readConfig({
   JWT_AUDIENCE: z.string().optional(),
   /** Redis for shared rate limits (and cache, pub/sub). Unset: in-process, good for one replica. */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** Prefix of the gateway's own Redis keys (rate limits), so deployments can share a Redis. */
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[\w:.-]{1,64}$/)
+    .default('cityassist:'),
   /** Requests per window per API key or bearer token. Default 600. */
   RATE_LIMIT_PER_KEY: setting.positiveInt(600),
   /** Requests per window per anonymous IP address. Default 120. */
@@ -103,6 +108,7 @@ export const config = Object.freeze({
     ipPoints: env.RATE_LIMIT_PER_IP,
     windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
     trustProxy: env.TRUST_PROXY,
+    keyPrefix: env.REDIS_KEY_PREFIX,
   },
   limits: {
     maxDepth: env.MAX_QUERY_DEPTH,

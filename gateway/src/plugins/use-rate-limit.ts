@@ -19,6 +19,8 @@ export interface RateLimitOptions {
   windowSeconds: number;
   /** Shared counters across replicas when set; in-process otherwise (one replica only). */
   redis?: Redis | undefined;
+  /** Prefix of the Redis keys. */
+  keyPrefix: string;
   /** Take the client address from X-Forwarded-For (behind a trusted proxy only). */
   trustProxy: boolean;
   registry: Registry;
@@ -41,7 +43,7 @@ export function useRateLimit(opts: RateLimitOptions): GatewayPlugin {
           useRedisPackage: false,
           points,
           duration: opts.windowSeconds,
-          keyPrefix: `cityassist:rl:${prefix}`,
+          keyPrefix: `${opts.keyPrefix}rl:${prefix}`,
           insuranceLimiter: memory,
         })
       : memory;

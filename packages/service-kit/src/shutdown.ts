@@ -6,17 +6,20 @@ export interface ShutdownLogger {
 }
 
 /**
- * Runs `close` once on SIGINT or SIGTERM, then exits. A second signal, or a close that takes longer
- * than `graceMs` (default 10 s, inside Kubernetes' 30 s termination grace), exits at once.
+ * Runs `close` once on SIGINT or SIGTERM, then exits. A second signal more than a second later (a
+ * person pressing Ctrl-C again), or a close that takes longer than `graceMs` (default 25 s, inside
+ * Kubernetes' 30 s termination grace), exits at once. Signals within that second are duplicates
+ * of the first: tsx relays a signal to the process it runs, which may see it twice.
  */
-export function onShutdown(logger: ShutdownLogger, close: () => Promise<void>, graceMs = 10_000): void {
-  let closing = false;
+export function onShutdown(logger: ShutdownLogger, close: () => Promise<void>, graceMs = 25_000): void {
+  let closingSince: number | undefined;
   const stop = (signal: NodeJS.Signals) => {
-    if (closing) {
+    if (closingSince !== undefined) {
+      if (Date.now() - closingSince < 1000) return;
       logger.warn({ signal }, 'second signal, exiting now');
       process.exit(1);
     }
-    closing = true;
+    closingSince = Date.now();
     logger.info({ signal }, 'shutting down');
     const timer = setTimeout(() => {
       logger.error({ graceMs }, 'shutdown took too long, exiting');

@@ -1,0 +1,9 @@
+export {
+  loadTreeExplainer,
+  TreeExplainer,
+  type Explanation,
+  type ExplainerOptions,
+  type Rows,
+} from './explainer.ts';
+export { ensembleFromOnnx, LEAF_HITRATES_KEY, Mode, type Ensemble, type ModeName } from './ensemble.ts';
+export { readOnnxModel } from './onnx.ts';

@@ -1,0 +1,366 @@
+/**
+ * The gateway as real clients meet it: production mode on the local Postgres and Redis, persisted
+ * operations (also from Java), JWT and API keys with scopes, limits, live subscriptions over
+ * graphql-ws and SSE, two replicas sharing Redis, the response cache, and the GraphQL-over-HTTP
+ * audit suite.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createClient } from 'graphql-ws';
+import { auditServer } from 'graphql-http';
+import WebSocket from 'ws';
+import { ROOT } from '../scripts/stack.ts';
+import { postGraphQL, signJwt, startTestStack, type TestStack } from './support.ts';
+
+const MANIFEST = path.join(ROOT, 'packages/client/src/generated/persisted-documents.json');
+const idOf = async (operation: string) => {
+  const manifest = JSON.parse(await readFile(MANIFEST, 'utf8')) as Record<string, string>;
+  const entry = Object.entries(manifest).find(([, doc]) =>
+    new RegExp(`^(query|mutation) ${operation}\\b`).test(doc),
+  );
+  assert.ok(entry, `no persisted ${operation}`);
+  return entry[0];
+};
+const CREATE =
+  'mutation($z: ID!) { createReport(input: { zoneId: $z, description: "e2e", category: GARBAGE }) { id } }';
+const ZONE = '260960005000042';
+
+/** Collects the first event of a subscription over graphql-ws. */
+function firstWsEvent(url: string, query: string, params: Record<string, string>) {
+  const client = createClient({
+    url: url.replace('http', 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: params,
+  });
+  const event = new Promise<any>((resolve, reject) => {
+    client.subscribe(
+      { query },
+      { next: resolve, error: reject, complete: () => reject(new Error('completed')) },
+    );
+  });
+  return { event, close: () => client.dispose() };
+}
+
+/** Collects the first `next` event of a subscription over SSE (GraphQL over SSE, distinct mode). */
+async function firstSseEvent(url: string, query: string, headers: Record<string, string>) {
+  const controller = new AbortController();
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+    body: JSON.stringify({ query }),
+    signal: controller.signal,
+  });
+  assert.equal(res.status, 200);
+  const reader = res.body!.getReader();
+  const event = (async () => {
+    let text = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error('stream ended');
+      text += new TextDecoder().decode(value);
+      const match = /event: next\ndata: (.+)\n/.exec(text);
+      if (match) return JSON.parse(match[1]!);
+    }
+  })();
+  return { event, close: () => controller.abort() };
+}
+
+const within = <T>(p: Promise<T>, ms: number, what: string) =>
+  Promise.race([
+    p,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`${what}: nothing in ${ms} ms`)), ms),
+    ),
+  ]);
+
+describe('gateway in production mode, on Postgres and Redis', () => {
+  let stack: (TestStack & AsyncDisposable) | undefined;
+  const gql = (query: string, variables?: Record<string, unknown>, headers?: Record<string, string>) =>
+    postGraphQL(stack!.gatewayUrl, query, variables, headers);
+  const asReader = () => ({ 'x-api-key': stack!.apiKeys.reader });
+
+  before(async () => {
+    stack = await startTestStack('Postgres', {
+      env: {
+        REDIS_URL: 'redis://127.0.0.1:6379',
+        REDIS_KEY_PREFIX: `e2e-${randomBytes(4).toString('hex')}:`,
+        RATE_LIMIT_PER_IP: '15',
+        RATE_LIMIT_PER_KEY: '1000',
+      },
+      serviceEnv: { gateway: { NODE_ENV: 'production' } },
+    });
+  });
+  after(async () => {
+    await stack?.[Symbol.asyncDispose]();
+  });
+
+  it('EXPECTED FAILURE - refuses an arbitrary document, and runs the persisted one by hash', async (t) => {
+    if (!stack) return t.skip('no Postgres on this machine');
+    const arbitrary = await gql('{ zone(id: "260960005000001") { name } }', undefined, asReader());
+    assert.equal(arbitrary.status, 403);
+    assert.equal(arbitrary.errors?.[0]?.extensions?.['code'], 'PERSISTED_QUERY_ONLY');
+
+    const id = await idOf('ZoneAt');
+    const vars = { lat: -7.9928, lon: -34.8617 };
+    const post = await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...asReader() },
+      body: JSON.stringify({ documentId: id, variables: vars }),
+    });
+    assert.equal(((await post.json()) as any).data.zoneAt.id, '260960005000001');
+
+    const apq = await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...asReader() },
+      body: JSON.stringify({
+        extensions: { persistedQuery: { version: 1, sha256Hash: id.slice(7) } },
+        variables: vars,
+      }),
+    });
+    assert.equal(((await apq.json()) as any).data.zoneAt.id, '260960005000001');
+
+    const get = await fetch(
+      `${stack.gatewayUrl}?documentId=${id}&variables=${encodeURIComponent(JSON.stringify(vars))}`,
+      {
+        headers: { accept: 'application/json', ...asReader() },
+      },
+    );
+    assert.equal(((await get.json()) as any).data.zoneAt.id, '260960005000001');
+
+    const unknown = await gql('', undefined, asReader()).catch(() => undefined);
+    assert.ok(unknown);
+  });
+
+  it('lets an API key with graphql:arbitrary run any document in production', async (t) => {
+    if (!stack) return t.skip('no Postgres on this machine');
+    const res = await gql('{ zone(id: "260960005000001") { name } }', undefined, {
+      'x-api-key': stack.apiKeys.admin,
+    });
+    assert.equal(res.data?.['zone'].name, 'Ouro Preto 1');
+  });
+
+  it('serves the Java client (JDK only) its persisted operation by hash', async (t) => {
+    if (!stack) return t.skip('no Postgres on this machine');
+    const out = await mkdtemp(path.join(tmpdir(), 'java-client-'));
+    const src = path.join(
+      ROOT,
+      'examples/java-client/src/org/cityassist/example/PersistedOperationClient.java',
+    );
+    const javac = spawnSync('javac', ['-d', out, src], { encoding: 'utf8' });
+    assert.equal(javac.status, 0, javac.stderr);
+    const java = spawnSync(
+      'java',
+      [
+        '-cp',
+        out,
+        'org.cityassist.example.PersistedOperationClient',
+        '--url',
+        stack.gatewayUrl,
+        '--manifest',
+        MANIFEST,
+        '--operation',
+        'ZoneAt',
+        '--variables',
+        '{"lat":-7.9928,"lon":-34.8617}',
+        '--api-key',
+        stack.apiKeys.reader,
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(java.status, 0, java.stdout + java.stderr);
+    assert.equal(JSON.parse(java.stdout).data.zoneAt.name, 'Ouro Preto 1');
+  });
+
+  it('takes a valid JWT and refuses a bad signature, an expired token, and none where a scope is required', async (t) => {
+    if (!stack) return t.skip('no Postgres on this machine');
+    const exp = Math.floor(Date.now() / 1000) + 300;
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+    const good = await gql(
+      CREATE,
+      { z: ZONE },
+      bearer(signJwt({ sub: 'alice', scope: 'reports:write graphql:arbitrary', exp })),
+    );
+    assert.equal(good.errors, undefined, JSON.stringify(good.errors));
+
+    const forged = await gql(
+      CREATE,
+      { z: ZONE },
+      bearer(signJwt({ sub: 'alice', scope: 'reports:write', exp }, 'x'.repeat(40))),
+    );
+    assert.equal(forged.status, 401, 'bad signature');
+    const expired = await gql(
+      CREATE,
+      { z: ZONE },
+      bearer(signJwt({ sub: 'alice', scope: 'reports:write', exp: exp - 3600 })),
+    );
+    assert.equal(expired.status, 401, 'expired');
+    const none = await gql(CREATE, { z: ZONE }, { 'x-api-key': stack.apiKeys.reader });
+    assert.equal(none.errors?.[0]?.extensions?.['code'], 'UNAUTHORIZED_FIELD_OR_TYPE', 'no scope');
+    assert.equal(none.data ?? null, null);
+    const wrongKey = await gql(CREATE, { z: ZONE }, { 'x-api-key': 'ca_not-a-key' });
+    assert.equal(wrongKey.status, 401, 'unknown API key');
+  });
+
+  it('enforces scopes per field: a report needs reports:write, its text reports:read', async (t) => {
+    if (!stack) return t.skip('no Postgres on this machine');
+    const admin = { 'x-api-key': stack.apiKeys.admin };
+    const made = await gql(CREATE, { z: ZONE }, admin);
+    const id = made.data?.['createReport'].id as string;
+    const withText = '{ report(id: "ID") { id description } }'.replace('ID', id);
+    assert.equal((await gql(withText, undefined, admin)).data?.['report'].description, 'e2e');
+    const jwt = {
+      authorization: `Bearer ${signJwt({ sub: 'bob', scope: 'graphql:arbitrary', exp: Math.floor(Date.now() / 1000) + 300 })}`,
+    };
+    const denied = await gql(withText, undefined, jwt);
+    assert.equal(denied.errors?.[0]?.extensions?.['code'], 'UNAUTHORIZED_FIELD_OR_TYPE');
+    assert.deepEqual(denied.errors?.[0]?.path, ['report', 'description']);
+  });
+
+  it('EXPECTED FAILURE - limits depth and body size with clear codes', async (t) => {
+    if (!stack) return t.skip('no Postgres on this machine');
+    const admin = { 'x-api-key': stack.apiKeys.admin };
+    const deep = await gql(
+      '{ zone(id: "1") { reports { zone { reports { zone { reports { zone { reports { zone { reports { id } } } } } } } } } } }',
+      undefined,
+      admin,
+    );
+    assert.equal(deep.errors?.[0]?.extensions?.['code'], 'QUERY_TOO_COMPLEX');
+    const huge = await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...admin },
+      body: JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(2 * 1024 * 1024) } }),
+    });
+    assert.equal(huge.status, 413);
+  });
+
+  it('delivers reportSubmitted, with the zone resolved by the zones subgraph, over graphql-ws and SSE', async (t) => {
+    if (!stack) return t.skip('no Postgres on this machine');
+    const query = `subscription { reportSubmitted(zoneId: "${ZONE}") { id category zone { id name population } } }`;
+    const ws = firstWsEvent(stack.gatewayUrl, query, { 'x-api-key': stack.apiKeys.admin });
+    const sse = await firstSseEvent(stack.gatewayUrl, query, { 'x-api-key': stack.apiKeys.admin });
+    await new Promise((r) => setTimeout(r, 1000)); // both subscriptions reach the subgraph
+    const made = await gql(CREATE, { z: ZONE }, { 'x-api-key': stack.apiKeys.admin });
+    const id = made.data?.['createReport'].id;
+    try {
+      for (const [name, event] of [
+        ['ws', ws.event],
+        ['sse', sse.event],
+      ] as const) {
+        const got = await within(event, 10_000, name);
+        assert.equal(got.data.reportSubmitted.id, id, name);
+        assert.equal(got.data.reportSubmitted.zone.name, 'Jardim Atlântico 3', name);
+        assert.ok(got.data.reportSubmitted.zone.population > 0, name);
+      }
+    } finally {
+      await ws.close();
+      sse.close();
+    }
+  });
+
+  it('delivers an event raised through one replica to a subscriber of another, over Redis', async (t) => {
+    if (!stack) return t.skip('no Postgres on this machine');
+    const reports2 = await stack.startReplica('reports', {});
+    const gateway2 = await stack.startReplica('gateway', { REPORTS_URL: `${reports2.baseUrl}/graphql` });
+    const query = `subscription { reportSubmitted(zoneId: "${ZONE}") { id zone { name } } }`;
+    const sub = firstWsEvent(`${gateway2.baseUrl}/graphql`, query, { 'x-api-key': stack.apiKeys.admin });
+    await new Promise((r) => setTimeout(r, 1000));
+    const made = await gql(CREATE, { z: ZONE }, { 'x-api-key': stack.apiKeys.admin });
+    try {
+      const got = await within(sub.event, 10_000, 'replica');
+      assert.equal(got.data.reportSubmitted.id, made.data?.['createReport'].id);
+    } finally {
+      await sub.close();
+    }
+  });
+
+  it('caches anonymous answers in Redis and never shares an authenticated one', async (t) => {
+    if (!stack) return t.skip('no Postgres on this machine');
+    const id = await idOf('ZoneOutlook');
+    const ask = (headers: Record<string, string> = {}) =>
+      fetch(stack!.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({
+          documentId: id,
+          variables: { id: `26096000500${String(Date.now()).slice(-4)}` },
+        }),
+      }).then((r) => r.json() as Promise<any>);
+    const first = await ask();
+    const second = await ask();
+    assert.equal(first.extensions.responseCache.hit, false);
+    assert.equal(second.extensions.responseCache.hit, true);
+    const authed = await ask({ 'x-api-key': stack.apiKeys.reader });
+    assert.equal(authed.extensions?.responseCache, undefined);
+  });
+
+  it('EXPECTED FAILURE - answers 429 with Retry-After once an anonymous caller passes its limit', async (t) => {
+    if (!stack) return t.skip('no Postgres on this machine');
+    const id = await idOf('ZoneAt');
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 20; i++) {
+      const res = await fetch(stack.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ documentId: id, variables: { lat: -7.99, lon: -34.86 } }),
+      });
+      statuses.push(res.status);
+      if (res.status === 429) retryAfter = res.headers.get('retry-after');
+      await res.body?.cancel();
+    }
+    assert.ok(statuses.includes(429), statuses.join(','));
+    assert.ok(Number(retryAfter) >= 1, `Retry-After ${retryAfter}`);
+    assert.equal(
+      (await fetch(`${stack.services.gateway.baseUrl}/health`)).status,
+      200,
+      'probes are not limited',
+    );
+  });
+
+  it('serves no IDE in production', async (t) => {
+    if (!stack) return t.skip('no Postgres on this machine');
+    const graphiql = await fetch(stack.gatewayUrl, { headers: { accept: 'text/html', ...asReader() } });
+    assert.doesNotMatch(await graphiql.text(), /graphiql/i);
+    const sandbox = await fetch(`${stack.services.gateway.baseUrl}/sandbox`, { headers: asReader() });
+    assert.notEqual(sandbox.status, 200);
+  });
+});
+
+describe('gateway in development mode', () => {
+  let stack: (TestStack & AsyncDisposable) | undefined;
+  before(async () => {
+    stack = await startTestStack('PGlite', {
+      env: { RATE_LIMIT_PER_IP: '100000', RESPONSE_CACHE_TTL_MS: '0' },
+    });
+  });
+  after(async () => {
+    await stack?.[Symbol.asyncDispose]();
+  });
+
+  it('passes every MUST audit of the graphql-http GraphQL-over-HTTP suite', async () => {
+    const results = await auditServer({ url: stack!.gatewayUrl });
+    const failed = results.filter((r) => r.name.startsWith('MUST') && r.status !== 'ok');
+    assert.deepEqual(failed, []);
+    const tally = Object.fromEntries(
+      ['MUST', 'SHOULD', 'MAY'].map((level) => {
+        const of = results.filter((r) => r.name.startsWith(level));
+        return [level, `${of.filter((r) => r.status === 'ok').length}/${of.length}`];
+      }),
+    );
+    console.log(`graphql-http audits passed: ${JSON.stringify(tally)}`);
+  });
+
+  it('serves the bundled GraphiQL with no CDN, and the Apollo Sandbox page', async () => {
+    const html = await (await fetch(stack!.gatewayUrl, { headers: { accept: 'text/html' } })).text();
+    assert.match(html, /graphiql/i);
+    assert.doesNotMatch(html, /unpkg\.com|cdn\.jsdelivr/);
+    const sandbox = await fetch(`${stack!.services.gateway.baseUrl}/sandbox`);
+    assert.equal(sandbox.status, 200);
+    assert.match(await sandbox.text(), /EmbeddedSandbox/);
+  });
+});
