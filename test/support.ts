@@ -40,9 +40,16 @@ export async function startTestStack(
   const dir = await mkdtemp(path.join(tmpdir(), 'cityassist-e2e-'));
   // One key per scope set the tests need, stored hashed like `npm run api-key` does.
   const keys = {
-    admin: mintApiKey('e2e-admin', ['reports:read', 'reports:write', 'models:admin', 'graphql:arbitrary']),
+    admin: mintApiKey('e2e-admin', [
+      'reports:read',
+      'reports:write',
+      'features:write',
+      'models:admin',
+      'graphql:arbitrary',
+    ]),
     reader: mintApiKey('e2e-reader', []),
     limited: mintApiKey('e2e-limited', []),
+    arbitrary: mintApiKey('e2e-arbitrary', ['graphql:arbitrary']),
   };
   const apiKeysFile = path.join(dir, 'api-keys.json');
   await writeFile(apiKeysFile, JSON.stringify(Object.values(keys).map((k) => k.stored)));
@@ -58,7 +65,12 @@ export async function startTestStack(
     },
   });
   return Object.assign(stack, {
-    apiKeys: { admin: keys.admin.key, reader: keys.reader.key, limited: keys.limited.key },
+    apiKeys: {
+      admin: keys.admin.key,
+      reader: keys.reader.key,
+      limited: keys.limited.key,
+      arbitrary: keys.arbitrary.key,
+    },
     async [Symbol.asyncDispose]() {
       await stack.stop();
       await rm(dir, { recursive: true, force: true });
@@ -71,8 +83,11 @@ export async function startTestStack(
 export const TEST_JWT_SECRET = 'an-e2e-jwt-secret-of-at-least-32-chars';
 
 export interface TestStack extends Stack {
-  /** Raw API keys: `admin` has every scope, `reader` and `limited` none (`limited` is for rate-limit tests). */
-  apiKeys: { admin: string; reader: string; limited: string };
+  /**
+   * Raw API keys: `admin` has every scope, `reader` and `limited` none (`limited` is for rate-limit
+   * tests), `arbitrary` only graphql:arbitrary.
+   */
+  apiKeys: { admin: string; reader: string; limited: string; arbitrary: string };
 }
 
 /** An HS256 JWT, signed the way an identity provider would (RFC 7519), for tests. */

@@ -11,10 +11,17 @@ export interface Principal {
 /**
  * The scopes CityAssist checks (`@requiresScopes` in the subgraphs):
  * - `reports:write` — file citizen reports; `reports:read` — read their free text;
+ * - `features:write` — push new feature values for a zone (re-scores it);
  * - `models:admin` — promote or roll back model versions;
  * - `graphql:arbitrary` — run documents that are not persisted, in production.
  */
-export const SCOPES = ['reports:read', 'reports:write', 'models:admin', 'graphql:arbitrary'] as const;
+export const SCOPES = [
+  'reports:read',
+  'reports:write',
+  'features:write',
+  'models:admin',
+  'graphql:arbitrary',
+] as const;
 
 /** Hashes a personal identifier for logs: same input, same output, no way back. */
 export function hashId(value: string): string {

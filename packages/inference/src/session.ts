@@ -117,6 +117,17 @@ export class OnnxModel {
     return result;
   }
 
+  /** Runs one all-missing row outside the metrics: proves the session answers (readiness). */
+  async ping(): Promise<void> {
+    const width = this.metadata.features.length;
+    await this.session.run({
+      [this.metadata.onnx.input]: new ort.Tensor('float32', new Float32Array(width).fill(Number.NaN), [
+        1,
+        width,
+      ]),
+    });
+  }
+
   async close(): Promise<void> {
     this.metrics?.version.remove(this.labels);
     await this.session.release();

@@ -4,6 +4,7 @@ import {
   databaseSettings,
   gatewaySecretOf,
   readConfig,
+  redisSettings,
   setting,
   trustSettings,
 } from '@cityassist/service-kit';
@@ -17,6 +18,9 @@ const env = readConfig({
   PREDICTIONS_PORT: setting.port(4003),
   ...databaseSettings,
   ...trustSettings,
+  ...redisSettings,
+  /** Seconds between re-scores of every zone (flood alerts); 0 turns the schedule off. Default 300. */
+  FLOOD_RESCORE_SECONDS: z.coerce.number().int().min(0).default(300),
   /** Where `models/<name>/<version>/` live. Default: the repository's models/. */
   MODELS_DIR: z.string().default(path.join(repoRoot, 'models')),
   /** Flood model version to serve; `latest` is the highest present. */
@@ -37,6 +41,8 @@ export const config = Object.freeze({
   port: env.PREDICTIONS_PORT,
   database: databaseOf(env, 'predictions'),
   gatewaySecret: gatewaySecretOf(env),
+  redisUrl: env.REDIS_URL,
+  rescoreSeconds: env.FLOOD_RESCORE_SECONDS,
   modelsDir: env.MODELS_DIR,
   floodModelVersion: env.FLOOD_MODEL_VERSION,
   featuresSnapshot: env.FEATURES_SNAPSHOT,

@@ -1,4 +1,7 @@
 import { printSubgraphSchema } from '@apollo/subgraph';
+import { createEventBus } from '@cityassist/events';
 import { buildPredictionsSchema } from './schema.ts';
 
-process.stdout.write(printSubgraphSchema(await buildPredictionsSchema()));
+process.stdout.write(
+  printSubgraphSchema(await buildPredictionsSchema((await createEventBus(undefined)).pubSub)),
+);

@@ -1,12 +1,19 @@
+import type { EventBus } from '@cityassist/events';
 import { buildFederatedSchema } from '@cityassist/service-kit';
 import type { GraphQLSchema } from 'graphql';
+import { FloodAlertResolver } from './alerts/flood-alert.resolver.ts';
+import { FeatureResolver } from './features/feature.resolver.ts';
 import { zoneReference, ZonePredictionsResolver } from './zone/zone.resolver.ts';
 import { Zone } from './zone/zone.type.ts';
 
-export function buildPredictionsSchema(): Promise<GraphQLSchema> {
-  // Zone is reachable only as an entity (no Query field here), so it is listed explicitly.
+export function buildPredictionsSchema(pubSub: EventBus['pubSub']): Promise<GraphQLSchema> {
+  // Zone is reachable only as an entity and through subscriptions, so it is listed explicitly.
   return buildFederatedSchema(
-    { resolvers: [ZonePredictionsResolver], orphanedTypes: [Zone] },
+    {
+      resolvers: [ZonePredictionsResolver, FeatureResolver, FloodAlertResolver],
+      orphanedTypes: [Zone],
+      pubSub,
+    },
     { Zone: zoneReference },
   );
 }

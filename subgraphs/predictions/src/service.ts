@@ -1,14 +1,16 @@
 import path from 'node:path';
 import { migrate, openDatabase } from '@cityassist/db';
+import { createEventBus } from '@cityassist/events';
 import { createInferenceMetrics, OnnxModel, resolveVersion } from '@cityassist/inference';
 import { createMetrics, startSubgraphServer, type Logger, type RunningServer } from '@cityassist/service-kit';
+import { FloodAlerter } from './alerts/flood-alerter.ts';
 import type { PredictionsConfig } from './config.ts';
 import type { PredictionsContext } from './context.ts';
 import { FeatureStore } from './features/feature-store.ts';
 import { FloodModel } from './flood/flood-model.ts';
 import { createFloodRiskLoader } from './flood/flood-risk.loader.ts';
-import { buildPredictionsSchema } from './schema.ts';
 import { verifyTestVectors } from './model/verify.ts';
+import { buildPredictionsSchema } from './schema.ts';
 
 export async function startPredictionsService(
   config: PredictionsConfig,
@@ -18,11 +20,18 @@ export async function startPredictionsService(
   const version = await resolveVersion(config.modelsDir, 'flood', config.floodModelVersion);
   const modelDir = path.join(config.modelsDir, 'flood', version);
   const onnx = await OnnxModel.load(modelDir, createInferenceMetrics(metrics.registry));
-  const db = await openDatabase(config.database);
+  const closers: (() => Promise<void>)[] = [() => onnx.close()];
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  };
   try {
     // A model that does not reproduce its own training-time outputs must not serve.
     const checked = await verifyTestVectors(onnx, modelDir);
     logger.info({ model: 'flood', version, testVectors: checked }, 'flood model loaded');
+    const db = await openDatabase(config.database);
+    closers.push(() => db.close());
+    const events = await createEventBus(config.redisUrl);
+    closers.push(() => events.close());
     const applied = await migrate(db, {
       dir: path.join(import.meta.dirname, 'migrations'),
       schema: 'predictions',
@@ -32,29 +41,28 @@ export async function startPredictionsService(
     const seeded = await store.loadSnapshot(config.featuresSnapshot);
     logger.info(seeded, seeded.loaded ? 'feature snapshot loaded' : 'feature snapshot already loaded');
     const flood = new FloodModel(onnx);
+    const alerter = new FloodAlerter(db, store, flood, events, logger);
+    // Establishes every zone's current level, so the first change after start raises an alert.
+    await alerter.rescore();
+    const stopSchedule = alerter.schedule(config.rescoreSeconds);
+    closers.push(() => Promise.resolve(stopSchedule()));
 
     const server = await startSubgraphServer<PredictionsContext>({
       name: 'predictions',
-      schema: await buildPredictionsSchema(),
+      schema: await buildPredictionsSchema(events.pubSub),
+      subscriptions: true,
       host: config.host,
       port: config.port,
       logger,
       gatewaySecret: config.gatewaySecret,
       metrics,
-      readiness: { database: () => db.ping(), floodModel: async () => (await flood.score([]), true) },
-      context: (base) => ({ ...base, floodRisk: createFloodRiskLoader(store, flood) }),
+      readiness: { database: () => db.ping(), floodModel: () => onnx.ping(), events: () => events.ping() },
+      context: (base) => ({ ...base, floodRisk: createFloodRiskLoader(store, flood), flood, store, alerter }),
     });
-    return {
-      ...server,
-      async close() {
-        await server.close();
-        await onnx.close();
-        await db.close();
-      },
-    };
+    closers.push(() => server.close());
+    return { ...server, close: closeAll };
   } catch (err) {
-    await db.close();
-    await onnx.close();
+    await closeAll();
     throw err;
   }
 }

@@ -34,6 +34,20 @@ export class FeatureStore {
     );
   }
 
+  /** Records one observation of a zone's features (a newer row wins in `latest`). */
+  async write(
+    zoneId: string,
+    asOf: Date,
+    values: Record<string, number | null>,
+    source: string,
+  ): Promise<void> {
+    await this.db.query(
+      `insert into feature_store.zone_features (zone_id, as_of, features, source) values ($1, $2, $3, $4)
+       on conflict (zone_id, as_of) do update set features = excluded.features, source = excluded.source, loaded_at = now()`,
+      [zoneId, asOf.toISOString(), JSON.stringify(values), source],
+    );
+  }
+
   /**
    * Loads a snapshot CSV (`zone_id,as_of,<feature>,…`, empty cell = missing) unless a file with the
    * same content was loaded before. All rows or none: it runs in one transaction.

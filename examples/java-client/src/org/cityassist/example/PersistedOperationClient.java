@@ -68,7 +68,12 @@ public final class PersistedOperationClient {
     String manifest = Files.readString(Path.of(manifestPath), StandardCharsets.UTF_8);
     String documentId = documentIdFor(manifest, operation);
 
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // HTTP/1.1: the JDK otherwise offers an h2c upgrade, which plain Node servers refuse.
+    HttpClient http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(url))
             .timeout(Duration.ofSeconds(30))

@@ -1,0 +1,128 @@
+/**
+ * `npm run bench:treeshap`: exact TreeSHAP rows per second, ours (TypeScript, one thread) against
+ * xgboost's own `pred_contribs` (C++, nthread=1) on the same model and the same rows, and the ratio.
+ *
+ * For each case, bench/xgb_contribs.py trains a binary xgboost model on synthetic data (with missing
+ * values) and writes it both as booster JSON and as ONNX (opset 3, hit rates = cover); both sides
+ * then explain the same float32 rows. Each side explains batches of 100 rows until `--seconds` have passed, so a slow
+ * machine gives smaller numbers, never a failure. The parity of the two outputs is reported too.
+ *
+ *   npm run bench:treeshap -- --rows 2000 --seconds 2
+ *
+ * Cases: `flood` is shaped like the flood model (training/configs/flood.json: 150 trees of depth 4,
+ * 6 features); `deep` is a larger model (300 trees of depth 8, 20 features).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadTreeExplainer, type ExplainerOptions } from '../packages/treeshap/src/index.ts';
+import { ratio } from './lib.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '2000' },
+    seconds: { type: 'string', default: '2' },
+    python: { type: 'string', default: '/usr/bin/python3' },
+    cases: { type: 'string', default: 'flood,deep' },
+  },
+});
+const nRows = Number(args.rows);
+const seconds = Number(args.seconds);
+const helper = path.join(import.meta.dirname, 'xgb_contribs.py');
+
+const CASES: Record<string, { trees: number; depth: number; features: number }> = {
+  flood: { trees: 150, depth: 4, features: 6 },
+  deep: { trees: 300, depth: 8, features: 20 },
+};
+
+function python(argv: string[]): any {
+  const out = execFileSync(args.python, [helper, ...argv], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return JSON.parse(out.trim().split('\n').at(-1)!);
+}
+
+async function f32(file: string): Promise<Float32Array> {
+  const buf = await readFile(file);
+  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+}
+
+/**
+ * Rows per second of our explainer: batches of up to 100 rows, cycling through the rows, until
+ * `seconds` have passed (at least one batch after a warm-up batch), so slow machines just take
+ * fewer batches. Returns the full explanation of the first `check` rows for the parity figure.
+ */
+async function ours(
+  dir: string,
+  rows: Float32Array,
+  algorithm: ExplainerOptions['algorithm'],
+  check: number,
+) {
+  const explainer = await loadTreeExplainer(path.join(dir, 'model.onnx'), { algorithm });
+  const F = explainer.nFeatures;
+  const n = rows.length / F;
+  const batch = Math.min(100, n);
+  const out = new Float64Array(batch * (F + 1));
+  explainer.explainFlat(rows.subarray(0, batch * F), batch, out); // warm-up: lets V8 optimise the hot loops
+  let done = 0;
+  let start = 0;
+  const t0 = performance.now();
+  let elapsed = 0;
+  while (elapsed < seconds * 1000 || done === 0) {
+    const size = Math.min(batch, n - start);
+    explainer.explainFlat(rows.subarray(start * F, (start + size) * F), size, out);
+    done += size;
+    start = (start + size) % n;
+    elapsed = performance.now() - t0;
+  }
+  const checked = explainer.explainFlat(rows.subarray(0, check * F), check).flat;
+  return { rowsPerSecond: done / (elapsed / 1000), checked };
+}
+
+const results: Record<string, unknown> = {};
+for (const name of args.cases.split(',')) {
+  const shape = CASES[name];
+  if (!shape) throw new Error(`unknown case ${name}; known: ${Object.keys(CASES).join(', ')}`);
+  const dir = await mkdtemp(path.join(tmpdir(), `treeshap-bench-${name}-`));
+  try {
+    python([
+      'prepare',
+      '--out',
+      dir,
+      '--rows',
+      String(nRows),
+      ...Object.entries(shape).flatMap(([k, v]) => [`--${k}`, String(v)]),
+    ]);
+    const rows = await f32(path.join(dir, 'rows.f32'));
+    const expected = await f32(path.join(dir, 'contribs.f32'));
+    const check = Math.min(nRows, 500);
+    const fast = await ours(dir, rows, 'fast', check);
+    const alg2 = await ours(dir, rows, 'path', 0);
+    let maxAbsDiff = 0;
+    for (let i = 0; i < fast.checked.length; i++) {
+      maxAbsDiff = Math.max(maxAbsDiff, Math.abs(fast.checked[i]! - expected[i]!));
+    }
+    const xgb = python([
+      'time', '--model', path.join(dir, 'model.json'), '--rows', path.join(dir, 'rows.f32'),
+      '--features', String(shape.features), '--seconds', String(seconds),
+    ]); // prettier-ignore
+    results[name] = {
+      model: { ...shape, kind: 'xgboost binary:logistic -> ONNX TreeEnsembleClassifier opset 3' },
+      rows: nRows,
+      oursRowsPerSecond: Math.round(fast.rowsPerSecond),
+      oursAlgorithm2RowsPerSecond: Math.round(alg2.rowsPerSecond),
+      xgboostRowsPerSecond: Math.round(xgb.rowsPerSecond),
+      ratioOursToXgboost: ratio(fast.rowsPerSecond, xgb.rowsPerSecond),
+      ratioAlgorithm2ToXgboost: ratio(alg2.rowsPerSecond, xgb.rowsPerSecond),
+      maxAbsDiffVsXgboost: Number(maxAbsDiff.toPrecision(3)),
+      parityRows: check,
+      xgboostVersion: xgb.xgboost,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+console.log(JSON.stringify({ threads: 1, seconds, node: process.version, results }, null, 2));

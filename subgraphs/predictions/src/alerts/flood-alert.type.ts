@@ -1,0 +1,27 @@
+import { Field, Float, ObjectType } from 'type-graphql';
+import { FloodLevel, ModelRef } from '../flood/flood-risk.type.ts';
+import { Zone } from '../zone/zone.type.ts';
+
+@ObjectType({ description: "A zone's flood risk crossed into another level." })
+export class FloodAlert {
+  @Field(() => Zone, { description: 'The zone (its fields come from the zones subgraph).' })
+  zone!: Zone;
+
+  @Field(() => FloodLevel)
+  level!: FloodLevel;
+
+  @Field(() => FloodLevel)
+  previousLevel!: FloodLevel;
+
+  @Field(() => Boolean, { description: 'True when the risk went up.' })
+  rising!: boolean;
+
+  @Field(() => Float)
+  score!: number;
+
+  @Field(() => Date, { description: 'Time of the features that produced the new score.' })
+  asOf!: Date;
+
+  @Field(() => ModelRef)
+  model!: ModelRef;
+}
