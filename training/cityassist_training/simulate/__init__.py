@@ -1,0 +1,1 @@
+"""CityAssist training: see training/README.md."""
