@@ -73,6 +73,30 @@ for (const backend of ['PGlite', 'Postgres'] as Backend[]) {
       assert.ok(LEVELS.has(zone.floodRisk.level));
     });
 
+    it('explains each zone exactly: contributions plus baseValue give the logit of the score', async (t) => {
+      if (!stack) return t.skip('no Postgres on this machine');
+      const res = await gql(
+        '{ zones(first: 20) { edges { node { id floodRisk { score probability predictionId baseValue explain(top: 50) { feature value contribution } top: explain(top: 3) { feature contribution } } } } } }',
+      );
+      assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+      for (const { node } of res.data!['zones'].edges) {
+        const r = node.floodRisk;
+        const sum = r.explain.reduce((s: number, c: any) => s + c.contribution, r.baseValue);
+        const logit = Math.log(r.score / (1 - r.score));
+        // float32 ONNX vs float64 TreeSHAP: equal to well within 1e-3 in log-odds
+        assert.ok(Math.abs(sum - logit) < 1e-3, `${node.id}: ${sum} vs ${logit}`);
+        assert.equal(r.probability, r.score);
+        assert.match(r.predictionId, /^pred-[0-9a-f]{16}$/);
+        assert.equal(r.top.length, 3);
+        const sizes = r.top.map((c: any) => Math.abs(c.contribution));
+        assert.deepEqual(
+          sizes,
+          [...sizes].sort((a: number, b: number) => b - a),
+          'largest first',
+        );
+      }
+    });
+
     it('passes a request id from x-request-id on, and makes one when none is sent', async (t) => {
       if (!stack) return t.skip('no Postgres on this machine');
       const given = await gql('{ zone(id: "260960005000001") { id } }', undefined, {

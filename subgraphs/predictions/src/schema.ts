@@ -2,7 +2,8 @@ import type { EventBus } from '@cityassist/events';
 import { buildFederatedSchema } from '@cityassist/service-kit';
 import type { GraphQLSchema } from 'graphql';
 import { FloodAlertResolver } from './alerts/flood-alert.resolver.ts';
-import { FeatureResolver } from './features/feature.resolver.ts';
+import { FeatureResolver, FloodPredictionResolver } from './features/feature.resolver.ts';
+import { FloodRiskResolver } from './flood/flood-risk.resolver.ts';
 import { zoneReference, ZonePredictionsResolver } from './zone/zone.resolver.ts';
 import { Zone } from './zone/zone.type.ts';
 
@@ -10,7 +11,13 @@ export function buildPredictionsSchema(pubSub: EventBus['pubSub']): Promise<Grap
   // Zone is reachable only as an entity and through subscriptions, so it is listed explicitly.
   return buildFederatedSchema(
     {
-      resolvers: [ZonePredictionsResolver, FeatureResolver, FloodAlertResolver],
+      resolvers: [
+        ZonePredictionsResolver,
+        FloodRiskResolver,
+        FeatureResolver,
+        FloodPredictionResolver,
+        FloodAlertResolver,
+      ],
       orphanedTypes: [Zone],
       pubSub,
     },

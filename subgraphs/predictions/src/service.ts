@@ -7,6 +7,7 @@ import { FloodAlerter } from './alerts/flood-alerter.ts';
 import type { PredictionsConfig } from './config.ts';
 import type { PredictionsContext } from './context.ts';
 import { FeatureStore } from './features/feature-store.ts';
+import { FloodExplainer } from './flood/flood-explainer.ts';
 import { FloodModel } from './flood/flood-model.ts';
 import { createFloodRiskLoader } from './flood/flood-risk.loader.ts';
 import { verifyTestVectors } from './model/verify.ts';
@@ -41,6 +42,10 @@ export async function startPredictionsService(
     const seeded = await store.loadSnapshot(config.featuresSnapshot);
     logger.info(seeded, seeded.loaded ? 'feature snapshot loaded' : 'feature snapshot already loaded');
     const flood = new FloodModel(onnx);
+    const explainer = await FloodExplainer.load(
+      path.join(modelDir, onnx.metadata.onnx.file),
+      onnx.featureNames,
+    );
     const alerter = new FloodAlerter(db, store, flood, events, logger);
     // Establishes every zone's current level, so the first change after start raises an alert.
     await alerter.rescore();
@@ -57,7 +62,21 @@ export async function startPredictionsService(
       gatewaySecret: config.gatewaySecret,
       metrics,
       readiness: { database: () => db.ping(), floodModel: () => onnx.ping(), events: () => events.ping() },
-      context: (base) => ({ ...base, floodRisk: createFloodRiskLoader(store, flood), flood, store, alerter }),
+      context: (base) => {
+        const byTime = new Map<number | undefined, ReturnType<typeof createFloodRiskLoader>>();
+        return {
+          ...base,
+          floodRisk(at) {
+            let loader = byTime.get(at?.getTime());
+            if (!loader) byTime.set(at?.getTime(), (loader = createFloodRiskLoader(store, flood, at)));
+            return loader;
+          },
+          explanations: explainer.loader(),
+          flood,
+          store,
+          alerter,
+        };
+      },
     });
     closers.push(() => server.close());
     return { ...server, close: closeAll };

@@ -1,8 +1,9 @@
 import { isZoneId } from '@cityassist/geo';
-import { Arg, Ctx, Directive, Field, Float, ID, InputType, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, Directive, Field, Float, ID, InputType, Mutation, Query, Resolver } from 'type-graphql';
 import type { PredictionsContext } from '../context.ts';
 import { errors } from '../errors.ts';
 import { FloodRisk } from '../flood/flood-risk.type.ts';
+import { validateFeatureValues } from './feature-values.ts';
 
 @InputType()
 export class FeatureValueInput {
@@ -47,29 +48,7 @@ export class FeatureResolver {
     if (input.asOf.getTime() > Date.now() + MAX_CLOCK_SKEW_MS) {
       throw errors.BAD_USER_INPUT('asOf is in the future', { argument: 'input.asOf' });
     }
-    const specs = new Map(ctx.flood.onnx.metadata.features.map((f) => [f.name, f]));
-    const values: Record<string, number | null> = {};
-    for (const { name, value } of input.features) {
-      const spec = specs.get(name);
-      if (!spec) {
-        throw errors.BAD_USER_INPUT(
-          `unknown feature ${name}; the model takes ${[...specs.keys()].join(', ')}`,
-          { argument: 'input.features' },
-        );
-      }
-      if (
-        value !== null &&
-        (!Number.isFinite(value) ||
-          (spec.min !== undefined && value < spec.min) ||
-          (spec.max !== undefined && value > spec.max))
-      ) {
-        throw errors.MODEL_INPUT_INVALID(
-          `${name}=${value} is outside its valid range [${spec.min}, ${spec.max}]`,
-          { feature: name },
-        );
-      }
-      values[name] = value;
-    }
+    const values = validateFeatureValues(ctx.flood.onnx.metadata.features, input.features);
     const previous = (await ctx.store.latest([input.zoneId])).get(input.zoneId);
     if (!previous) {
       throw errors.FEATURES_UNAVAILABLE(`no features for zone ${input.zoneId} to update`, {
@@ -80,5 +59,50 @@ export class FeatureResolver {
     const { scored } = await ctx.alerter.rescore([input.zoneId]);
     ctx.logger.info({ zoneId: input.zoneId, features: Object.keys(values) }, 'features ingested');
     return scored.get(input.zoneId)!;
+  }
+}
+
+@InputType()
+export class FloodPredictionInput {
+  @Field(() => ID)
+  zoneId!: string;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: "Use the zone's stored features as of this time. Default: the newest.",
+  })
+  at?: Date | null;
+
+  @Field(() => [FeatureValueInput], {
+    nullable: true,
+    description: 'Values that replace the stored ones for this prediction only (what-if). Nothing is stored.',
+  })
+  features?: FeatureValueInput[] | null;
+}
+
+@Resolver()
+export class FloodPredictionResolver {
+  @Query(() => FloodRisk, {
+    description:
+      'A flood prediction for a zone from its stored features as of a time, optionally with some values replaced (what-if). Backs the REST contract POST /api/v1/predict/flood.',
+  })
+  async floodPrediction(
+    @Ctx() ctx: PredictionsContext,
+    @Arg('input', () => FloodPredictionInput) input: FloodPredictionInput,
+  ): Promise<FloodRisk> {
+    if (!isZoneId(input.zoneId))
+      throw errors.BAD_USER_INPUT('zoneId is malformed', { argument: 'input.zoneId' });
+    const overrides = validateFeatureValues(ctx.flood.onnx.metadata.features, input.features ?? []);
+    const stored = (await ctx.store.latest([input.zoneId], input.at ?? undefined)).get(input.zoneId);
+    if (!stored) {
+      throw errors.FEATURES_UNAVAILABLE(
+        `no features for zone ${input.zoneId}${input.at ? ` at ${input.at.toISOString()}` : ''}`,
+        {
+          zoneId: input.zoneId,
+        },
+      );
+    }
+    const [risk] = await ctx.flood.score([{ ...stored, values: { ...stored.values, ...overrides } }]);
+    return risk!;
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { OnnxModel } from '@cityassist/inference';
 import type { ZoneFeatures } from '../features/feature-store.ts';
 import { FloodLevel, type FloodRisk } from './flood-risk.type.ts';
@@ -44,11 +45,31 @@ export class FloodModel {
   /** Scores every row with one model call. */
   async score(rows: readonly ZoneFeatures[]): Promise<FloodRisk[]> {
     if (rows.length === 0) return [];
-    const probabilities = await this.onnx.predictProbability(this.toMatrix(rows), rows.length);
+    const matrix = this.toMatrix(rows);
+    const probabilities = await this.onnx.predictProbability(matrix, rows.length);
     const model = { name: this.onnx.name, version: this.onnx.version };
+    const width = this.onnx.featureNames.length;
     return rows.map((row, i) => {
       const score = probabilities[i]!;
-      return { score, level: this.levelOf(score), asOf: row.asOf, model };
+      const inputs = matrix.slice(i * width, (i + 1) * width);
+      return {
+        predictionId: predictionIdOf(model.version, inputs),
+        score,
+        probability: score,
+        degraded: false,
+        level: this.levelOf(score),
+        asOf: row.asOf,
+        model,
+        inputs,
+      };
     });
   }
+}
+
+/** `pred-` and 16 hex of SHA-256 over the model version and the exact float32 input row. */
+export function predictionIdOf(version: string, inputs: Float32Array): string {
+  const hash = createHash('sha256')
+    .update(version)
+    .update(new Uint8Array(inputs.buffer, inputs.byteOffset, inputs.byteLength));
+  return `pred-${hash.digest('hex').slice(0, 16)}`;
 }

@@ -10,9 +10,13 @@ import type { FloodRisk } from './flood-risk.type.ts';
  * call. The batch returns exactly one entry per key; a zone without features gets its own error,
  * and a failed model call gives every key the same error rather than a silent wrong number.
  */
-export function createFloodRiskLoader(store: FeatureStore, model: FloodModel): DataLoader<string, FloodRisk> {
+export function createFloodRiskLoader(
+  store: FeatureStore,
+  model: FloodModel,
+  at?: Date,
+): DataLoader<string, FloodRisk> {
   return new DataLoader<string, FloodRisk>(async (zoneIds) => {
-    const features = await store.latest(zoneIds);
+    const features = await store.latest(zoneIds, at);
     const present = zoneIds.flatMap((id) => features.get(id) ?? []);
     let scored: FloodRisk[];
     try {

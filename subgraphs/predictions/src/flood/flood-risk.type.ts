@@ -1,4 +1,4 @@
-import { Field, Float, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum FloodLevel {
   LOW = 'LOW',
@@ -21,10 +21,36 @@ export class ModelRef {
   version!: string;
 }
 
+@ObjectType({ description: "One feature's share of a prediction (TreeSHAP, in the model's log-odds)." })
+export class FeatureContribution {
+  @Field(() => String)
+  feature!: string;
+
+  @Field(() => Float, { nullable: true, description: 'The input value; null when it was missing.' })
+  value!: number | null;
+
+  @Field(() => Float, {
+    description:
+      'Contribution to the log-odds; the contributions plus baseValue sum to the logit of probability.',
+  })
+  contribution!: number;
+}
+
 @ObjectType({ description: 'Flood risk of a zone for the next hour, from the flood model.' })
 export class FloodRisk {
+  @Field(() => ID, {
+    description: 'Stable id of this prediction: the same model and inputs always give the same id.',
+  })
+  predictionId!: string;
+
   @Field(() => Float, { description: 'Probability (0–1) that the zone floods in the next hour.' })
   score!: number;
+
+  @Field(() => Float, { description: 'Same as score; named as in the REST contract.' })
+  probability!: number;
+
+  @Field(() => Boolean, { description: 'True when the answer comes from a fallback, not the model.' })
+  degraded!: boolean;
 
   @Field(() => FloodLevel)
   level!: FloodLevel;
@@ -34,4 +60,7 @@ export class FloodRisk {
 
   @Field(() => ModelRef)
   model!: ModelRef;
+
+  /** The model's input row, in its feature order (NaN = missing); explanations are computed from it. */
+  inputs!: Float32Array;
 }

@@ -1,4 +1,4 @@
-import { Ctx, Directive, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Directive, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { PredictionsContext } from '../context.ts';
 import { FloodRisk } from '../flood/flood-risk.type.ts';
 import { Zone } from './zone.type.ts';
@@ -10,10 +10,18 @@ export class ZonePredictionsResolver {
   @FieldResolver(() => FloodRisk, {
     nullable: true,
     description:
-      'Flood risk from the newest features of the zone; null with an error when it cannot be computed.',
+      "Flood risk from the zone's features (the newest, or as of `at`); null with an error when it cannot be computed.",
   })
-  floodRisk(@Root() zone: Zone, @Ctx() ctx: PredictionsContext): Promise<FloodRisk> {
-    return ctx.floodRisk.load(zone.id);
+  floodRisk(
+    @Root() zone: Zone,
+    @Ctx() ctx: PredictionsContext,
+    @Arg('at', () => Date, {
+      nullable: true,
+      description: 'From the features as of this time. Default: the newest.',
+    })
+    at?: Date | null,
+  ): Promise<FloodRisk> {
+    return ctx.floodRisk(at ?? undefined).load(zone.id);
   }
 }
 
