@@ -9,11 +9,14 @@
  *
  *   npm run bench:treeshap -- --rows 2000 --seconds 2
  *
- * Cases: `flood` is shaped like the flood model (training/configs/flood.json: 150 trees of depth 4,
- * 6 features); `deep` is a larger model (300 trees of depth 8, 20 features).
+ * Cases: `flood-1.0.0` (when models/flood/1.0.0/ has model.onnx, xgboost_model.json and
+ * test_vectors.json) is the real flood model, its test-vector rows cycled up to `--rows`; `synthetic`
+ * is trained here with the flood model's shape (training/configs/flood.json: 150 trees of depth 4,
+ * 6 features); `deep` is a larger synthetic model (300 trees of depth 8, 20 features).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,7 +28,7 @@ const { values: args } = parseArgs({
     rows: { type: 'string', default: '2000' },
     seconds: { type: 'string', default: '2' },
     python: { type: 'string', default: '/usr/bin/python3' },
-    cases: { type: 'string', default: 'flood,deep' },
+    cases: { type: 'string', default: 'flood-1.0.0,synthetic,deep' },
   },
 });
 const nRows = Number(args.rows);
@@ -33,7 +36,7 @@ const seconds = Number(args.seconds);
 const helper = path.join(import.meta.dirname, 'xgb_contribs.py');
 
 const CASES: Record<string, { trees: number; depth: number; features: number }> = {
-  flood: { trees: 150, depth: 4, features: 6 },
+  synthetic: { trees: 150, depth: 4, features: 6 },
   deep: { trees: 300, depth: 8, features: 20 },
 };
 
@@ -83,7 +86,60 @@ async function ours(
 }
 
 const results: Record<string, unknown> = {};
+
+/** The committed flood model: same ONNX and booster the serving code and training produced. */
+async function realModel(name: string): Promise<void> {
+  const dir = path.join(import.meta.dirname, '..', 'models', 'flood', name.slice('flood-'.length));
+  const files = ['model.onnx', 'xgboost_model.json', 'test_vectors.json'].map((f) => path.join(dir, f));
+  if (!files.every((f) => existsSync(f))) {
+    results[name] = { skipped: `needs ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}` };
+    return;
+  }
+  const tv = JSON.parse(await readFile(files[2]!, 'utf8')) as {
+    inputs: (number | null)[][];
+    contribs: number[][];
+  };
+  const F = tv.inputs[0]!.length;
+  const rows = new Float32Array(nRows * F);
+  for (let r = 0; r < nRows; r++) {
+    tv.inputs[r % tv.inputs.length]!.forEach((v, f) => (rows[r * F + f] = v ?? Number.NaN));
+  }
+  const tmp = await mkdtemp(path.join(tmpdir(), `treeshap-bench-${name}-`));
+  try {
+    await writeFile(path.join(tmp, 'rows.f32'), rows);
+    const check = tv.inputs.length;
+    const fast = await ours(dir, rows, 'fast', check);
+    const alg2 = await ours(dir, rows, 'path', 0);
+    let maxAbsDiff = 0;
+    tv.contribs.forEach((c, r) =>
+      c.forEach((v, f) => (maxAbsDiff = Math.max(maxAbsDiff, Math.abs(fast.checked[r * (F + 1) + f]! - v)))),
+    );
+    const xgb = python([
+      'time', '--model', files[1]!, '--rows', path.join(tmp, 'rows.f32'), '--features', String(F),
+      '--seconds', String(seconds),
+    ]); // prettier-ignore
+    results[name] = {
+      model: { file: path.relative(process.cwd(), files[0]!), features: F },
+      rows: nRows,
+      oursRowsPerSecond: Math.round(fast.rowsPerSecond),
+      oursAlgorithm2RowsPerSecond: Math.round(alg2.rowsPerSecond),
+      xgboostRowsPerSecond: Math.round(xgb.rowsPerSecond),
+      ratioOursToXgboost: ratio(fast.rowsPerSecond, xgb.rowsPerSecond),
+      ratioAlgorithm2ToXgboost: ratio(alg2.rowsPerSecond, xgb.rowsPerSecond),
+      maxAbsDiffVsXgboost: Number(maxAbsDiff.toPrecision(3)),
+      parityRows: check,
+      xgboostVersion: xgb.xgboost,
+    };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
 for (const name of args.cases.split(',')) {
+  if (name.startsWith('flood-')) {
+    await realModel(name);
+    continue;
+  }
   const shape = CASES[name];
   if (!shape) throw new Error(`unknown case ${name}; known: ${Object.keys(CASES).join(', ')}`);
   const dir = await mkdtemp(path.join(tmpdir(), `treeshap-bench-${name}-`));

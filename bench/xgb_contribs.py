@@ -23,6 +23,7 @@ import numpy as np
 import xgboost as xgb
 
 HERE = pathlib.Path(__file__).resolve().parent
+sys.dont_write_bytecode = True  # importing the fixture exporter must not litter the package with __pycache__
 sys.path.insert(0, str(HERE.parent / "packages" / "treeshap" / "fixtures"))
 
 

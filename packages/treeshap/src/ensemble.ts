@@ -3,7 +3,14 @@
  * evaluator and both TreeSHAP algorithms read. Built from `TreeEnsembleRegressor` /
  * `TreeEnsembleClassifier` (ai.onnx.ml opsets 1–3) or `TreeEnsemble` (ai.onnx.ml opset 5).
  */
-import { AttributeType, DataType, tensorValues, type OnnxAttribute, type OnnxModel, type OnnxNode } from './onnx.ts';
+import {
+  AttributeType,
+  DataType,
+  tensorValues,
+  type OnnxAttribute,
+  type OnnxModel,
+  type OnnxNode,
+} from './onnx.ts';
 
 /** Split comparisons, numbered as opset 5's `nodes_modes` tensor does; LEAF is ours. */
 export const Mode = { LEQ: 0, LT: 1, GTE: 2, GT: 3, EQ: 4, NEQ: 5, MEMBER: 6, LEAF: 7 } as const;
@@ -232,7 +239,9 @@ class Builder {
 function checkLengths(where: string, lengths: Record<string, number>): void {
   const [first, ...rest] = Object.entries(lengths);
   for (const [name, len] of rest) {
-    if (len !== first![1]) throw new Error(`${where}: ${name} has ${len} entries, ${first![0]} has ${first![1]}`);
+    if (len !== first![1]) {
+      throw new Error(`${where}: ${name} has ${len} entries, ${first![0]} has ${first![1]}`);
+    }
   }
 }
 
@@ -288,7 +297,10 @@ function readV3(a: Attrs, op: TreeOp, b: Builder, where: string): void {
 
   let base = a.floats('base_values', false);
   if (classifier) {
-    const labels = Math.max(a.ints('classlabels_int64s', false).length, a.strings('classlabels_strings', false).length);
+    const labels = Math.max(
+      a.ints('classlabels_int64s', false).length,
+      a.strings('classlabels_strings', false).length,
+    );
     // The binary layout of xgboost/LightGBM/sklearn GBDT converters: two labels, every weight on
     // class 0, LOGISTIC. onnxruntime then reports [1 - p, p] with p = sigmoid(margin), so the single
     // margin explained here is the positive class's.
@@ -316,7 +328,7 @@ function readV3(a: Attrs, op: TreeOp, b: Builder, where: string): void {
   const trees = new Map<number, Map<number, number>>();
   treeIds.forEach((t, i) => {
     let nodes = trees.get(t);
-    if (!nodes) trees.set(t, (nodes = new Map()));
+    if (!nodes) trees.set(t, (nodes = new Map<number, number>()));
     if (nodes.has(nodeIds[i]!)) throw new Error(`${where}: tree ${t} has node id ${nodeIds[i]} twice`);
     nodes.set(nodeIds[i]!, i);
   });
@@ -324,9 +336,13 @@ function readV3(a: Attrs, op: TreeOp, b: Builder, where: string): void {
   wTree.forEach((t, j) => {
     const row = trees.get(t)?.get(wNode[j]!);
     if (row === undefined) throw new Error(`${where}: ${p} weight ${j} names missing node ${t}/${wNode[j]}`);
-    if (modes[row] !== 'LEAF') throw new Error(`${where}: ${p} weight ${j} is on a non-leaf node ${t}/${wNode[j]}`);
+    if (modes[row] !== 'LEAF') {
+      throw new Error(`${where}: ${p} weight ${j} is on a non-leaf node ${t}/${wNode[j]}`);
+    }
     const target = wId[j]!;
-    if (target < 0 || target >= b.nTargets) throw new Error(`${where}: ${p}_ids has ${target} (out of range)`);
+    if (target < 0 || target >= b.nTargets) {
+      throw new Error(`${where}: ${p}_ids has ${target} (out of range)`);
+    }
     let list = weightsAt.get(row);
     if (!list) weightsAt.set(row, (list = []));
     list.push({ target, weight: wWeight[j]! });
@@ -411,16 +427,19 @@ function readV5(a: Attrs, model: OnnxModel, b: Builder, where: string): void {
   ) {
     throw new Error(`${where}: ${LEAF_HITRATES_KEY} must be ${leafWeights.length} numbers`);
   }
-  const covers = leafCovers as number[];
+  const covers = leafCovers;
 
   b.nTargets = a.int('n_targets', Math.max(0, ...leafTargets) + 1);
   b.base = new Array<number>(b.nTargets).fill(0); // opset 5 has no base_values
   const agg = a.int('aggregate_function', 1);
   if (agg === 2 || agg === 3) {
-    throw new Error(`${where}: aggregate_function ${agg === 2 ? 'MIN' : 'MAX'} is not supported (not additive)`);
+    throw new Error(
+      `${where}: aggregate_function ${agg === 2 ? 'MIN' : 'MAX'} is not supported (not additive)`,
+    );
   }
   b.treeScale = agg === 0 ? 1 / roots.length : 1;
-  b.postTransform = ['NONE', 'SOFTMAX', 'LOGISTIC', 'SOFTMAX_ZERO', 'PROBIT'][a.int('post_transform', 0)] ?? '?';
+  b.postTransform =
+    ['NONE', 'SOFTMAX', 'LOGISTIC', 'SOFTMAX_ZERO', 'PROBIT'][a.int('post_transform', 0)] ?? '?';
 
   // membership_values lists each BRANCH_MEMBER node's set in node order, NaN-delimited.
   const sets: Set<number>[] = [];
@@ -451,7 +470,9 @@ function readV5(a: Attrs, model: OnnxModel, b: Builder, where: string): void {
     }
     usedLeaves.add(l);
     const target = leafTargets[l]!;
-    if (target < 0 || target >= b.nTargets) throw new Error(`${where}: leaf_targetids has ${target} (out of range)`);
+    if (target < 0 || target >= b.nTargets) {
+      throw new Error(`${where}: leaf_targetids has ${target} (out of range)`);
+    }
     b.maxDepth = Math.max(b.maxDepth, depth);
     const i = b.add(Mode.LEAF, 0, 0, false, covers[l]!);
     b.leaves[i] = [{ target, weight: leafWeights[l]! }];
@@ -459,7 +480,9 @@ function readV5(a: Attrs, model: OnnxModel, b: Builder, where: string): void {
   };
   const interior = (k: number, depth: number): number => {
     if (k < 0 || k >= splits.length) throw new Error(`${where}: node index ${k} out of range`);
-    if (usedNodes.has(k)) throw new Error(`${where}: node ${k} is reached from two places; TreeSHAP needs a tree`);
+    if (usedNodes.has(k)) {
+      throw new Error(`${where}: node ${k} is reached from two places; TreeSHAP needs a tree`);
+    }
     usedNodes.add(k);
     const mode = modes[k]!;
     if (mode > Mode.MEMBER) throw new Error(`${where}: unknown node mode ${mode}`);

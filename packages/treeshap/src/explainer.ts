@@ -1,7 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { ensembleFromOnnx, type Ensemble } from './ensemble.ts';
 import { readOnnxModel } from './onnx.ts';
-import { expectedValues, FastTreeShap, margins, PathTreeShap, type RowData, type ShapAlgorithm } from './shap.ts';
+import {
+  expectedValues,
+  FastTreeShap,
+  margins,
+  PathTreeShap,
+  type RowData,
+  type ShapAlgorithm,
+} from './shap.ts';
 
 /** Rows to explain: a flat row-major typed array (NaN = missing), or arrays (null/NaN = missing). */
 export type Rows = Float32Array | Float64Array | readonly (readonly (number | null)[])[];
@@ -120,7 +127,9 @@ export class TreeExplainer {
     const want = this.ensemble.doubleInput ? Float64Array : Float32Array;
     if (rows instanceof Float32Array || rows instanceof Float64Array) {
       if (rows.length < n * F) {
-        throw new RangeError(`expected ${n} rows of ${F} features (${n * F} values), got ${rows.length} values`);
+        throw new RangeError(
+          `expected ${n} rows of ${F} features (${n * F} values), got ${rows.length} values`,
+        );
       }
       return rows instanceof want ? rows : want.from(rows.subarray(0, n * F));
     }

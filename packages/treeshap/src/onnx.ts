@@ -228,14 +228,25 @@ function toValueInfo(o: Obj): OnnxValueInfo {
   };
 }
 
+/**
+ * Encodes a ModelProto given as a plain object with onnx.proto's field names (snake_case). Used by
+ * the tests to build small hand-made models; only the fields of the subset above are written.
+ */
+export function encodeOnnxModel(model: Record<string, unknown>): Uint8Array {
+  const type = modelProto();
+  const problem = type.verify(model);
+  if (problem) throw new Error(`invalid ModelProto: ${problem}`);
+  return type.encode(type.fromObject(model)).finish();
+}
+
 /** Decodes an ONNX file's bytes. Throws with a readable message when the bytes are not a ModelProto. */
 export function readOnnxModel(data: Uint8Array): OnnxModel {
   const type = modelProto();
   let decoded: Obj;
   try {
-    decoded = type.toObject(type.decode(data), { longs: Number, arrays: true, defaults: false }) as Obj;
+    decoded = type.toObject(type.decode(data), { longs: Number, arrays: true, defaults: false });
   } catch (err) {
-    throw new Error(`not an ONNX model (protobuf decode failed: ${(err as Error).message})`);
+    throw new Error(`not an ONNX model (protobuf decode failed: ${(err as Error).message})`, { cause: err });
   }
   const graph = obj(decoded['graph']);
   if (!graph) throw new Error('not an ONNX model: no graph');

@@ -100,7 +100,7 @@ export class PathTreeShap implements ShapAlgorithm {
   private readonly stride: number;
   private x: RowData = new Float32Array(0);
   private xOff = 0;
-  private out = new Float64Array(0);
+  private out: Float64Array = new Float64Array(0);
   private outOff = 0;
 
   constructor(
@@ -260,23 +260,26 @@ export class FastTreeShap implements ShapAlgorithm {
   /** Bit of the node's feature in the path mask, and whether the feature is new at this node. */
   private readonly bit: Int32Array;
   private readonly isNew: Uint8Array;
-  /** Per leaf node: offset of its features/ratios (leafPathOff) and table (leafTableOff), D. */
+  /** Per leaf node: D, and where its path features/ratios and its slots start. */
   private readonly leafDepth: Int32Array;
   private readonly leafPathOff: Int32Array;
-  private readonly leafTableOff: Int32Array;
+  private readonly leafSlotStart: Int32Array;
+  /** One slot per (leaf, target) weight: its table, premultiplied by weight · treeScale, and output base. */
+  private readonly slotTable: Int32Array;
+  private readonly slotOut: Int32Array;
   private readonly pathFeature: Int32Array;
   private readonly pathRatio: Float64Array;
   private readonly table: Float64Array;
   private readonly stackNode: Int32Array;
   private readonly stackMask: Int32Array;
-  private readonly stride: number;
+  private readonly roots: Int32Array;
 
   /** Largest D tabled; 2^12 doubles = 32 KB per leaf. */
   static readonly MAX_LEAF_FEATURES = 12;
 
   /**
    * Which trees the table method can take: every leaf at most MAX_LEAF_FEATURES distinct features,
-   * and all tables together within `budget` numbers.
+   * and all tables together within `budget` numbers (default 2^23, 64 MB).
    */
   static eligibleTrees(e: Ensemble, budget = 1 << 23): { fast: number[]; path: number[] } {
     const fast: number[] = [];
@@ -289,7 +292,7 @@ export class FastTreeShap implements ShapAlgorithm {
         if (!ok) return;
         if (e.mode[n] === Mode.LEAF) {
           if (feats.length > FastTreeShap.MAX_LEAF_FEATURES) ok = false;
-          size += 1 << feats.length;
+          size += (1 << feats.length) * (e.leafStart[n + 1]! - e.leafStart[n]!);
           return;
         }
         const f = e.feature[n]!;
@@ -308,18 +311,22 @@ export class FastTreeShap implements ShapAlgorithm {
 
   constructor(
     private readonly e: Ensemble,
-    private readonly trees: readonly number[],
+    trees: readonly number[],
   ) {
     const n = e.mode.length;
     this.bit = new Int32Array(n);
     this.isNew = new Uint8Array(n);
     this.leafDepth = new Int32Array(n);
     this.leafPathOff = new Int32Array(n);
-    this.leafTableOff = new Int32Array(n);
-    this.stride = e.nFeatures + 1;
+    this.leafSlotStart = new Int32Array(n + 1);
+    this.roots = Int32Array.from(trees, (t) => e.roots[t]!);
+    const stride = e.nFeatures + 1;
     const feats: number[] = [];
     const ratios: number[] = [];
     const tables: number[] = [];
+    const slotTable: number[] = [];
+    const slotOut: number[] = [];
+    const slotsOf = new Map<number, number[]>();
     const weight = shapleyWeights(FastTreeShap.MAX_LEAF_FEATURES);
 
     // pathFeats[b] / pathZ[b]: the b-th distinct feature on the way down and its product of ratios.
@@ -328,12 +335,18 @@ export class FastTreeShap implements ShapAlgorithm {
         const D = pathFeats.length;
         this.leafDepth[node] = D;
         this.leafPathOff[node] = feats.length;
-        this.leafTableOff[node] = tables.length;
         for (let k = 0; k < D; k++) {
           feats.push(pathFeats[k]!);
           ratios.push((1 - pathZ[k]!) / pathZ[k]!);
         }
-        appendTable(tables, pathZ, weight[D] ?? [], e.treeScale);
+        const slots: number[] = [];
+        for (let j = e.leafStart[node]!; j < e.leafStart[node + 1]!; j++) {
+          slots.push(slotTable.length);
+          slotTable.push(tables.length);
+          slotOut.push(e.leafTarget[j]! * stride);
+          appendTable(tables, pathZ, weight[D] ?? [], e.leafWeight[j]! * e.treeScale);
+        }
+        slotsOf.set(node, slots);
         return;
       }
       const f = e.feature[node]!;
@@ -343,15 +356,23 @@ export class FastTreeShap implements ShapAlgorithm {
       this.bit[node] = b;
       const c = e.cover[node]!;
       for (const child of [e.yes[node]!, e.no[node]!]) {
-        const r = e.cover[child]! / c;
         const f2 = [...pathFeats];
         const z2 = [...pathZ];
         f2[b] = f;
-        z2[b] = (z2[b] ?? 1) * r;
+        z2[b] = (z2[b] ?? 1) * (e.cover[child]! / c);
         walk(child, f2, z2);
       }
     };
-    for (const t of trees) walk(e.roots[t]!, [], []);
+    for (const r of this.roots) walk(r, [], []);
+    // Slots were numbered in visiting order; lay them out by leaf so a leaf's slots are contiguous.
+    const order: number[] = [];
+    for (let i = 0; i < n; i++) {
+      this.leafSlotStart[i] = order.length;
+      order.push(...(slotsOf.get(i) ?? []));
+    }
+    this.leafSlotStart[n] = order.length;
+    this.slotTable = Int32Array.from(order, (s) => slotTable[s]!);
+    this.slotOut = Int32Array.from(order, (s) => slotOut[s]!);
     this.pathFeature = Int32Array.from(feats);
     this.pathRatio = Float64Array.from(ratios);
     this.table = Float64Array.from(tables);
@@ -360,41 +381,46 @@ export class FastTreeShap implements ShapAlgorithm {
   }
 
   explainRow(x: RowData, offset: number, out: Float64Array, outOffset: number): void {
-    const { e, stackNode, stackMask, bit, isNew, leafDepth, leafPathOff, leafTableOff } = this;
-    const { pathFeature, pathRatio, table, stride } = this;
-    for (const t of this.trees) {
-      let sp = 0;
-      stackNode[0] = e.roots[t]!;
+    const { e, stackNode, stackMask, bit, isNew, leafDepth, leafPathOff, leafSlotStart, slotTable, slotOut } =
+      this;
+    const { pathFeature, pathRatio, table, roots } = this;
+    const { mode, feature, threshold, yes, no, missingYes } = e;
+    for (let t = 0; t < roots.length; t++) {
+      stackNode[0] = roots[t]!;
       stackMask[0] = 0;
-      sp = 1;
+      let sp = 1;
       while (sp > 0) {
         sp--;
         const node = stackNode[sp]!;
         const mask = stackMask[sp]!;
-        if (e.mode[node] !== Mode.LEAF) {
+        const m = mode[node]!;
+        if (m !== Mode.LEAF) {
+          // goesYes() inlined: this loop is the per-row cost.
+          const v = x[offset + feature[node]!]!;
+          let hotYes: boolean;
+          if (v !== v) hotYes = missingYes[node] === 1;
+          else if (m === Mode.LT) hotYes = v < threshold[node]!;
+          else if (m === Mode.LEQ) hotYes = v <= threshold[node]!;
+          else hotYes = goesYes(e, node, x, offset);
           const b = 1 << bit[node]!;
-          const hotYes = goesYes(e, node, x, offset);
           // The hot child keeps (or, for a new feature, sets) the bit; the cold child clears it.
-          const hotMask = isNew[node] === 1 ? mask | b : mask;
-          stackNode[sp] = hotYes ? e.yes[node]! : e.no[node]!;
-          stackMask[sp++] = hotMask;
-          stackNode[sp] = hotYes ? e.no[node]! : e.yes[node]!;
+          stackNode[sp] = hotYes ? yes[node]! : no[node]!;
+          stackMask[sp++] = isNew[node] === 1 ? mask | b : mask;
+          stackNode[sp] = hotYes ? no[node]! : yes[node]!;
           stackMask[sp++] = mask & ~b;
           continue;
         }
         const D = leafDepth[node]!;
         if (D === 0) continue;
         const po = leafPathOff[node]!;
-        const to = leafTableOff[node]!;
-        const tO = table[to + mask]!;
-        const start = e.leafStart[node]!;
-        const end = e.leafStart[node + 1]!;
-        for (let k = 0; k < D; k++) {
-          const kb = 1 << k;
-          const phi = (mask & kb) !== 0 ? pathRatio[po + k]! * table[to + (mask ^ kb)]! : -tO;
-          const f = pathFeature[po + k]!;
-          for (let j = start; j < end; j++) {
-            out[outOffset + e.leafTarget[j]! * stride + f]! += phi * e.leafWeight[j]!;
+        for (let s = leafSlotStart[node]!; s < leafSlotStart[node + 1]!; s++) {
+          const to = slotTable[s]!;
+          const base = outOffset + slotOut[s]!;
+          const tO = table[to + mask]!;
+          for (let k = 0; k < D; k++) {
+            const kb = 1 << k;
+            out[base + pathFeature[po + k]!]! +=
+              (mask & kb) !== 0 ? pathRatio[po + k]! * table[to + (mask ^ kb)]! : -tO;
           }
         }
       }
