@@ -330,6 +330,71 @@ describe('gateway in production mode, on Postgres and Redis', () => {
     }
   });
 
+  it("answers the brief's REST contract POST /api/v1/predict/flood, and refuses bad bodies with 4xx", async (t) => {
+    if (!stack) return t.skip('no Postgres on this machine');
+    const rest = `${stack.services.gateway.baseUrl}/api/v1/predict/flood`;
+    const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+      fetch(rest, { method: 'POST', headers: { ...headers, ...asReader() }, body }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as any,
+      }));
+    const ok = await post(
+      JSON.stringify({
+        zone_id: '260960005000001',
+        timestamp: '2015-03-15T16:00:00Z',
+        features: { rain_1h_mm: 40 },
+      }),
+    );
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.deepEqual(Object.keys(ok.body).sort(), [
+      'explain',
+      'meta',
+      'prediction_id',
+      'probability',
+      'risk_score',
+    ]);
+    assert.match(ok.body.prediction_id, /^pred-[0-9a-f]{16}$/);
+    assert.ok(ok.body.risk_score > 0 && ok.body.risk_score < 1);
+    assert.equal(ok.body.probability, ok.body.risk_score);
+    assert.deepEqual(Object.keys(ok.body.explain[0]).sort(), ['contrib', 'feature']);
+    assert.equal(ok.body.meta.model, 'flood-v1.0.0');
+    const again = await post(
+      JSON.stringify({
+        zone_id: '260960005000001',
+        timestamp: '2015-03-15T16:00:00Z',
+        features: { rain_1h_mm: 40 },
+      }),
+    );
+    assert.equal(again.body.prediction_id, ok.body.prediction_id, 'same model and inputs, same id');
+
+    for (const [what, body, status, code] of [
+      ['invalid JSON', '{"zone_id": ', 400, 'INVALID_JSON'],
+      ['a missing zone_id', '{}', 400, 'BAD_REQUEST'],
+      ['a wrong type', '{"zone_id": 42}', 400, 'BAD_REQUEST'],
+      ['an unknown field', '{"zone_id": "260960005000001", "x": 1}', 400, 'BAD_REQUEST'],
+      ['a bad timestamp', '{"zone_id": "260960005000001", "timestamp": "yesterday"}', 400, 'BAD_REQUEST'],
+      [
+        'an unknown feature',
+        '{"zone_id": "260960005000001", "features": {"wind": 3}}',
+        400,
+        'BAD_USER_INPUT',
+      ],
+      [
+        'a value out of range',
+        '{"zone_id": "260960005000001", "features": {"rain_1h_mm": -1}}',
+        422,
+        'MODEL_INPUT_INVALID',
+      ],
+      ['an unknown zone', '{"zone_id": "999999999999999"}', 404, 'FEATURES_UNAVAILABLE'],
+    ] as const) {
+      const res = await post(body);
+      assert.equal(res.status, status, `${what}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.error.code, code, what);
+    }
+    const notJson = await post('zone_id=1', { 'content-type': 'text/plain' });
+    assert.equal(notJson.status, 415);
+  });
+
   it('caches anonymous answers in Redis and never shares an authenticated one', async (t) => {
     if (!stack) return t.skip('no Postgres on this machine');
     const id = await idOf('ZoneOutlook');
@@ -370,6 +435,13 @@ describe('gateway in production mode, on Postgres and Redis', () => {
     }
     assert.ok(statuses.includes(429), statuses.join(','));
     assert.ok(Number(retryAfter) >= 1, `Retry-After ${retryAfter}`);
+    const rest = await fetch(`${stack.services.gateway.baseUrl}/api/v1/predict/flood`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ zone_id: '260960005000001' }),
+    });
+    assert.equal(rest.status, 429, 'the REST route is limited too');
+    assert.ok(Number(rest.headers.get('retry-after')) >= 1);
     assert.equal(
       (await fetch(`${stack.services.gateway.baseUrl}/health`)).status,
       200,

@@ -8,6 +8,7 @@ import { documentIdOf, loadDocumentStore, normaliseDocumentId } from './persiste
 import { useAccessLog } from './plugins/use-access-log.ts';
 import { useReadiness } from './plugins/use-readiness.ts';
 import { subgraphsOf } from './subgraphs.ts';
+import { useRestRoutes } from './plugins/use-rest-routes.ts';
 import InMemoryLRUCache from '@graphql-mesh/cache-inmemory-lru';
 import RedisCache from '@graphql-mesh/cache-redis';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
@@ -163,6 +164,7 @@ export async function createGateway(
       ...(config.sandbox ? [useSandbox({ path: '/sandbox', graphqlEndpoint: '/graphql' })] : []),
       useRateLimit({ ...config.rateLimit, redis, registry }),
       ...useLimits(config.limits),
+      useRestRoutes({ documents, graphqlEndpoint: '/graphql' }),
       ...useAuth({ apiKeys, jwt: config.jwt }),
       useReadiness({ endpoint: '/ready', subgraphs }),
       useAccessLog(log),

@@ -57,3 +57,10 @@ export function documentIdOf(params: {
   const id = fromBody ?? (typeof apq === 'string' ? apq : undefined);
   return id === undefined ? undefined : (normaliseDocumentId(id) ?? id);
 }
+
+/** The id of the persisted operation with this name (the REST routes run their operation by it). */
+export function documentIdByName(store: DocumentStore, operationName: string): string | undefined {
+  const pattern = new RegExp(`^(query|mutation|subscription)\\s+${operationName}\\b`);
+  for (const [id, document] of store) if (pattern.test(document)) return id;
+  return undefined;
+}

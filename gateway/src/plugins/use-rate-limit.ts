@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import type { Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
+import { INTERNAL_HEADER, internalToken } from './use-rest-routes.ts';
 import {
   RateLimiterMemory,
   RateLimiterRedis,
@@ -61,6 +62,8 @@ export function useRateLimit(opts: RateLimitOptions): GatewayPlugin {
     onRequest(payload) {
       const { request, fetchAPI, serverContext, url } = payload;
       if (url.pathname === '/health' || url.pathname === '/ready' || url.pathname === '/metrics') return;
+      // A REST route's own GraphQL request was counted when the REST request came in.
+      if (request.headers.get(INTERNAL_HEADER) === internalToken) return;
       const apiKey = request.headers.get('x-api-key');
       const bearer = request.headers.get('authorization');
       let limiter = byKey;

@@ -19,6 +19,7 @@ type Documents = {
   'query ZonesPage($first: Int!, $after: String) {\n  zones(first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        id\n        name\n        neighbourhood\n        population\n        areaKm2\n        elevationMean\n      }\n    }\n  }\n}': typeof types.ZonesPageDocument;
   'query AllZonesFloodRisk {\n  zones(first: 500) {\n    totalCount\n    edges {\n      node {\n        id\n        name\n        neighbourhood\n        elevationMean\n        lowLyingShare\n        floodRisk {\n          score\n          level\n          asOf\n          model {\n            name\n            version\n          }\n        }\n      }\n    }\n  }\n}': typeof types.AllZonesFloodRiskDocument;
   'query ZoneOutlook($id: ID!) {\n  zone(id: $id) {\n    id\n    name\n    neighbourhood\n    population\n    areaKm2\n    elevationMean\n    elevationMin\n    lowLyingShare\n    floodRisk {\n      score\n      level\n      asOf\n      model {\n        name\n        version\n      }\n    }\n    reports(status: OPEN) {\n      id\n      category\n      status\n      createdAt\n    }\n  }\n}': typeof types.ZoneOutlookDocument;
+  'query PredictFlood($input: FloodPredictionInput!) {\n  floodPrediction(input: $input) {\n    predictionId\n    score\n    probability\n    level\n    degraded\n    explain(top: 10) {\n      feature\n      contribution\n    }\n    model {\n      name\n      version\n    }\n  }\n}': typeof types.PredictFloodDocument;
 };
 const documents: Documents = {
   'mutation CreateReport($input: CreateReportInput!) {\n  createReport(input: $input) {\n    id\n    status\n    createdAt\n    zone {\n      id\n      name\n    }\n  }\n}':
@@ -31,6 +32,8 @@ const documents: Documents = {
     types.AllZonesFloodRiskDocument,
   'query ZoneOutlook($id: ID!) {\n  zone(id: $id) {\n    id\n    name\n    neighbourhood\n    population\n    areaKm2\n    elevationMean\n    elevationMin\n    lowLyingShare\n    floodRisk {\n      score\n      level\n      asOf\n      model {\n        name\n        version\n      }\n    }\n    reports(status: OPEN) {\n      id\n      category\n      status\n      createdAt\n    }\n  }\n}':
     types.ZoneOutlookDocument,
+  'query PredictFlood($input: FloodPredictionInput!) {\n  floodPrediction(input: $input) {\n    predictionId\n    score\n    probability\n    level\n    degraded\n    explain(top: 10) {\n      feature\n      contribution\n    }\n    model {\n      name\n      version\n    }\n  }\n}':
+    types.PredictFloodDocument,
 };
 
 /**
@@ -77,6 +80,12 @@ export function graphql(
 export function graphql(
   source: 'query ZoneOutlook($id: ID!) {\n  zone(id: $id) {\n    id\n    name\n    neighbourhood\n    population\n    areaKm2\n    elevationMean\n    elevationMin\n    lowLyingShare\n    floodRisk {\n      score\n      level\n      asOf\n      model {\n        name\n        version\n      }\n    }\n    reports(status: OPEN) {\n      id\n      category\n      status\n      createdAt\n    }\n  }\n}',
 ): (typeof documents)['query ZoneOutlook($id: ID!) {\n  zone(id: $id) {\n    id\n    name\n    neighbourhood\n    population\n    areaKm2\n    elevationMean\n    elevationMin\n    lowLyingShare\n    floodRisk {\n      score\n      level\n      asOf\n      model {\n        name\n        version\n      }\n    }\n    reports(status: OPEN) {\n      id\n      category\n      status\n      createdAt\n    }\n  }\n}'];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: 'query PredictFlood($input: FloodPredictionInput!) {\n  floodPrediction(input: $input) {\n    predictionId\n    score\n    probability\n    level\n    degraded\n    explain(top: 10) {\n      feature\n      contribution\n    }\n    model {\n      name\n      version\n    }\n  }\n}',
+): (typeof documents)['query PredictFlood($input: FloodPredictionInput!) {\n  floodPrediction(input: $input) {\n    predictionId\n    score\n    probability\n    level\n    degraded\n    explain(top: 10) {\n      feature\n      contribution\n    }\n    model {\n      name\n      version\n    }\n  }\n}'];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -1,3 +1,4 @@
+/* eslint-disable */
 /** Internal type. DO NOT USE DIRECTLY. */
 type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
@@ -12,8 +13,22 @@ export type CreateReportInput = {
   zoneId: string | number;
 };
 
+export type FeatureValueInput = {
+  name: string;
+  /** null = missing (the model routes it). */
+  value?: number | null | undefined;
+};
+
 /** Banded flood probability; the bands are the model's `levels` in its metadata.json (docs/models.md). */
 export type FloodLevel = 'HIGH' | 'LOW' | 'MODERATE' | 'SEVERE';
+
+export type FloodPredictionInput = {
+  /** Use the zone's stored features as of this time. Default: the newest. */
+  at?: unknown;
+  /** Values that replace the stored ones for this prediction only (what-if). Nothing is stored. */
+  features?: Array<FeatureValueInput> | null | undefined;
+  zoneId: string | number;
+};
 
 /** What the citizen reports. */
 export type ReportCategory = 'FALLEN_TREE' | 'FLOODING' | 'GARBAGE' | 'OTHER' | 'POTHOLE';
@@ -110,6 +125,22 @@ export type ZoneOutlookQuery = {
     } | null;
     reports: Array<{ id: string; category: ReportCategory; status: ReportStatus; createdAt: unknown }>;
   } | null;
+};
+
+export type PredictFloodQueryVariables = Exact<{
+  input: FloodPredictionInput;
+}>;
+
+export type PredictFloodQuery = {
+  floodPrediction: {
+    predictionId: string;
+    score: number;
+    probability: number;
+    level: FloodLevel;
+    degraded: boolean;
+    explain: Array<{ feature: string; contribution: number }>;
+    model: { name: string; version: string };
+  };
 };
 
 export const CreateReportDocument = {
@@ -485,3 +516,79 @@ export const ZoneOutlookDocument = {
     },
   ],
 } as unknown as DocumentNode<ZoneOutlookQuery, ZoneOutlookQueryVariables>;
+export const PredictFloodDocument = {
+  __meta__: { hash: 'sha256:d2c458cb86b81eb5fbaddcbd991c06d5eb056a3148ecd44129ce619ac3dc950b' },
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'PredictFlood' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'FloodPredictionInput' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'floodPrediction' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'predictionId' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'score' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'probability' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'level' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'degraded' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'explain' },
+                  arguments: [
+                    {
+                      kind: 'Argument',
+                      name: { kind: 'Name', value: 'top' },
+                      value: { kind: 'IntValue', value: '10' },
+                    },
+                  ],
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'feature' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'contribution' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'model' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<PredictFloodQuery, PredictFloodQueryVariables>;
