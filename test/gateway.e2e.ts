@@ -336,7 +336,7 @@ describe('gateway in production mode, on Postgres and Redis', () => {
     const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
       fetch(rest, { method: 'POST', headers: { ...headers, ...asReader() }, body }).then(async (r) => ({
         status: r.status,
-        body: (await r.json()) as any,
+        body: await r.json(),
       }));
     const ok = await post(
       JSON.stringify({

@@ -52,8 +52,9 @@ interface FloodPrediction {
  */
 export function useRestRoutes(opts: { documents: DocumentStore; graphqlEndpoint: string }): GatewayPlugin {
   const documentId = documentIdByName(opts.documents, 'PredictFlood');
-  if (!documentId)
+  if (!documentId) {
     throw new Error('the REST route needs the persisted operation PredictFlood; run npm run codegen');
+  }
   return {
     onRequest(payload) {
       const { request, url, fetchAPI } = payload;
