@@ -1,0 +1,44 @@
+/**
+ * `npm run test:training`: the training side of CI. Python unit tests of training/ (converter,
+ * simulators, loaders, generators) and a smoke training of each model on tiny data, with Debian's
+ * /usr/bin/python3 (see training/README.md). The ONNX parity tests against onnxruntime-node are
+ * in the fast tests. Off CI, a machine without the Debian packages skips with a message.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const PYTHON = '/usr/bin/python3';
+const SMOKE: [string, string][] = [['flood', 'training/configs/flood.json']];
+
+const probe = spawnSync(PYTHON, ['-c', 'import xgboost, sklearn, onnx, torch, pandas, PIL'], {
+  encoding: 'utf8',
+});
+if (probe.status !== 0) {
+  const message = `${PYTHON} lacks the training packages (apt-get install python3-xgboost python3-sklearn python3-onnx python3-torch python3-pandas python3-pil)`;
+  if (process.env['CI']) {
+    console.error(message);
+    process.exit(1);
+  }
+  console.log(`skipped: ${message}`);
+  process.exit(0);
+}
+
+const run = (what: string, args: string[], cwd = ROOT) => {
+  const started = Date.now();
+  const result = spawnSync(PYTHON, args, { cwd, stdio: 'inherit' });
+  console.log(
+    `${result.status === 0 ? 'ok' : 'FAILED'}: ${what} (${Math.round((Date.now() - started) / 1000)} s)`,
+  );
+  return result.status === 0;
+};
+
+let ok = run(
+  'python unit tests',
+  ['-m', 'unittest', 'discover', '-s', 'tests', '-p', 'test_*.py'],
+  path.join(ROOT, 'training'),
+);
+for (const [model, config] of SMOKE) {
+  ok = run(`smoke training: ${model}`, ['training/train.py', model, '--config', config, '--smoke']) && ok;
+}
+process.exit(ok ? 0 : 1);
