@@ -3,7 +3,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '.data/**', 'models/**', 'training/**/*.py', 'examples/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '.data/**',
+      'models/**',
+      'training/**/*.py',
+      'examples/**',
+      'packages/client/src/generated/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

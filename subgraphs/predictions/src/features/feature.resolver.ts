@@ -90,8 +90,9 @@ export class FloodPredictionResolver {
     @Ctx() ctx: PredictionsContext,
     @Arg('input', () => FloodPredictionInput) input: FloodPredictionInput,
   ): Promise<FloodRisk> {
-    if (!isZoneId(input.zoneId))
+    if (!isZoneId(input.zoneId)) {
       throw errors.BAD_USER_INPUT('zoneId is malformed', { argument: 'input.zoneId' });
+    }
     const overrides = validateFeatureValues(ctx.flood.onnx.metadata.features, input.features ?? []);
     const stored = (await ctx.store.latest([input.zoneId], input.at ?? undefined)).get(input.zoneId);
     if (!stored) {

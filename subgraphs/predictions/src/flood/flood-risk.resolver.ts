@@ -25,8 +25,9 @@ export class FloodRiskResolver {
     @Ctx() ctx: PredictionsContext,
     @Arg('top', () => Int, { defaultValue: 5, description: `How many, 1–${MAX_TOP}.` }) top: number,
   ): Promise<FeatureContribution[]> {
-    if (top < 1 || top > MAX_TOP)
+    if (top < 1 || top > MAX_TOP) {
       throw errors.BAD_USER_INPUT(`top must be between 1 and ${MAX_TOP}`, { argument: 'top' });
+    }
     return topContributions((await ctx.explanations.load(risk)).contributions, top);
   }
 }
