@@ -7,7 +7,7 @@ import { startStack } from './stack.ts';
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 console.log('Starting zones, reports and predictions subgraphs, then the gateway…');
 const stack = await startStack({
-  stdio: process.env['LOG_LEVEL'] === 'silent' ? 'ignore' : 'inherit',
+  stdio: 'inherit',
   ports: {
     zones: port('ZONES_PORT', 4001),
     reports: port('REPORTS_PORT', 4002),

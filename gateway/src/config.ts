@@ -16,7 +16,7 @@ const env = readConfig({
   PREDICTIONS_URL: setting.url().optional(),
   /** Milliseconds a subgraph may take before the gateway answers without it. Default 10000. */
   UPSTREAM_TIMEOUT_MS: setting.positiveInt(10_000),
-  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  LOG_LEVEL: setting.logLevel(),
   /** Shared secret sent to the subgraphs in x-gateway-secret (see the subgraphs' GATEWAY_SECRET). */
   GATEWAY_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** File of hashed API keys (`npm run api-key`). Default `.data/api-keys.json`; missing = no keys. */
@@ -98,7 +98,10 @@ export const config = Object.freeze({
     .map((f) => f.trim())
     .filter(Boolean),
   allowArbitraryDocuments: env.ALLOW_ARBITRARY_DOCUMENTS ?? env.NODE_ENV !== 'production',
-  logLevel: env.LOG_LEVEL,
+  // Hive's logger knows error…debug; the subgraphs' extra levels map onto the nearest, silent to off.
+  logLevel:
+    ({ fatal: 'error', trace: 'debug', silent: false } as const)[env.LOG_LEVEL as 'fatal'] ??
+    (env.LOG_LEVEL as 'error' | 'warn' | 'info' | 'debug'),
   gatewaySecret: gatewaySecretOf(env),
   apiKeysFile: env.API_KEYS_FILE,
   redisUrl: env.REDIS_URL,

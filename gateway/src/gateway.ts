@@ -35,6 +35,9 @@ import { GATEWAY_SECRET_HEADER, PRINCIPAL_HEADER } from '@cityassist/service-kit
 export async function createGateway(
   config: GatewayConfig,
 ): Promise<{ runtime: GatewayRuntime; log: Logger; close(): Promise<void> }> {
+  // Hive's own modules read LOG_LEVEL themselves and know only trace…error: hand them the level this
+  // gateway settled on, so `LOG_LEVEL=silent` (or fatal) works as in the subgraphs.
+  process.env['LOG_LEVEL'] = config.logLevel === false ? 'error' : config.logLevel;
   const log = new Logger({
     level: config.logLevel,
     writers: [new JSONLogWriter()],
