@@ -105,6 +105,10 @@ describe('gateway in production mode, on Postgres and Redis', () => {
         REDIS_KEY_PREFIX: `e2e-${randomBytes(4).toString('hex')}:`,
         RATE_LIMIT_PER_IP: '15',
         RATE_LIMIT_PER_KEY: '1000',
+        // The 470 snapshot rows scored at start stay below the drift threshold of rows, so the
+        // drift test's own predictions are what first computes drift.
+        DRIFT_MIN_ROWS: '600',
+        DRIFT_WINDOW: '600',
       },
       serviceEnv: { gateway: { NODE_ENV: 'production' } },
     });
@@ -312,6 +316,45 @@ describe('gateway in production mode, on Postgres and Redis', () => {
       admin,
     );
     assert.equal(outOfRange.errors?.[0]?.extensions?.['code'], 'MODEL_INPUT_INVALID');
+  });
+
+  it('raises driftDetected and reports PSI per feature in modelHealth once live inputs move away from training', async (t) => {
+    if (!stack) return t.skip('no Postgres on this machine');
+    const admin = { 'x-api-key': stack.apiKeys.admin };
+    const sub = firstWsEvent(
+      stack.gatewayUrl,
+      'subscription { driftDetected(model: "flood") { model version feature psi level previousLevel windowRows } }',
+      admin,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    // 150 distinct what-if inputs with heavy rain: far from a climate where most hours are dry.
+    for (let i = 0; i < 150; i++) {
+      const res = await gql(
+        `{ floodPrediction(input: { zoneId: "260960005000${String(1 + (i % 400)).padStart(3, '0')}", features: [{ name: "rain_1h_mm", value: ${60 + i * 0.5} }, { name: "rain_24h_mm", value: ${300 + i} }] }) { score } }`,
+        undefined,
+        admin,
+      );
+      assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    }
+    try {
+      const got = (await within(sub.event, 10_000, 'driftDetected')).data.driftDetected;
+      assert.equal(got.model, 'flood');
+      assert.notEqual(got.level, 'STABLE');
+      assert.ok(got.psi >= 0.1, `psi ${got.psi}`);
+      assert.ok(got.windowRows >= 600);
+    } finally {
+      await sub.close();
+    }
+    const health = await gql(
+      '{ modelHealth(name: "flood") { name version windowRows drift { feature psi level } } }',
+      undefined,
+      admin,
+    );
+    const rain = health.data?.['modelHealth'].drift.find((d: any) => d.feature === 'rain_1h_mm');
+    assert.ok(rain.psi >= 0.25, `rain_1h_mm psi ${rain.psi}`);
+    assert.equal(rain.level, 'DRIFT');
+    const metrics = await (await fetch(`${stack.services.predictions.baseUrl}/metrics`)).text();
+    assert.match(metrics, /model_feature_psi\{[^}]*feature="rain_1h_mm"/);
   });
 
   it('delivers an event raised through one replica to a subscriber of another, over Redis', async (t) => {

@@ -98,10 +98,7 @@ export const config = Object.freeze({
     .map((f) => f.trim())
     .filter(Boolean),
   allowArbitraryDocuments: env.ALLOW_ARBITRARY_DOCUMENTS ?? env.NODE_ENV !== 'production',
-  // Hive's logger knows error…debug; the subgraphs' extra levels map onto the nearest, silent to off.
-  logLevel:
-    ({ fatal: 'error', trace: 'debug', silent: false } as const)[env.LOG_LEVEL as 'fatal'] ??
-    (env.LOG_LEVEL as 'error' | 'warn' | 'info' | 'debug'),
+  logLevel: hiveLevel(env.LOG_LEVEL),
   gatewaySecret: gatewaySecretOf(env),
   apiKeysFile: env.API_KEYS_FILE,
   redisUrl: env.REDIS_URL,
@@ -124,3 +121,11 @@ export const config = Object.freeze({
 });
 
 export type GatewayConfig = typeof config;
+
+/** Hive's logger knows error…debug: the subgraphs' extra levels map onto the nearest, silent to off. */
+function hiveLevel(level: string): 'error' | 'warn' | 'info' | 'debug' | false {
+  if (level === 'silent') return false;
+  if (level === 'fatal') return 'error';
+  if (level === 'trace') return 'debug';
+  return level as 'error' | 'warn' | 'info' | 'debug';
+}

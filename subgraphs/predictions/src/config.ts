@@ -19,6 +19,14 @@ const env = readConfig({
   ...databaseSettings,
   ...trustSettings,
   ...redisSettings,
+  /** PSI from which a feature's drift is WARNING. Default 0.1. */
+  DRIFT_WARNING_PSI: z.coerce.number().positive().default(0.1),
+  /** PSI from which a feature's drift is DRIFT and a retraining trigger is recorded. Default 0.25. */
+  DRIFT_PSI: z.coerce.number().positive().default(0.25),
+  /** Distinct input rows in the drift window. Default 2000. */
+  DRIFT_WINDOW: z.coerce.number().int().positive().default(2000),
+  /** Rows the window needs before drift is computed. Default 200. */
+  DRIFT_MIN_ROWS: z.coerce.number().int().positive().default(200),
   /** Seconds between re-scores of every zone (flood alerts); 0 turns the schedule off. Default 300. */
   FLOOD_RESCORE_SECONDS: z.coerce.number().int().min(0).default(300),
   /** Where `models/<name>/<version>/` live. Default: the repository's models/. */
@@ -43,6 +51,12 @@ export const config = Object.freeze({
   gatewaySecret: gatewaySecretOf(env),
   redisUrl: env.REDIS_URL,
   rescoreSeconds: env.FLOOD_RESCORE_SECONDS,
+  drift: {
+    warning: env.DRIFT_WARNING_PSI,
+    drift: env.DRIFT_PSI,
+    window: env.DRIFT_WINDOW,
+    minRows: env.DRIFT_MIN_ROWS,
+  },
   modelsDir: env.MODELS_DIR,
   floodModelVersion: env.FLOOD_MODEL_VERSION,
   featuresSnapshot: env.FEATURES_SNAPSHOT,

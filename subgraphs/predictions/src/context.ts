@@ -1,6 +1,7 @@
 import type { BaseContext } from '@cityassist/service-kit';
 import type DataLoader from 'dataloader';
 import type { FloodAlerter } from './alerts/flood-alerter.ts';
+import type { DriftMonitor } from './drift/drift-monitor.ts';
 import type { FeatureStore } from './features/feature-store.ts';
 import type { FloodExplanation } from './flood/flood-explainer.ts';
 import type { FloodModel } from './flood/flood-model.ts';
@@ -14,4 +15,5 @@ export interface PredictionsContext extends BaseContext {
   flood: FloodModel;
   store: FeatureStore;
   alerter: FloodAlerter;
+  drift: DriftMonitor;
 }

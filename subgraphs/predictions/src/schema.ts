@@ -2,6 +2,7 @@ import type { EventBus } from '@cityassist/events';
 import { buildFederatedSchema } from '@cityassist/service-kit';
 import type { GraphQLSchema } from 'graphql';
 import { FloodAlertResolver } from './alerts/flood-alert.resolver.ts';
+import { DriftResolver } from './drift/drift.resolver.ts';
 import { FeatureResolver, FloodPredictionResolver } from './features/feature.resolver.ts';
 import { FloodRiskResolver } from './flood/flood-risk.resolver.ts';
 import { zoneReference, ZonePredictionsResolver } from './zone/zone.resolver.ts';
@@ -17,6 +18,7 @@ export function buildPredictionsSchema(pubSub: EventBus['pubSub']): Promise<Grap
         FeatureResolver,
         FloodPredictionResolver,
         FloodAlertResolver,
+        DriftResolver,
       ],
       orphanedTypes: [Zone],
       pubSub,

@@ -4,6 +4,7 @@ import { createEventBus } from '@cityassist/events';
 import { createInferenceMetrics, OnnxModel, resolveVersion } from '@cityassist/inference';
 import { createMetrics, startSubgraphServer, type Logger, type RunningServer } from '@cityassist/service-kit';
 import { FloodAlerter } from './alerts/flood-alerter.ts';
+import { DriftMonitor } from './drift/drift-monitor.ts';
 import type { PredictionsConfig } from './config.ts';
 import type { PredictionsContext } from './context.ts';
 import { FeatureStore } from './features/feature-store.ts';
@@ -41,7 +42,15 @@ export async function startPredictionsService(
     const store = new FeatureStore(db);
     const seeded = await store.loadSnapshot(config.featuresSnapshot);
     logger.info(seeded, seeded.loaded ? 'feature snapshot loaded' : 'feature snapshot already loaded');
-    const flood = new FloodModel(onnx);
+    const drift = new DriftMonitor(
+      { name: onnx.name, version: onnx.version, features: onnx.metadata.features },
+      config.drift,
+      db,
+      events,
+      logger,
+      metrics.registry,
+    );
+    const flood = new FloodModel(onnx, drift);
     const explainer = await FloodExplainer.load(
       path.join(modelDir, onnx.metadata.onnx.file),
       onnx.featureNames,
@@ -75,6 +84,7 @@ export async function startPredictionsService(
           flood,
           store,
           alerter,
+          drift,
         };
       },
     });

@@ -14,7 +14,11 @@ const LEVEL_BY_NAME: Record<string, FloodLevel> = {
 export class FloodModel {
   private readonly bands: [number, FloodLevel][];
 
-  constructor(readonly onnx: OnnxModel) {
+  constructor(
+    readonly onnx: OnnxModel,
+    /** Sees every scored row (drift monitoring); its failures never fail a prediction. */
+    private readonly observer?: { observe(scored: readonly FloodRisk[]): Promise<unknown> },
+  ) {
     const levels = onnx.metadata.levels ?? { low: 0, moderate: 0.2, high: 0.5, severe: 0.8 };
     this.bands = Object.entries(levels)
       .map(([name, bound]): [number, FloodLevel] => {
@@ -49,7 +53,7 @@ export class FloodModel {
     const probabilities = await this.onnx.predictProbability(matrix, rows.length);
     const model = { name: this.onnx.name, version: this.onnx.version };
     const width = this.onnx.featureNames.length;
-    return rows.map((row, i) => {
+    const risks = rows.map((row, i): FloodRisk => {
       const score = probabilities[i]!;
       const inputs = matrix.slice(i * width, (i + 1) * width);
       return {
@@ -63,6 +67,8 @@ export class FloodModel {
         inputs,
       };
     });
+    this.observer?.observe(risks).catch(() => undefined);
+    return risks;
   }
 }
 

@@ -1,0 +1,41 @@
+import { Arg, Ctx, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { PredictionsContext } from '../context.ts';
+import { DRIFT_DETECTED, type DriftEvent } from './drift-monitor.ts';
+import { DriftAlert, type DriftLevel, ModelHealth } from './drift.type.ts';
+
+@Resolver()
+export class DriftResolver {
+  @Query(() => ModelHealth, {
+    nullable: true,
+    description: 'Drift of a served model (by name), or null for an unknown one.',
+  })
+  modelHealth(@Ctx() ctx: PredictionsContext, @Arg('name', () => String) name: string): ModelHealth | null {
+    if (name !== ctx.flood.onnx.name) return null;
+    const { rows, features } = ctx.drift.current();
+    return {
+      name,
+      version: ctx.flood.onnx.version,
+      windowRows: rows,
+      drift: features.map((f) => ({ ...f, level: f.level as DriftLevel })),
+    };
+  }
+
+  @Subscription(() => DriftAlert, {
+    topics: DRIFT_DETECTED,
+    filter: ({ payload, args }: { payload: DriftEvent; args: { model?: string | null } }) =>
+      !args.model || payload.model === args.model,
+    description: "A served model's input feature changed drift level (PSI against its training data).",
+  })
+  driftDetected(
+    @Root() event: DriftEvent,
+    @Arg('model', () => String, { nullable: true, description: 'Only this model.' }) _model?: string | null,
+  ): DriftAlert {
+    return {
+      ...event,
+      level: event.level as DriftLevel,
+      previousLevel: event.previousLevel as DriftLevel,
+      windowRows: event.rows,
+      at: new Date(event.at),
+    };
+  }
+}
