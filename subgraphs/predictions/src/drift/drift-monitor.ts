@@ -105,9 +105,15 @@ export class DriftMonitor {
       this.events.pubSub.publish(DRIFT_DETECTED, event);
       this.logger.warn(event, 'feature drift changed');
       if (d.level === 'DRIFT') {
+        // One trigger per model version and feature a day: a restart (levels live in memory) or a
+        // flapping feature must not flood the queue a retraining pipeline reads.
         await this.db.query(
-          `insert into predictions.retraining_trigger (model, version, reason, details) values ($1, $2, 'drift', $3)`,
-          [this.model.name, this.model.version, JSON.stringify(event)],
+          `insert into predictions.retraining_trigger (model, version, reason, details)
+           select $1, $2, 'drift', $3::jsonb
+            where not exists (
+              select 1 from predictions.retraining_trigger
+               where model = $1 and version = $2 and details->>'feature' = $4 and created_at > now() - interval '1 day')`,
+          [this.model.name, this.model.version, JSON.stringify(event), d.feature],
         );
       }
     }
