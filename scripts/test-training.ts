@@ -9,7 +9,10 @@ import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const PYTHON = '/usr/bin/python3';
-const SMOKE: [string, string][] = [['flood', 'training/configs/flood.json']];
+const SMOKE: [string, string][] = [
+  ['flood', 'training/configs/flood.json'],
+  ['aqi', 'training/configs/aqi.json'],
+];
 
 const probe = spawnSync(PYTHON, ['-c', 'import xgboost, sklearn, onnx, torch, pandas, PIL'], {
   encoding: 'utf8',

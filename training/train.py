@@ -43,7 +43,21 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument("--smoke", action="store_true", help="tiny data, for CI: seconds, written to a temp dir unless --out is given")
         s.add_argument("--snapshot", default=None, help="(flood) where to write the feature-store snapshot CSV")
         s.add_argument("--experiments", default=None, help="experiment log (JSON lines) to append the run to")
+        # A model may add flags of its own; it skips the shared ones defined above.
+        cli = _model_module(name, "cli")
+        if cli is not None and hasattr(cli, "add_arguments"):
+            cli.add_arguments(s)
     return p
+
+
+def _model_module(name: str, part: str):
+    mod = f"cityassist_training.{name}.{part}"
+    try:
+        return importlib.import_module(mod)
+    except ModuleNotFoundError as e:
+        if e.name != mod:
+            raise
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:

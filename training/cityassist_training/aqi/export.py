@@ -1,0 +1,233 @@
+"""Model directory: model.onnx, metadata.json, test_vectors.json (MODEL_CARD.md is card.py).
+
+The ONNX graph (input ``features`` float32 [N, F], F and the order as in metadata.json):
+
+    trees    = TreeEnsembleRegressor(features)            [N, H]  booster h-1 -> column h-1
+    base     = r_lag_0, else r_mean_3, else 1              [N, 1]  (IsNaN / Where)
+    ratio    = trees + base                                [N, H]  predicted y[t+h] / level
+    level    = features[:, level]                          [N, 1]
+    forecast = max(0, ratio · level)                       [N, H]  in the data's unit
+    sigma    = max(features[:, r_std_s], scale_floor)      [N, 1]
+    lower    = max(0, (ratio + q_lo · sigma) · level)      [N, H]  conformal offsets baked in
+    upper    = max(0, (ratio + q_hi · sigma) · level)      [N, H]
+
+All arithmetic after the trees is float32 Add/Mul/Max, and ``Forecaster.predict`` does the same
+operations in float32 with numpy, so the only numerical difference between the two is the order
+in which the tree leaves are summed (about 1e-7 relative). The ``ratio`` output exists so the
+parity test can also compare a unit-free quantity to an absolute 1e-5.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from ._onnx_trees import tree_ensemble_regressor
+from .features import FeatureSpec, window_features
+from .model import Forecaster
+
+OPSET = {"": 15, "ai.onnx.ml": 3}
+
+
+def build_onnx(fc: Forecaster, doc: str, props: dict[str, str]) -> onnx.ModelProto:
+    spec = fc.spec
+    F, H = len(spec.names), spec.horizons
+    c = lambda name, arr: numpy_helper.from_array(np.asarray(arr), name)  # noqa: E731
+    inits = [
+        c("idx_level", np.array([spec.level_index], dtype=np.int64)),
+        c("idx_lag0", np.array([spec.names.index("r_lag_0")], dtype=np.int64)),
+        c("idx_mean3", np.array([spec.names.index("r_mean_3")], dtype=np.int64)),
+        c("idx_std", np.array([spec.names.index(f"r_std_{spec.season}")], dtype=np.int64)),
+        c("scale_floor", np.array([[fc.scale_floor]], dtype=np.float32)),
+        c("one", np.array([[1.0]], dtype=np.float32)),
+        c("zero", np.array([[0.0]], dtype=np.float32)),
+        c("q_lo", fc.q_lo.reshape(1, H).astype(np.float32)),
+        c("q_hi", fc.q_hi.reshape(1, H).astype(np.float32)),
+    ]
+    n = helper.make_node
+    nodes = [tree_ensemble_regressor(fc.boosters, "features", "trees")]
+    if fc.target == "delta":
+        nodes += [
+            n("Gather", ["features", "idx_lag0"], ["lag0"], axis=1),
+            n("Gather", ["features", "idx_mean3"], ["mean3"], axis=1),
+            n("IsNaN", ["lag0"], ["lag0_nan"]),
+            n("IsNaN", ["mean3"], ["mean3_nan"]),
+            n("Where", ["mean3_nan", "one", "mean3"], ["fallback"]),
+            n("Where", ["lag0_nan", "fallback", "lag0"], ["base"]),
+            n("Add", ["trees", "base"], ["ratio"]),
+        ]
+    else:
+        nodes.append(n("Identity", ["trees"], ["ratio"]))
+    nodes += [
+        n("Gather", ["features", "idx_level"], ["level"], axis=1),
+        n("Mul", ["ratio", "level"], ["f_raw"]),
+        n("Max", ["f_raw", "zero"], ["forecast"]),
+        n("Gather", ["features", "idx_std"], ["std"], axis=1),
+        n("Max", ["std", "scale_floor"], ["sigma"]),
+        n("Mul", ["q_lo", "sigma"], ["lo_off"]),
+        n("Mul", ["q_hi", "sigma"], ["hi_off"]),
+        n("Add", ["ratio", "lo_off"], ["lo_ratio"]),
+        n("Mul", ["lo_ratio", "level"], ["lo_raw"]),
+        n("Max", ["lo_raw", "zero"], ["lower"]),
+        n("Add", ["ratio", "hi_off"], ["hi_ratio"]),
+        n("Mul", ["hi_ratio", "level"], ["hi_raw"]),
+        n("Max", ["hi_raw", "zero"], ["upper"]),
+    ]
+    out = lambda name: helper.make_tensor_value_info(name, TensorProto.FLOAT, ["N", H])  # noqa: E731
+    graph = helper.make_graph(
+        nodes,
+        "aqi_forecaster",
+        [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["N", F])],
+        [out("forecast"), out("lower"), out("upper"), out("ratio")],
+        initializer=inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid(d, v) for d, v in OPSET.items()], producer_name="cityassist-training", doc_string=doc)
+    model.ir_version = 8  # onnxruntime-node 1.30 reads IR 8; onnx 1.12 would default to 8 too
+    for k, v in props.items():
+        model.metadata_props.append(onnx.StringStringEntryProto(key=k, value=v))
+    onnx.checker.check_model(model)
+    return model
+
+
+def reference_histogram(col: np.ndarray, bins: int = 10) -> dict:
+    """Decile bins of the training values (ties merged), counts per bin, and the NaN count.
+    Quantile edges give every bin some mass, so drift scores (PSI) are defined; values beyond the
+    outer edges at serving time fall in an implicit overflow bin the server adds."""
+    x = np.asarray(col, dtype=np.float64)
+    valid = x[np.isfinite(x)]
+    if len(valid) == 0:
+        return {"edges": [], "counts": [], "nan_count": int(len(x))}
+    edges = np.unique(np.quantile(valid, np.linspace(0, 1, bins + 1)))
+    if len(edges) == 1:
+        edges = np.array([edges[0], edges[0]])
+    counts, _ = np.histogram(valid, bins=edges)
+    return {"edges": [_r(e) for e in edges], "counts": counts.astype(int).tolist(), "nan_count": int(len(x) - len(valid))}
+
+
+def _r(x: float, nd: int = 6) -> float | None:
+    return None if x is None or not math.isfinite(float(x)) else round(float(x), nd)
+
+
+def NON_NULLABLE(spec: FeatureSpec) -> tuple[str, ...]:  # noqa: N802 - a constant per spec
+    """Inputs that always exist when a forecast is possible (the graph needs level and r_std_s)."""
+    return ("level", f"r_std_{spec.season}", "n_missing", "hour", "dow")
+
+
+VALID_RANGES = {
+    "level": [0.0, 2000.0],
+    "n_missing": None,  # [0, season]
+    "hour": [0, 23],
+    "dow": [0, 6],
+}
+
+
+def feature_schema(spec: FeatureSpec, described: list[dict], X_train: np.ndarray) -> list[dict]:
+    out = []
+    for j, d in enumerate(described):
+        col = X_train[:, j]
+        valid = col[np.isfinite(col)]
+        name = d["name"]
+        if name == "n_missing":
+            rng = [0, spec.season - spec.min_level_obs]
+        elif name in VALID_RANGES:
+            rng = VALID_RANGES[name]
+        else:
+            rng = [0.0, 100.0]  # ratios to the level: 0 .. 100× is physically possible, more is a unit error
+        out.append({
+            "index": j,
+            **d,
+            "nullable": name not in NON_NULLABLE(spec),
+            "valid_range": rng,
+            "training_range": [_r(valid.min()), _r(valid.max())] if len(valid) else None,
+            "training_nan_share": _r(1 - len(valid) / len(col), 4) if len(col) else None,
+            "reference_histogram": reference_histogram(col),
+        })
+    return out
+
+
+def test_vectors(fc: Forecaster, X: np.ndarray, values: np.ndarray, times, stations, cells: np.ndarray, n: int, rng: np.random.Generator) -> dict:
+    """Inputs and native (xgboost + float32 numpy) outputs, chosen to exercise the graph: ordinary
+    rows, the highest levels, and rows with missing inputs (including a missing r_lag_0, and both
+    r_lag_0 and r_mean_3, which switch the base of the forecast). A few rows also carry the raw
+    reading window they came from, so the TypeScript feature builder can be checked too."""
+    spec = fc.spec
+    tt, ss = np.nonzero(cells)
+    if len(tt) == 0:
+        raise ValueError("no test cells to draw test vectors from")
+    k_rand = max(1, n // 2)
+    picks = list(rng.choice(len(tt), size=min(k_rand, len(tt)), replace=False))
+    levels = X[tt, ss, spec.level_index]
+    picks += list(np.argsort(-levels)[: max(1, n // 10)])
+    rows = [X[tt[i], ss[i]].copy() for i in picks]
+    origin = [(int(tt[i]), int(ss[i])) for i in picks]
+    lag0, m3 = spec.names.index("r_lag_0"), spec.names.index("r_mean_3")
+    nullable = [j for j, name in enumerate(spec.names) if name not in NON_NULLABLE(spec)]
+    for k in range(max(2, n - len(rows))):
+        base = X[tt[picks[k % len(picks)]], ss[picks[k % len(picks)]]].copy()
+        if k == 0:
+            base[lag0] = np.nan
+        elif k == 1:
+            base[lag0] = base[m3] = np.nan
+        elif k == 2:
+            base[nullable] = np.nan
+        else:
+            base[rng.choice(nullable, size=int(rng.integers(1, 5)), replace=False)] = np.nan
+        rows.append(base)
+        origin.append(None)
+    Xv = np.stack(rows).astype(np.float32)
+    pred = fc.predict(Xv)
+    enc = lambda a: [[None if not np.isfinite(v) else float(v) for v in r] for r in a]  # noqa: E731
+
+    windows = []
+    for t, s in [o for o in origin if o is not None][:8]:
+        w = values[max(0, t - spec.history + 1) : t + 1, s]
+        feats = window_features(w, times[t], spec)
+        np.testing.assert_allclose(feats, X[t, s], rtol=1e-5, atol=1e-6, err_msg="window_features != panel_features")
+        windows.append({
+            "station": stations[s],
+            "anchor": times[t].isoformat(),
+            "readings": [None if not np.isfinite(v) else float(v) for v in w],
+            "features": [None if not np.isfinite(v) else float(v) for v in feats],
+        })
+    return {
+        "input": "features",
+        "feature_names": spec.names,
+        "tolerance": {
+            "ratio": {"abs": 1e-5},
+            "forecast": {"abs": 1e-5, "scale": "level"},
+            "lower": {"abs": 1e-5, "scale": "level"},
+            "upper": {"abs": 1e-5, "scale": "level"},
+        },
+        "tolerance_note": "xgboost and onnxruntime sum the float32 tree leaves in different orders, so the unit-free ratio agrees to 1e-5 absolute; forecast/lower/upper are that ratio times the row's level (µg/m³), so their error is allowed 1e-5 × max(1, level)",
+        "native": "xgboost " + __import__("xgboost").__version__ + " Booster.predict, then float32 numpy for base/level/offsets (Forecaster.predict)",
+        "inputs": enc(Xv),
+        "expected": {k: enc(v) for k, v in pred.items()},
+        "windows": windows,
+        "windows_note": "readings: the last `history` readings up to and including the anchor (null = missing); features: what they must produce (window_features in features.py)",
+    }
+
+
+def write_json(path: Path, obj) -> None:
+    path.write_text(json.dumps(clean(obj), indent=1, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def clean(o):
+    """NaN/inf -> None and numpy scalars -> Python, so the JSON is strict (JSON.parse rejects NaN)."""
+    if isinstance(o, dict):
+        return {str(k): clean(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [clean(v) for v in o]
+    if isinstance(o, np.ndarray):
+        return clean(o.tolist())
+    if isinstance(o, (np.floating, float)):
+        return float(o) if math.isfinite(float(o)) else None
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.bool_):
+        return bool(o)
+    return o
