@@ -116,8 +116,9 @@ describe('gateway in production mode, on Postgres and Redis', () => {
   after(async () => {
     // A service that died mid-suite explains the failures that follow it.
     for (const svc of Object.values(stack?.services ?? {})) {
-      if (svc.process.exitCode !== null)
+      if (svc.process.exitCode !== null) {
         console.error(`${svc.name} exited early:\n${svc.output().slice(-4000)}`);
+      }
     }
     await stack?.[Symbol.asyncDispose]();
   });
