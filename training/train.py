@@ -55,7 +55,9 @@ def _model_module(name: str, part: str):
     try:
         return importlib.import_module(mod)
     except ModuleNotFoundError as e:
-        if e.name != mod:
+        # Absent when the model's package (or this part of it) does not exist; any other missing
+        # module is a real error inside the model's code.
+        if e.name is None or not mod.startswith(e.name):
             raise
         return None
 
@@ -65,14 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     args.argv = argv
     args.repo_root = str(REPO)
-    for mod in (f"cityassist_training.{args.model}.cli", f"cityassist_training.{args.model}.pipeline"):
-        try:
-            module = importlib.import_module(mod)
-        except ModuleNotFoundError as e:
-            if e.name != mod:
-                raise
-            continue
-        if hasattr(module, "run"):
+    for part in ("cli", "pipeline"):
+        module = _model_module(args.model, part)
+        if module is not None and hasattr(module, "run"):
             return int(module.run(args) or 0)
     print(f"train.py {args.model}: not yet implemented", file=sys.stderr)
     return 2
