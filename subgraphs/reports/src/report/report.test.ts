@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { onEachDatabase, type TestDatabase } from '@cityassist/db';
+import { describe, it } from 'node:test';
+import { onEachDatabase } from '@cityassist/db';
 import { DEFAULT_ZONES_FILE } from '@cityassist/geo';
-import { createLogger, postGraphQL, type RunningServer } from '@cityassist/service-kit';
+import { createLogger } from '@cityassist/service-kit';
+import { subgraphUnderTest, TEST_GATEWAY_SECRET } from '@cityassist/service-kit/testing';
 import { startReportsService } from '../service.ts';
 
 const CREATE = `mutation($input: CreateReportInput!) {
@@ -13,36 +14,26 @@ const ZONE_REPORTS = `query($r: [_Any!]!, $s: ReportStatus) {
 }`;
 const ZONE = '260960005000010';
 
-const SECRET = 'a-test-secret-that-is-32-chars-long!';
-
 onEachDatabase((label, open) => {
   describe(`reports subgraph on ${label}`, () => {
-    let db: TestDatabase | undefined;
-    let server: RunningServer | undefined;
-    const gql = (query: string, variables?: Record<string, unknown>) =>
-      postGraphQL(server!.url, query, variables, { 'x-gateway-secret': SECRET });
-
-    before(async () => {
-      db = await open();
-      if (!db) return;
-      const config = {
-        host: '127.0.0.1',
-        port: 0,
-        database: db,
-        zonesFile: DEFAULT_ZONES_FILE,
-        logLevel: 'silent' as const,
-        gatewaySecret: SECRET,
-        redisUrl: undefined,
-      };
-      server = await startReportsService(config, createLogger('reports', 'silent'));
-    });
-    after(async () => {
-      await server?.close();
-      await db?.[Symbol.asyncDispose]();
-    });
+    const subject = subgraphUnderTest(open, (database) =>
+      startReportsService(
+        {
+          host: '127.0.0.1',
+          port: 0,
+          database,
+          zonesFile: DEFAULT_ZONES_FILE,
+          logLevel: 'silent',
+          gatewaySecret: TEST_GATEWAY_SECRET,
+          redisUrl: undefined,
+        },
+        createLogger('reports', 'silent'),
+      ),
+    );
+    const gql = subject.gql;
 
     it('accepts a report as OPEN and lists it under its zone, newest first', async (t) => {
-      if (!server) return t.skip('no Postgres on this machine');
+      if (!subject.server) return t.skip('no Postgres on this machine');
       const first = await gql(CREATE, {
         input: { zoneId: ZONE, description: 'Deep pothole', category: 'POTHOLE' },
       });
@@ -72,7 +63,7 @@ onEachDatabase((label, open) => {
     });
 
     it('finds a report by id', async (t) => {
-      if (!server) return t.skip('no Postgres on this machine');
+      if (!subject.server) return t.skip('no Postgres on this machine');
       const made = await gql(CREATE, {
         input: { zoneId: ZONE, description: 'Tree down', category: 'FALLEN_TREE' },
       });
@@ -100,7 +91,7 @@ onEachDatabase((label, open) => {
       ['a missing description', { zoneId: ZONE, category: 'OTHER' }, 'BAD_USER_INPUT'],
     ] as const) {
       it(`EXPECTED FAILURE - ${what} is refused with ${code} and nothing is stored`, async (t) => {
-        if (!server) return t.skip('no Postgres on this machine');
+        if (!subject.server) return t.skip('no Postgres on this machine');
         const before = await gql(ZONE_REPORTS, { r: [{ __typename: 'Zone', id: ZONE }] });
         const res = await gql(CREATE, { input });
         assert.equal(res.errors?.[0]?.extensions?.['code'], code, JSON.stringify(res.errors));
@@ -113,7 +104,7 @@ onEachDatabase((label, open) => {
     }
 
     it('EXPECTED FAILURE - a report id that is not a UUID is BAD_USER_INPUT', async (t) => {
-      if (!server) return t.skip('no Postgres on this machine');
+      if (!subject.server) return t.skip('no Postgres on this machine');
       const res = await gql('{ report(id: "1 or 1=1") { id } }');
       assert.equal(res.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT');
     });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { onEachDatabase, type TestDatabase } from '@cityassist/db';
+import { describe, it } from 'node:test';
+import { onEachDatabase } from '@cityassist/db';
 import { DEFAULT_ZONES_FILE } from '@cityassist/geo';
-import { createLogger, postGraphQL, type RunningServer } from '@cityassist/service-kit';
+import { createLogger, postGraphQL } from '@cityassist/service-kit';
+import { subgraphUnderTest, TEST_GATEWAY_SECRET } from '@cityassist/service-kit/testing';
 import { startZonesService } from '../service.ts';
 
 const PAGE = `query Page($first: Int!, $after: String, $n: String) {
@@ -11,35 +12,25 @@ const PAGE = `query Page($first: Int!, $after: String, $n: String) {
   }
 }`;
 
-const SECRET = 'a-test-secret-that-is-32-chars-long!';
-
 onEachDatabase((label, open) => {
   describe(`zones subgraph on ${label}`, () => {
-    let db: TestDatabase | undefined;
-    let server: RunningServer | undefined;
-    const gql = (query: string, variables?: Record<string, unknown>) =>
-      postGraphQL(server!.url, query, variables, { 'x-gateway-secret': SECRET });
-
-    before(async () => {
-      db = await open();
-      if (!db) return;
-      const config = {
-        host: '127.0.0.1',
-        port: 0,
-        database: db,
-        zonesFile: DEFAULT_ZONES_FILE,
-        logLevel: 'silent' as const,
-        gatewaySecret: SECRET,
-      };
-      server = await startZonesService(config, createLogger('zones', 'silent'));
-    });
-    after(async () => {
-      await server?.close();
-      await db?.[Symbol.asyncDispose]();
-    });
+    const subject = subgraphUnderTest(open, (database) =>
+      startZonesService(
+        {
+          host: '127.0.0.1',
+          port: 0,
+          database,
+          zonesFile: DEFAULT_ZONES_FILE,
+          logLevel: 'silent',
+          gatewaySecret: TEST_GATEWAY_SECRET,
+        },
+        createLogger('zones', 'silent'),
+      ),
+    );
+    const gql = subject.gql;
 
     it('pages through all 470 zones exactly once', async (t) => {
-      if (!server) return t.skip('no Postgres on this machine');
+      if (!subject.server) return t.skip('no Postgres on this machine');
       const seen = new Set<string>();
       let afterCursor: string | null = null;
       for (let page = 0; page < 10; page++) {
@@ -54,7 +45,7 @@ onEachDatabase((label, open) => {
     });
 
     it('filters by neighbourhood', async (t) => {
-      if (!server) return t.skip('no Postgres on this machine');
+      if (!subject.server) return t.skip('no Postgres on this machine');
       const res = await gql(PAGE, { first: 500, n: 'Rio Doce' });
       assert.equal(res.data!['zones'].totalCount, 55);
       assert.ok(
@@ -65,7 +56,7 @@ onEachDatabase((label, open) => {
     });
 
     it('finds a zone by id, and null for an unknown one', async (t) => {
-      if (!server) return t.skip('no Postgres on this machine');
+      if (!subject.server) return t.skip('no Postgres on this machine');
       const res = await gql(
         '{ a: zone(id: "260960005000001") { name population areaKm2 elevationMean lowLyingShare geometry } b: zone(id: "999") { id } }',
       );
@@ -78,7 +69,7 @@ onEachDatabase((label, open) => {
     });
 
     it('locates the zone containing a point, and null in the sea', async (t) => {
-      if (!server) return t.skip('no Postgres on this machine');
+      if (!subject.server) return t.skip('no Postgres on this machine');
       const res = await gql(
         '{ in: zoneAt(lat: -7.9928, lon: -34.8617) { id } sea: zoneAt(lat: -8.0, lon: -34.7) { id } }',
       );
@@ -87,7 +78,7 @@ onEachDatabase((label, open) => {
     });
 
     it('resolves entities for the gateway in one go, null for unknown ids', async (t) => {
-      if (!server) return t.skip('no Postgres on this machine');
+      if (!subject.server) return t.skip('no Postgres on this machine');
       const res = await gql(
         'query($r: [_Any!]!) { _entities(representations: $r) { ... on Zone { id name } } }',
         {
@@ -110,7 +101,7 @@ onEachDatabase((label, open) => {
       ['a forged cursor', '{ zones(after: "bm90LWEtY3Vyc29y") { totalCount } }', 'after'],
     ] as const) {
       it(`EXPECTED FAILURE - ${what} is BAD_USER_INPUT`, async (t) => {
-        if (!server) return t.skip('no Postgres on this machine');
+        if (!subject.server) return t.skip('no Postgres on this machine');
         const res = await gql(query);
         assert.equal(res.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT', JSON.stringify(res.errors));
         assert.equal(res.errors?.[0]?.extensions?.['argument'], argument);
@@ -118,25 +109,30 @@ onEachDatabase((label, open) => {
     }
 
     it('EXPECTED FAILURE - a string where a number belongs fails validation', async (t) => {
-      if (!server) return t.skip('no Postgres on this machine');
+      if (!subject.server) return t.skip('no Postgres on this machine');
       const res = await gql('{ zoneAt(lat: "north", lon: 0) { id } }');
       assert.equal(res.errors?.[0]?.extensions?.['code'], 'GRAPHQL_VALIDATION_FAILED');
     });
 
     it('EXPECTED FAILURE - a request without the gateway secret is refused with 401', async (t) => {
-      if (!server) return t.skip('no Postgres on this machine');
-      const none = await postGraphQL(server.url, '{ zone(id: "260960005000001") { id } }');
+      if (!subject.server) return t.skip('no Postgres on this machine');
+      const none = await postGraphQL(subject.server.url, '{ zone(id: "260960005000001") { id } }');
       assert.equal(none.status, 401);
       assert.equal(none.errors?.[0]?.extensions?.['code'], 'UNAUTHENTICATED');
-      const wrong = await postGraphQL(server.url, '{ zone(id: "260960005000001") { id } }', undefined, {
-        'x-gateway-secret': SECRET.replace('a', 'b'),
-      });
+      const wrong = await postGraphQL(
+        subject.server.url,
+        '{ zone(id: "260960005000001") { id } }',
+        undefined,
+        {
+          'x-gateway-secret': TEST_GATEWAY_SECRET.replace('a', 'b'),
+        },
+      );
       assert.equal(wrong.status, 401);
     });
 
     it('answers /health, /ready and /metrics', async (t) => {
-      if (!server) return t.skip('no Postgres on this machine');
-      const base = server.url.replace('/graphql', '');
+      if (!subject.server) return t.skip('no Postgres on this machine');
+      const base = subject.server.url.replace('/graphql', '');
       assert.equal((await fetch(`${base}/health`)).status, 200);
       assert.deepEqual(await (await fetch(`${base}/ready`)).json(), {
         ready: true,
