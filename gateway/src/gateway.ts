@@ -17,7 +17,26 @@ import { useSandbox } from './plugins/use-sandbox.ts';
 const EXAMPLE_QUERY = `# Every zone of Olinda with its flood risk, composed from three subgraphs.
 {
   zones(first: 500) {
-    edges { node { id name elevationMean floodRisk { score level model { name version } } } }
+    totalCount
+    edges {
+      node {
+        id
+        name
+        elevationMean
+        floodRisk {
+          score
+          level
+          explain(top: 3) {
+            feature
+            contribution
+          }
+          model {
+            name
+            version
+          }
+        }
+      }
+    }
   }
 }
 `;
