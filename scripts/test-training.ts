@@ -12,6 +12,7 @@ const PYTHON = '/usr/bin/python3';
 const SMOKE: [string, string][] = [
   ['flood', 'training/configs/flood.json'],
   ['aqi', 'training/configs/aqi.json'],
+  ['image', 'training/configs/image.json'],
 ];
 
 const probe = spawnSync(PYTHON, ['-c', 'import xgboost, sklearn, onnx, torch, pandas, PIL'], {
