@@ -97,6 +97,18 @@ for (const backend of ['PGlite', 'Postgres'] as Backend[]) {
       }
     });
 
+    it('lists training runs from the experiment log, to compare them', async (t) => {
+      if (!stack) return t.skip('no Postgres on this machine');
+      const res = await gql(
+        '{ experiments(model: "aqi", first: 5) { model version startedAt smoke metrics } }',
+      );
+      assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+      const runs = res.data!['experiments'];
+      assert.ok(runs.length >= 2);
+      assert.ok(runs.every((r: any) => r.model === 'aqi' && r.metrics && typeof r.metrics === 'object'));
+      assert.ok(new Set(runs.map((r: any) => r.version)).size >= 2, 'the city and the AirBase model');
+    });
+
     it('passes a request id from x-request-id on, and makes one when none is sent', async (t) => {
       if (!stack) return t.skip('no Postgres on this machine');
       const given = await gql('{ zone(id: "260960005000001") { id } }', undefined, {

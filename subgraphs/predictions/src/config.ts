@@ -41,6 +41,8 @@ const env = readConfig({
    * itself). Default: the committed simulated snapshot.
    */
   FEATURES_SNAPSHOT: z.string().default(path.join(repoRoot, 'data/features/flood_features_snapshot.csv')),
+  /** training's experiment log (JSON lines), listed by the experiments query. */
+  EXPERIMENTS_FILE: z.string().default(path.join(repoRoot, 'training/experiments/runs.jsonl')),
   LOG_LEVEL: setting.logLevel(),
 });
 
@@ -60,6 +62,7 @@ export const config = Object.freeze({
   modelsDir: env.MODELS_DIR,
   floodModelVersion: env.FLOOD_MODEL_VERSION,
   featuresSnapshot: env.FEATURES_SNAPSHOT,
+  experimentsFile: env.EXPERIMENTS_FILE,
   logLevel: env.LOG_LEVEL,
 });
 

@@ -16,4 +16,6 @@ export interface PredictionsContext extends BaseContext {
   store: FeatureStore;
   alerter: FloodAlerter;
   drift: DriftMonitor;
+  /** training's file-based experiment log. */
+  experimentsFile: string;
 }

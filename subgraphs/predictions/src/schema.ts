@@ -3,6 +3,7 @@ import { buildFederatedSchema } from '@cityassist/service-kit';
 import type { GraphQLSchema } from 'graphql';
 import { FloodAlertResolver } from './alerts/flood-alert.resolver.ts';
 import { DriftResolver } from './drift/drift.resolver.ts';
+import { ExperimentResolver } from './experiments/experiment.resolver.ts';
 import { FeatureResolver, FloodPredictionResolver } from './features/feature.resolver.ts';
 import { FloodRiskResolver } from './flood/flood-risk.resolver.ts';
 import { zoneReference, ZonePredictionsResolver } from './zone/zone.resolver.ts';
@@ -19,6 +20,7 @@ export function buildPredictionsSchema(pubSub: EventBus['pubSub']): Promise<Grap
         FloodPredictionResolver,
         FloodAlertResolver,
         DriftResolver,
+        ExperimentResolver,
       ],
       orphanedTypes: [Zone],
       pubSub,

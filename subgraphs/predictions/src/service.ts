@@ -85,6 +85,7 @@ export async function startPredictionsService(
           store,
           alerter,
           drift,
+          experimentsFile: config.experimentsFile,
         };
       },
     });
