@@ -108,6 +108,8 @@ describe('gateway in production mode, on Postgres and Redis', () => {
         // The 470 snapshot rows scored at start stay below the drift threshold of rows, so the
         // drift test's own predictions are what first computes drift.
         DRIFT_MIN_ROWS: '600',
+        // Short, so the test below holds a subscription open past it.
+        UPSTREAM_TIMEOUT_MS: '2000',
         DRIFT_WINDOW: '600',
       },
       serviceEnv: { gateway: { NODE_ENV: 'production' } },
@@ -361,6 +363,27 @@ describe('gateway in production mode, on Postgres and Redis', () => {
     assert.equal(rain.level, 'DRIFT');
     const metrics = await (await fetch(`${stack.services.predictions.baseUrl}/metrics`)).text();
     assert.match(metrics, /model_feature_psi\{[^}]*feature="rain_1h_mm"/);
+  });
+
+  it('keeps a subscription open past the upstream timeout, which bounds queries only', async (t) => {
+    if (!stack) return t.skip('no Postgres on this machine');
+    const admin = { 'x-api-key': stack.apiKeys.admin };
+    const sub = firstWsEvent(
+      stack.gatewayUrl,
+      `subscription { reportSubmitted(zoneId: "${ZONE}") { id } }`,
+      admin,
+    );
+    await new Promise((r) => setTimeout(r, 3000));
+    const made = await gql(CREATE, { z: ZONE }, admin);
+    try {
+      const got = await within(sub.event, 10_000, 'late event');
+      assert.equal(got.data.reportSubmitted.id, made.data?.['createReport'].id);
+    } finally {
+      await sub.close();
+    }
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(stack.services.gateway.process.exitCode, null, 'the gateway is still running');
+    assert.equal((await fetch(`${stack.services.gateway.baseUrl}/health`)).status, 200);
   });
 
   it('delivers an event raised through one replica to a subscriber of another, over Redis', async (t) => {

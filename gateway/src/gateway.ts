@@ -8,6 +8,7 @@ import { documentIdOf, loadDocumentStore, normaliseDocumentId } from './persiste
 import { useAccessLog } from './plugins/use-access-log.ts';
 import { useReadiness } from './plugins/use-readiness.ts';
 import { subgraphsOf } from './subgraphs.ts';
+import { getOperationAST, OperationTypeNode } from 'graphql';
 import { useRestRoutes } from './plugins/use-rest-routes.ts';
 import InMemoryLRUCache from '@graphql-mesh/cache-inmemory-lru';
 import RedisCache from '@graphql-mesh/cache-redis';
@@ -139,7 +140,13 @@ export async function createGateway(
         },
       ]),
     ),
-    upstreamTimeout: config.upstreamTimeoutMs,
+    // A subscription is meant to stay open: only queries and mutations have a deadline upstream.
+    upstreamTimeout: ({ executionRequest }) =>
+      executionRequest &&
+      getOperationAST(executionRequest.document, executionRequest.operationName)?.operation ===
+        OperationTypeNode.SUBSCRIPTION
+        ? undefined
+        : config.upstreamTimeoutMs,
     requestId: { headerName: 'x-request-id' },
     // Trusted documents: clients send a hash (`documentId` or APQ's sha256Hash) instead of a query.
     persistedDocuments: {

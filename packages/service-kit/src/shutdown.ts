@@ -40,6 +40,17 @@ export function onShutdown(logger: ShutdownLogger, close: () => Promise<void>, g
 
 /** Starts a service; a bad setting or failed start prints one clear message and exits 1. */
 export async function runMain(start: () => Promise<unknown>): Promise<void> {
+  // A promise some library forgot to handle must not take the whole service down with every request
+  // in flight: say so loudly, as a JSON line, and keep serving.
+  process.on('unhandledRejection', (reason) => {
+    const err =
+      reason instanceof Error
+        ? { name: reason.name, message: reason.message, stack: reason.stack }
+        : { reason };
+    process.stderr.write(
+      `${JSON.stringify({ level: 'error', time: new Date().toISOString(), msg: 'unhandled rejection', err })}\n`,
+    );
+  });
   try {
     await start();
   } catch (err) {
