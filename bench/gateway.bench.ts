@@ -41,6 +41,7 @@ const stack = await startStack({
     GATEWAY_SECRET: secret,
     // Measure the query, not the cache or the limiter.
     RESPONSE_CACHE_TTL_MS: '0',
+    PREDICTION_CACHE_TTL_SECONDS: '0',
     RATE_LIMIT_PER_IP: '1000000',
   },
 });

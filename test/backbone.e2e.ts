@@ -16,7 +16,8 @@ for (const backend of ['PGlite', 'Postgres'] as Backend[]) {
       postGraphQL(stack!.gatewayUrl, query, variables, headers);
 
     before(async () => {
-      stack = await startTestStack(backend);
+      // Prediction cache off: these tests count model calls per query.
+      stack = await startTestStack(backend, { env: { PREDICTION_CACHE_TTL_SECONDS: '0' } });
     });
     after(async () => {
       await stack?.[Symbol.asyncDispose]();

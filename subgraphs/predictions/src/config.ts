@@ -43,6 +43,8 @@ const env = readConfig({
   FEATURES_SNAPSHOT: z.string().default(path.join(repoRoot, 'data/features/flood_features_snapshot.csv')),
   /** training's experiment log (JSON lines), listed by the experiments query. */
   EXPERIMENTS_FILE: z.string().default(path.join(repoRoot, 'training/experiments/runs.jsonl')),
+  /** Seconds a prediction stays cached (Redis with REDIS_URL, else in process); 0 = off. Default 300. */
+  PREDICTION_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).default(300),
   LOG_LEVEL: setting.logLevel(),
 });
 
@@ -63,6 +65,7 @@ export const config = Object.freeze({
   floodModelVersion: env.FLOOD_MODEL_VERSION,
   featuresSnapshot: env.FEATURES_SNAPSHOT,
   experimentsFile: env.EXPERIMENTS_FILE,
+  predictionCacheTtlSeconds: env.PREDICTION_CACHE_TTL_SECONDS,
   logLevel: env.LOG_LEVEL,
 });
 

@@ -10,6 +10,7 @@ import type { PredictionsContext } from './context.ts';
 import { FeatureStore } from './features/feature-store.ts';
 import { FloodExplainer } from './flood/flood-explainer.ts';
 import { FloodModel } from './flood/flood-model.ts';
+import { createCacheMetrics, createPredictionCache } from './flood/prediction-cache.ts';
 import { createFloodRiskLoader } from './flood/flood-risk.loader.ts';
 import { verifyTestVectors } from './model/verify.ts';
 import { buildPredictionsSchema } from './schema.ts';
@@ -50,7 +51,14 @@ export async function startPredictionsService(
       logger,
       metrics.registry,
     );
-    const flood = new FloodModel(onnx, drift);
+    const cache = await createPredictionCache({
+      redisUrl: config.redisUrl,
+      ttlSeconds: config.predictionCacheTtlSeconds,
+      metrics: createCacheMetrics(metrics.registry),
+      logger,
+    });
+    closers.push(() => cache.close());
+    const flood = new FloodModel(onnx, drift, cache);
     const explainer = await FloodExplainer.load(
       path.join(modelDir, onnx.metadata.onnx.file),
       onnx.featureNames,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { OnnxModel } from '@cityassist/inference';
 import type { ZoneFeatures } from '../features/feature-store.ts';
+import type { PredictionCache } from './prediction-cache.ts';
 import { FloodLevel, type FloodRisk } from './flood-risk.type.ts';
 
 const LEVEL_BY_NAME: Record<string, FloodLevel> = {
@@ -18,6 +19,8 @@ export class FloodModel {
     readonly onnx: OnnxModel,
     /** Sees every scored row (drift monitoring); its failures never fail a prediction. */
     private readonly observer?: { observe(scored: readonly FloodRisk[]): Promise<unknown> },
+    /** Probabilities by prediction id; unset = every row goes to the model. */
+    private readonly cache?: PredictionCache,
   ) {
     const levels = onnx.metadata.levels ?? { low: 0, moderate: 0.2, high: 0.5, severe: 0.8 };
     this.bands = Object.entries(levels)
@@ -46,18 +49,29 @@ export class FloodModel {
     return data;
   }
 
-  /** Scores every row with one model call. */
+  /** Scores every row: cached rows from the cache, all others with one model call. */
   async score(rows: readonly ZoneFeatures[]): Promise<FloodRisk[]> {
     if (rows.length === 0) return [];
     const matrix = this.toMatrix(rows);
-    const probabilities = await this.onnx.predictProbability(matrix, rows.length);
     const model = { name: this.onnx.name, version: this.onnx.version };
     const width = this.onnx.featureNames.length;
+    const inputsOf = (i: number) => matrix.slice(i * width, (i + 1) * width);
+    const ids = rows.map((_, i) => predictionIdOf(model.version, inputsOf(i)));
+    const cached = this.cache ? await this.cache.getMany(ids) : new Map<string, number>();
+    const misses = ids.flatMap((id, i) => (cached.has(id) ? [] : [i]));
+    if (misses.length > 0) {
+      const batch = new Float32Array(misses.length * width);
+      misses.forEach((row, k) => batch.set(inputsOf(row), k * width));
+      const probabilities = await this.onnx.predictProbability(batch, misses.length);
+      const fresh = misses.map((row, k): [string, number] => [ids[row]!, probabilities[k]!]);
+      for (const [id, p] of fresh) cached.set(id, p);
+      await this.cache?.setMany(fresh);
+    }
     const risks = rows.map((row, i): FloodRisk => {
-      const score = probabilities[i]!;
-      const inputs = matrix.slice(i * width, (i + 1) * width);
+      const score = cached.get(ids[i]!)!;
+      const inputs = inputsOf(i);
       return {
-        predictionId: predictionIdOf(model.version, inputs),
+        predictionId: ids[i]!,
         score,
         probability: score,
         degraded: false,
