@@ -118,21 +118,38 @@ async function realModel(name: string): Promise<void> {
       'time', '--model', files[1]!, '--rows', path.join(tmp, 'rows.f32'), '--features', String(F),
       '--seconds', String(seconds),
     ]); // prettier-ignore
-    results[name] = {
-      model: { file: path.relative(process.cwd(), files[0]!), features: F },
-      rows: nRows,
-      oursRowsPerSecond: Math.round(fast.rowsPerSecond),
-      oursAlgorithm2RowsPerSecond: Math.round(alg2.rowsPerSecond),
-      xgboostRowsPerSecond: Math.round(xgb.rowsPerSecond),
-      ratioOursToXgboost: ratio(fast.rowsPerSecond, xgb.rowsPerSecond),
-      ratioAlgorithm2ToXgboost: ratio(alg2.rowsPerSecond, xgb.rowsPerSecond),
-      maxAbsDiffVsXgboost: Number(maxAbsDiff.toPrecision(3)),
-      parityRows: check,
-      xgboostVersion: xgb.xgboost,
-    };
+    results[name] = summarise(
+      { file: path.relative(process.cwd(), files[0]!), features: F },
+      { fast, alg2, xgb, maxAbsDiff, check },
+    );
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** One benchmark case's figures: our two algorithms against xgboost, in the same run. */
+function summarise(
+  model: Record<string, unknown>,
+  m: {
+    fast: { rowsPerSecond: number };
+    alg2: { rowsPerSecond: number };
+    xgb: { rowsPerSecond: number; xgboost: string };
+    maxAbsDiff: number;
+    check: number;
+  },
+) {
+  return {
+    model,
+    rows: nRows,
+    oursRowsPerSecond: Math.round(m.fast.rowsPerSecond),
+    oursAlgorithm2RowsPerSecond: Math.round(m.alg2.rowsPerSecond),
+    xgboostRowsPerSecond: Math.round(m.xgb.rowsPerSecond),
+    ratioOursToXgboost: ratio(m.fast.rowsPerSecond, m.xgb.rowsPerSecond),
+    ratioAlgorithm2ToXgboost: ratio(m.alg2.rowsPerSecond, m.xgb.rowsPerSecond),
+    maxAbsDiffVsXgboost: Number(m.maxAbsDiff.toPrecision(3)),
+    parityRows: m.check,
+    xgboostVersion: m.xgb.xgboost,
+  };
 }
 
 for (const name of args.cases.split(',')) {
@@ -165,18 +182,10 @@ for (const name of args.cases.split(',')) {
       'time', '--model', path.join(dir, 'model.json'), '--rows', path.join(dir, 'rows.f32'),
       '--features', String(shape.features), '--seconds', String(seconds),
     ]); // prettier-ignore
-    results[name] = {
-      model: { ...shape, kind: 'xgboost binary:logistic -> ONNX TreeEnsembleClassifier opset 3' },
-      rows: nRows,
-      oursRowsPerSecond: Math.round(fast.rowsPerSecond),
-      oursAlgorithm2RowsPerSecond: Math.round(alg2.rowsPerSecond),
-      xgboostRowsPerSecond: Math.round(xgb.rowsPerSecond),
-      ratioOursToXgboost: ratio(fast.rowsPerSecond, xgb.rowsPerSecond),
-      ratioAlgorithm2ToXgboost: ratio(alg2.rowsPerSecond, xgb.rowsPerSecond),
-      maxAbsDiffVsXgboost: Number(maxAbsDiff.toPrecision(3)),
-      parityRows: check,
-      xgboostVersion: xgb.xgboost,
-    };
+    results[name] = summarise(
+      { ...shape, kind: 'xgboost binary:logistic -> ONNX TreeEnsembleClassifier opset 3' },
+      { fast, alg2, xgb, maxAbsDiff, check },
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -29,4 +29,5 @@ export {
 } from './gateway-trust.ts';
 export { onShutdown, runMain } from './shutdown.ts';
 export { encodeCursor, decodeCursor } from './cursor.ts';
+export { loaderFamily } from './loader-family.ts';
 export { postGraphQL, type GraphQLResponse } from './testing.ts';

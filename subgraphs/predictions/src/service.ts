@@ -2,7 +2,13 @@ import path from 'node:path';
 import { migrate, openDatabase } from '@cityassist/db';
 import { createEventBus } from '@cityassist/events';
 import { createInferenceMetrics, OnnxModel, resolveVersion } from '@cityassist/inference';
-import { createMetrics, startSubgraphServer, type Logger, type RunningServer } from '@cityassist/service-kit';
+import {
+  createMetrics,
+  loaderFamily,
+  startSubgraphServer,
+  type Logger,
+  type RunningServer,
+} from '@cityassist/service-kit';
 import { FloodAlerter } from './alerts/flood-alerter.ts';
 import { DriftMonitor } from './drift/drift-monitor.ts';
 import type { PredictionsConfig } from './config.ts';
@@ -79,23 +85,19 @@ export async function startPredictionsService(
       gatewaySecret: config.gatewaySecret,
       metrics,
       readiness: { database: () => db.ping(), floodModel: () => onnx.ping(), events: () => events.ping() },
-      context: (base) => {
-        const byTime = new Map<number | undefined, ReturnType<typeof createFloodRiskLoader>>();
-        return {
-          ...base,
-          floodRisk(at) {
-            let loader = byTime.get(at?.getTime());
-            if (!loader) byTime.set(at?.getTime(), (loader = createFloodRiskLoader(store, flood, at)));
-            return loader;
-          },
-          explanations: explainer.loader(),
-          flood,
-          store,
-          alerter,
-          drift,
-          experimentsFile: config.experimentsFile,
-        };
-      },
+      context: (base) => ({
+        ...base,
+        floodRisk: loaderFamily(
+          (at?: Date) => createFloodRiskLoader(store, flood, at),
+          (at) => at?.getTime(),
+        ),
+        explanations: explainer.loader(),
+        flood,
+        store,
+        alerter,
+        drift,
+        experimentsFile: config.experimentsFile,
+      }),
     });
     closers.push(() => server.close());
     return { ...server, close: closeAll };

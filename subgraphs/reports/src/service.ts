@@ -2,7 +2,13 @@ import path from 'node:path';
 import { migrate, openDatabase } from '@cityassist/db';
 import { createEventBus } from '@cityassist/events';
 import { ZoneIndex } from '@cityassist/geo';
-import { createMetrics, startSubgraphServer, type Logger, type RunningServer } from '@cityassist/service-kit';
+import {
+  createMetrics,
+  loaderFamily,
+  startSubgraphServer,
+  type Logger,
+  type RunningServer,
+} from '@cityassist/service-kit';
 import DataLoader from 'dataloader';
 import type { ReportsConfig } from './config.ts';
 import type { ReportsContext } from './context.ts';
@@ -31,23 +37,16 @@ export async function startReportsService(config: ReportsConfig, logger: Logger)
       gatewaySecret: config.gatewaySecret,
       metrics: createMetrics('reports'),
       readiness: { database: () => db.ping(), events: () => events.ping() },
-      context: (base) => {
-        const loaders = new Map<ReportStatus | null, DataLoader<string, CitizenReport[]>>();
-        return {
-          ...base,
-          reports,
-          zones,
-          events,
-          reportsByZone(status) {
-            let loader = loaders.get(status);
-            if (!loader) {
-              loader = new DataLoader((ids) => reports.byZones(ids, status));
-              loaders.set(status, loader);
-            }
-            return loader;
-          },
-        };
-      },
+      context: (base) => ({
+        ...base,
+        reports,
+        zones,
+        events,
+        reportsByZone: loaderFamily(
+          (status: ReportStatus | null) =>
+            new DataLoader<string, CitizenReport[]>((ids) => reports.byZones(ids, status)),
+        ),
+      }),
     });
     return {
       ...server,
