@@ -1,3 +1,4 @@
 export type { FeatureSpec, ModelMetadata } from './metadata.ts';
 export { compareVersions, listVersions, readMetadata, resolveVersion } from './registry.ts';
 export { createInferenceMetrics, OnnxModel, type InferenceMetrics } from './session.ts';
+export { Batcher, createBatcherMetrics, type BatcherMetrics, type BatcherOptions } from './batcher.ts';
