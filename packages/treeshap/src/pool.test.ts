@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { loadTreeExplainer } from './explainer.ts';
+import { ExplainerPool } from './pool.ts';
+
+const model = path.resolve(import.meta.dirname, '../../../models/flood/1.0.0/model.onnx');
+
+describe('ExplainerPool', async () => {
+  const explainer = await loadTreeExplainer(model);
+  const pool = new ExplainerPool(model, explainer, { threads: 1 });
+  const inline = new ExplainerPool(model, explainer, { threads: 0 });
+  after(() => pool.close());
+
+  const rows = new Float32Array(7 * 40).map((_, i) => ((i * 7919) % 97) / 4);
+  rows[3] = Number.NaN;
+
+  it('answers from a worker thread exactly what the inline explainer answers', async () => {
+    assert.equal(pool.threads, 1);
+    const [a, b] = await Promise.all([pool.explain(rows, 40), inline.explain(rows, 40)]);
+    assert.deepEqual(a, b);
+    assert.deepEqual(a, explainer.explain(rows, 40));
+  });
+
+  it('keeps the event loop free while a worker explains', async () => {
+    const many = new Float32Array(7 * 2000).map((_, i) => ((i * 104729) % 101) / 3);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    await pool.explain(many, 2000);
+    clearInterval(timer);
+    // Inline, 2000 rows block the loop for the whole computation and no tick can run.
+    assert.ok(ticks > 0, 'the interval ran while the worker explained');
+  });
+});

@@ -1,0 +1,64 @@
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import type { Explanation, TreeExplainer } from './explainer.ts';
+import type { ExplainTask } from './worker.ts';
+
+export interface ExplainerPoolOptions {
+  /**
+   * Worker threads; 0 explains on the calling thread. TreeSHAP is pure JavaScript, and all 470
+   * zones of one query take ~60 ms of CPU: on the event loop that stalls every other request.
+   */
+  threads: number;
+}
+
+/**
+ * Explains rows of one ONNX model either in worker threads (piscina) or inline. Both read the same
+ * file with the same code, so a worker's answer equals the inline one bit for bit.
+ */
+export class ExplainerPool {
+  private readonly piscina: Piscina<ExplainTask, Float64Array> | undefined;
+
+  constructor(
+    private readonly onnxPath: string,
+    /** The explainer on this thread: dimensions and expected values, and the inline path. */
+    readonly explainer: TreeExplainer,
+    options: ExplainerPoolOptions,
+  ) {
+    if (options.threads > 0) {
+      const threads = Math.min(options.threads, availableParallelism());
+      this.piscina = new Piscina({
+        filename: new URL('./worker.ts', import.meta.url).href,
+        minThreads: threads,
+        maxThreads: threads,
+        // Workers inherit tsx's loader through execArgv, so they read the TypeScript source too.
+        execArgv: process.execArgv,
+        idleTimeout: Number.POSITIVE_INFINITY,
+      });
+    }
+  }
+
+  get threads(): number {
+    return this.piscina?.threads.length ?? 0;
+  }
+
+  /** Explanations of target `target` for `nRows` row-major rows (NaN = missing). */
+  async explain(rows: Float32Array, nRows: number, target = 0): Promise<Explanation> {
+    const F = this.explainer.nFeatures;
+    const flat = this.piscina
+      ? await this.piscina.run({ onnxPath: this.onnxPath, rows, nRows })
+      : this.explainer.explainFlat(rows, nRows).flat;
+    const width = this.explainer.nTargets * (F + 1);
+    const values: number[][] = [];
+    const bias: number[] = [];
+    for (let r = 0; r < nRows; r++) {
+      const o = r * width + target * (F + 1);
+      values.push(Array.from(flat.subarray(o, o + F)));
+      bias.push(flat[o + F]!);
+    }
+    return { values, bias };
+  }
+
+  async close(): Promise<void> {
+    await this.piscina?.destroy();
+  }
+}
