@@ -12,6 +12,10 @@ import { z } from 'zod';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 
+const version = z
+  .string()
+  .regex(/^(latest|[A-Za-z0-9][\w.-]{0,63})$/, 'must be "latest" or a version folder name');
+
 const env = readConfig({
   PREDICTIONS_HOST: setting.host(),
   /** Port of the predictions subgraph. Default 4003; 0 picks a free one (tests). */
@@ -31,11 +35,31 @@ const env = readConfig({
   FLOOD_RESCORE_SECONDS: z.coerce.number().int().min(0).default(300),
   /** Where `models/<name>/<version>/` live. Default: the repository's models/. */
   MODELS_DIR: z.string().default(path.join(repoRoot, 'models')),
-  /** Flood model version to serve; `latest` is the highest present. */
-  FLOOD_MODEL_VERSION: z
-    .string()
-    .regex(/^(latest|[A-Za-z0-9][\w.-]{0,63})$/, 'must be "latest" or a version folder name')
-    .default('latest'),
+  /**
+   * Champion flood version (`latest` = the highest present). Applied at start when it differs from
+   * the value applied at the previous start, so promotions made through the API survive restarts.
+   */
+  FLOOD_MODEL_VERSION: version.default('1.0.0'),
+  /** A version to answer FLOOD_CANARY_SHARE of the zones beside the champion; unset = none. */
+  FLOOD_CANARY_VERSION: version.optional(),
+  /** Share of zones (0, 1] the canary answers, by a hash of the zone id. Default 0.01. */
+  FLOOD_CANARY_SHARE: z.coerce.number().gt(0).lte(1).default(0.01),
+  /** `zone`: a zone always meets the same version; `request`: a whole request does. Default zone. */
+  FLOOD_CANARY_ASSIGNMENT: z.enum(['zone', 'request']).default('zone'),
+  /** A version scored beside the champion on its rows and compared, never answering; unset = none. */
+  FLOOD_SHADOW_VERSION: version.optional(),
+  /** All zones of a request in one model call (true); false scores zone by zone (benchmarks). */
+  INFERENCE_BATCHING: setting.bool(true),
+  /** Most rows in one model call across concurrent requests (Triton's max_batch_size). Default 1024. */
+  INFERENCE_BATCH_MAX_SIZE: z.coerce.number().int().min(1).max(100_000).default(1024),
+  /** How long a model call waits for other requests' rows, in ms; 0 = no cross-request wait. Default 2. */
+  INFERENCE_BATCH_WAIT_MS: z.coerce.number().min(0).max(1000).default(2),
+  /** A model call slower than this fails and the answer falls back (degraded). Default 2000 ms. */
+  MODEL_TIMEOUT_MS: z.coerce.number().int().min(0).default(2000),
+  /** How old a zone's last good prediction may be to serve as its fallback. Default 3600 s. */
+  FALLBACK_MAX_AGE_SECONDS: z.coerce.number().int().min(0).default(3600),
+  /** Worker threads for TreeSHAP explanations; 0 computes them on the event loop. Default 1. */
+  EXPLAIN_THREADS: z.coerce.number().int().min(0).max(16).default(1),
   /**
    * Snapshot the feature store is seeded from when it changed (the ETL will write the table
    * itself). Default: the committed simulated snapshot.
@@ -62,7 +86,21 @@ export const config = Object.freeze({
     minRows: env.DRIFT_MIN_ROWS,
   },
   modelsDir: env.MODELS_DIR,
-  floodModelVersion: env.FLOOD_MODEL_VERSION,
+  flood: {
+    champion: env.FLOOD_MODEL_VERSION,
+    canary: env.FLOOD_CANARY_VERSION
+      ? { version: env.FLOOD_CANARY_VERSION, share: env.FLOOD_CANARY_SHARE }
+      : undefined,
+    shadow: env.FLOOD_SHADOW_VERSION,
+    canaryAssignment: env.FLOOD_CANARY_ASSIGNMENT,
+  },
+  inference: {
+    batching: env.INFERENCE_BATCHING,
+    batch: { maxBatchSize: env.INFERENCE_BATCH_MAX_SIZE, maxWaitMs: env.INFERENCE_BATCH_WAIT_MS },
+    timeoutMs: env.MODEL_TIMEOUT_MS,
+    fallbackMaxAgeSeconds: env.FALLBACK_MAX_AGE_SECONDS,
+    explainThreads: env.EXPLAIN_THREADS,
+  },
   featuresSnapshot: env.FEATURES_SNAPSHOT,
   experimentsFile: env.EXPERIMENTS_FILE,
   predictionCacheTtlSeconds: env.PREDICTION_CACHE_TTL_SECONDS,

@@ -1,21 +1,27 @@
 import type { BaseContext } from '@cityassist/service-kit';
 import type DataLoader from 'dataloader';
 import type { FloodAlerter } from './alerts/flood-alerter.ts';
-import type { DriftMonitor } from './drift/drift-monitor.ts';
 import type { FeatureStore } from './features/feature-store.ts';
 import type { FloodExplanation } from './flood/flood-explainer.ts';
-import type { FloodModel } from './flood/flood-model.ts';
 import type { FloodRisk } from './flood/flood-risk.type.ts';
+import type { FloodRouter } from './flood/flood-router.ts';
+import type { DegradedAnswer } from './plugins/degraded-answers.plugin.ts';
+import type { ModelRegistry } from './registry/model-registry.ts';
 
 export interface PredictionsContext extends BaseContext {
-  /** Per request and `at`: floodRisk of N zones is one model call. */
+  /** Per request and `at`: floodRisk of N zones is one scoring pass. */
   floodRisk(at?: Date): DataLoader<string, FloodRisk>;
-  /** Per request: every explanation of the request is one TreeSHAP pass. */
+  /** Per request: every explanation of the request is one TreeSHAP pass per model version. */
   explanations: DataLoader<FloodRisk, FloodExplanation, string>;
-  flood: FloodModel;
+  /** The flood versions that serve (champion, canary, shadow) and their fallbacks. */
+  flood: FloodRouter;
+  registry: ModelRegistry;
+  /** Models whose versions `models` lists. */
+  servedModels: string[];
   store: FeatureStore;
   alerter: FloodAlerter;
-  drift: DriftMonitor;
   /** training's file-based experiment log. */
   experimentsFile: string;
+  /** Fields answered from a fallback in this request (reported in `errors`). */
+  degraded: DegradedAnswer[];
 }

@@ -9,4 +9,14 @@ export const errors = defineErrors({
     message: 'A feature value is outside the range the model was trained on.',
   },
   PREDICTION_UNAVAILABLE: { status: 503, message: 'The model could not score this zone.' },
+  PREDICTION_DEGRADED: {
+    status: 200,
+    message: 'The model failed or timed out; the answer is a fallback (degraded: true).',
+  },
+  MODEL_NOT_FOUND: { status: 404, message: 'No such model or model version.' },
+  MODEL_LOAD_FAILED: {
+    status: 422,
+    message: 'The model version could not be loaded or does not reproduce its test vectors.',
+  },
+  MODEL_STATUS_CONFLICT: { status: 409, message: 'That change of model status is not allowed now.' },
 });

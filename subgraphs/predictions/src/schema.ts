@@ -6,6 +6,7 @@ import { DriftResolver } from './drift/drift.resolver.ts';
 import { ExperimentResolver } from './experiments/experiment.resolver.ts';
 import { FeatureResolver, FloodPredictionResolver } from './features/feature.resolver.ts';
 import { FloodRiskResolver } from './flood/flood-risk.resolver.ts';
+import { ModelResolver, ModelVersionResolver } from './registry/model.resolver.ts';
 import { zoneReference, ZonePredictionsResolver } from './zone/zone.resolver.ts';
 import { Zone } from './zone/zone.type.ts';
 
@@ -21,6 +22,8 @@ export function buildPredictionsSchema(pubSub: EventBus['pubSub']): Promise<Grap
         FloodAlertResolver,
         DriftResolver,
         ExperimentResolver,
+        ModelResolver,
+        ModelVersionResolver,
       ],
       orphanedTypes: [Zone],
       pubSub,

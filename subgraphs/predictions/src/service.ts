@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { migrate, openDatabase } from '@cityassist/db';
 import { createEventBus } from '@cityassist/events';
-import { createInferenceMetrics, OnnxModel, resolveVersion } from '@cityassist/inference';
+import { createBatcherMetrics, createInferenceMetrics, OnnxModel } from '@cityassist/inference';
 import {
   createMetrics,
   loaderFamily,
@@ -9,16 +9,22 @@ import {
   type Logger,
   type RunningServer,
 } from '@cityassist/service-kit';
+import { ExplainerPool, loadTreeExplainer } from '@cityassist/treeshap';
+import DataLoader from 'dataloader';
 import { FloodAlerter } from './alerts/flood-alerter.ts';
 import { DriftMonitor } from './drift/drift-monitor.ts';
 import type { PredictionsConfig } from './config.ts';
 import type { PredictionsContext } from './context.ts';
 import { FeatureStore } from './features/feature-store.ts';
-import { FloodExplainer } from './flood/flood-explainer.ts';
+import type { FloodExplanation } from './flood/flood-explainer.ts';
 import { FloodModel } from './flood/flood-model.ts';
+import type { FloodRisk } from './flood/flood-risk.type.ts';
 import { createCacheMetrics, createPredictionCache } from './flood/prediction-cache.ts';
 import { createFloodRiskLoader } from './flood/flood-risk.loader.ts';
+import { FloodRouter, type LoadedFloodVersion } from './flood/flood-router.ts';
 import { verifyTestVectors } from './model/verify.ts';
+import { useDegradedAnswers } from './plugins/degraded-answers.plugin.ts';
+import { MODEL_CHANGED, ModelRegistry } from './registry/model-registry.ts';
 import { buildPredictionsSchema } from './schema.ts';
 
 export async function startPredictionsService(
@@ -26,17 +32,11 @@ export async function startPredictionsService(
   logger: Logger,
 ): Promise<RunningServer> {
   const metrics = createMetrics('predictions');
-  const version = await resolveVersion(config.modelsDir, 'flood', config.floodModelVersion);
-  const modelDir = path.join(config.modelsDir, 'flood', version);
-  const onnx = await OnnxModel.load(modelDir, createInferenceMetrics(metrics.registry));
-  const closers: (() => Promise<void>)[] = [() => onnx.close()];
+  const closers: (() => Promise<void>)[] = [];
   const closeAll = async () => {
     for (const close of closers.splice(0).reverse()) await close();
   };
   try {
-    // A model that does not reproduce its own training-time outputs must not serve.
-    const checked = await verifyTestVectors(onnx, modelDir);
-    logger.info({ model: 'flood', version, testVectors: checked }, 'flood model loaded');
     const db = await openDatabase(config.database);
     closers.push(() => db.close());
     const events = await createEventBus(config.redisUrl);
@@ -49,26 +49,86 @@ export async function startPredictionsService(
     const store = new FeatureStore(db);
     const seeded = await store.loadSnapshot(config.featuresSnapshot);
     logger.info(seeded, seeded.loaded ? 'feature snapshot loaded' : 'feature snapshot already loaded');
-    const drift = new DriftMonitor(
-      { name: onnx.name, version: onnx.version, features: onnx.metadata.features },
-      config.drift,
-      db,
-      events,
+
+    const cacheMetrics = createCacheMetrics(metrics.registry);
+    const cacheOptions = {
+      redisUrl: config.redisUrl,
+      ttlSeconds: config.predictionCacheTtlSeconds,
+      metrics: cacheMetrics,
+      logger,
+    };
+    const cache = await createPredictionCache(cacheOptions);
+    closers.push(() => cache.close());
+    const explanationCache = await createPredictionCache<{ b: number; v: number[] }>({
+      ...cacheOptions,
+      name: 'explanation',
+    });
+    closers.push(() => explanationCache.close());
+    const inferenceMetrics = createInferenceMetrics(metrics.registry);
+    const batcherMetrics = createBatcherMetrics(metrics.registry);
+    const { inference } = config;
+
+    const loadFlood = async (version: string): Promise<LoadedFloodVersion> => {
+      const dir = path.join(config.modelsDir, 'flood', version);
+      const onnx = await OnnxModel.load(dir, inferenceMetrics);
+      try {
+        // A model that does not reproduce its own training-time outputs must not serve.
+        const checked = await verifyTestVectors(onnx, dir);
+        const onnxPath = path.join(dir, onnx.metadata.onnx.file);
+        const explainer = new ExplainerPool(onnxPath, await loadTreeExplainer(onnxPath), {
+          threads: inference.explainThreads,
+        });
+        const drift = new DriftMonitor(
+          { name: onnx.name, version: onnx.version, features: onnx.metadata.features },
+          config.drift,
+          db,
+          events,
+          logger,
+          metrics.registry,
+        );
+        const model = new FloodModel(onnx, explainer, {
+          cache,
+          explanationCache,
+          observer: drift,
+          batch: inference.batching ? inference.batch : { maxBatchSize: 1, maxWaitMs: 0 },
+          batcherMetrics,
+          timeoutMs: inference.timeoutMs,
+        });
+        logger.info({ model: 'flood', version, testVectors: checked }, 'flood model loaded');
+        return { model, drift };
+      } catch (err) {
+        await onnx.close();
+        throw err;
+      }
+    };
+    const flood = new FloodRouter(
+      'flood',
+      loadFlood,
+      {
+        canaryAssignment: config.flood.canaryAssignment,
+        fallbackMaxAgeSeconds: inference.fallbackMaxAgeSeconds,
+      },
       logger,
       metrics.registry,
     );
-    const cache = await createPredictionCache({
-      redisUrl: config.redisUrl,
-      ttlSeconds: config.predictionCacheTtlSeconds,
-      metrics: createCacheMetrics(metrics.registry),
-      logger,
+    closers.push(() => flood.close());
+    const registry = new ModelRegistry(db, config.modelsDir, events);
+    await flood.apply(await registry.applySettings('flood', config.flood));
+    // Another replica changed the assignment: follow it (the database holds the truth).
+    const changes = events.pubSub.subscribe(MODEL_CHANGED);
+    void (async () => {
+      for await (const payload of changes) {
+        if ((payload as { name?: string }).name !== 'flood') continue;
+        await registry
+          .assignment('flood')
+          .then((a) => flood.apply(a))
+          .catch((err: unknown) => logger.error({ err: String(err) }, 'could not apply a model change'));
+      }
+    })();
+    closers.push(async () => {
+      await changes.return?.();
     });
-    closers.push(() => cache.close());
-    const flood = new FloodModel(onnx, drift, cache);
-    const explainer = await FloodExplainer.load(
-      path.join(modelDir, onnx.metadata.onnx.file),
-      onnx.featureNames,
-    );
+
     const alerter = new FloodAlerter(db, store, flood, events, logger);
     // Establishes every zone's current level, so the first change after start raises an alert.
     await alerter.rescore();
@@ -84,19 +144,33 @@ export async function startPredictionsService(
       logger,
       gatewaySecret: config.gatewaySecret,
       metrics,
-      readiness: { database: () => db.ping(), floodModel: () => onnx.ping(), events: () => events.ping() },
+      plugins: [useDegradedAnswers()],
+      readiness: {
+        database: () => db.ping(),
+        floodModel: () => flood.champion.onnx.ping(),
+        events: () => events.ping(),
+      },
       context: (base) => ({
         ...base,
         floodRisk: loaderFamily(
-          (at?: Date) => createFloodRiskLoader(store, flood, at),
+          (at?: Date) =>
+            createFloodRiskLoader(store, flood, {
+              at,
+              requestId: base.requestId,
+              batching: inference.batching,
+            }),
           (at) => at?.getTime(),
         ),
-        explanations: explainer.loader(),
+        explanations: new DataLoader<FloodRisk, FloodExplanation, string>((risks) => flood.explain(risks), {
+          cacheKeyFn: (r) => `${r.model.version}:${r.predictionId}`,
+        }),
         flood,
+        registry,
+        servedModels: ['flood'],
         store,
         alerter,
-        drift,
         experimentsFile: config.experimentsFile,
+        degraded: [],
       }),
     });
     closers.push(() => server.close());

@@ -2,7 +2,7 @@ import type { Database } from '@cityassist/db';
 import type { EventBus } from '@cityassist/events';
 import type { Logger } from '@cityassist/service-kit';
 import type { FeatureStore } from '../features/feature-store.ts';
-import type { FloodModel } from '../flood/flood-model.ts';
+import type { FloodRouter } from '../flood/flood-router.ts';
 import { FloodLevel, type FloodRisk } from '../flood/flood-risk.type.ts';
 import type { FloodAlert } from './flood-alert.type.ts';
 
@@ -23,7 +23,7 @@ export class FloodAlerter {
   constructor(
     private readonly db: Database,
     private readonly store: FeatureStore,
-    private readonly model: FloodModel,
+    private readonly model: FloodRouter,
     private readonly events: EventBus,
     private readonly logger: Logger,
   ) {}
@@ -31,7 +31,7 @@ export class FloodAlerter {
   /** All zones the feature store knows, or the given ones; one model call. */
   async rescore(
     zoneIds?: readonly string[],
-  ): Promise<{ scored: Map<string, FloodRisk>; alerts: FloodAlert[] }> {
+  ): Promise<{ answers: Map<string, FloodRisk>; scored: Map<string, FloodRisk>; alerts: FloodAlert[] }> {
     const ids =
       zoneIds ??
       (
@@ -39,7 +39,9 @@ export class FloodAlerter {
       ).map((r) => r.zone_id);
     const features = [...(await this.store.latest(ids)).values()];
     const risks = await this.model.score(features);
-    const scored = new Map(features.map((f, i) => [f.zoneId, risks[i]!]));
+    const answers = new Map(features.map((f, i) => [f.zoneId, risks[i]!]));
+    // A fallback is not news about the zone: it neither moves the stored level nor raises an alert.
+    const scored = new Map([...answers].filter(([, r]) => !r.degraded));
     const previous = new Map(
       (
         await this.db.query<{ zone_id: string; level: FloodLevel }>(
@@ -79,7 +81,7 @@ export class FloodAlerter {
     }
     for (const alert of alerts) this.events.pubSub.publish(FLOOD_ALERT, alert);
     if (alerts.length) this.logger.info({ alerts: alerts.length, zones: scored.size }, 'flood alerts raised');
-    return { scored, alerts };
+    return { answers, scored, alerts };
   }
 
   /** Re-scores every `seconds` until stopped; 0 never. A failed round is logged and retried next time. */

@@ -57,12 +57,19 @@ export class DriftMonitor {
     private readonly logger: Logger,
     registry: Registry,
   ) {
-    this.gauge = new Gauge({
-      name: 'model_feature_psi',
-      help: 'Population Stability Index of live inputs against the training reference, per feature',
-      labelNames: ['model', 'version', 'feature'],
-      registers: [registry],
-    });
+    // One gauge for every monitored version (label `version`): the registry holds it once.
+    this.gauge =
+      (registry.getSingleMetric('model_feature_psi') as Gauge<'model' | 'version' | 'feature'> | undefined) ??
+      new Gauge({
+        name: 'model_feature_psi',
+        help: 'Population Stability Index of live inputs against the training reference, per feature',
+        labelNames: ['model', 'version', 'feature'],
+        registers: [registry],
+      });
+  }
+
+  get version(): string {
+    return this.model.version;
   }
 
   /** Adds scored rows to the window and re-evaluates drift. */

@@ -10,11 +10,25 @@ export class DriftResolver {
     description: 'Drift of a served model (by name), or null for an unknown one.',
   })
   modelHealth(@Ctx() ctx: PredictionsContext, @Arg('name', () => String) name: string): ModelHealth | null {
-    if (name !== ctx.flood.onnx.name) return null;
-    const { rows, features } = ctx.drift.current();
+    if (name !== ctx.flood.name) return null;
+    const { rows, features } = ctx.flood.championDrift.current();
+    const { champion, canary } = ctx.flood.assignment;
+    const s = ctx.flood.shadowAgreement();
     return {
       name,
-      version: ctx.flood.onnx.version,
+      version: champion,
+      canary: canary?.version ?? null,
+      canaryShare: canary?.share ?? null,
+      shadow: s
+        ? {
+            version: s.shadow,
+            comparisons: s.comparisons,
+            levelAgreement: s.comparisons ? s.levelAgreements / s.comparisons : null,
+            meanAbsoluteDifference: s.comparisons ? s.sumAbsDifference / s.comparisons : null,
+            maxAbsoluteDifference: s.comparisons ? s.maxAbsDifference : null,
+            since: s.since,
+          }
+        : null,
       windowRows: rows,
       drift: features.map((f) => ({ ...f, level: f.level as DriftLevel })),
     };

@@ -22,13 +22,54 @@ export class FeatureDrift {
   level!: DriftLevel;
 }
 
-@ObjectType({ description: 'A served model and how its inputs compare with its training data.' })
+@ObjectType({
+  description: 'How a shadow version compares with the champion on the rows the champion answered.',
+})
+export class ShadowAgreement {
+  @Field(() => String)
+  version!: string;
+
+  @Field(() => Int, {
+    description:
+      'Rows both scored since the shadow started (traffic-weighted: a zone asked twice counts twice).',
+  })
+  comparisons!: number;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Share of rows with the same level; null before the first comparison.',
+  })
+  levelAgreement!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Mean absolute difference of the probabilities.' })
+  meanAbsoluteDifference!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  maxAbsoluteDifference!: number | null;
+
+  @Field(() => Date)
+  since!: Date;
+}
+
+@ObjectType({
+  description:
+    'A served model: which versions serve, how its inputs compare with its training data, and how a shadow agrees.',
+})
 export class ModelHealth {
   @Field(() => String)
   name!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The champion version (its drift is what `drift` shows).' })
   version!: string;
+
+  @Field(() => String, { nullable: true, description: 'The canary version, if one answers a share.' })
+  canary!: string | null;
+
+  @Field(() => Float, { nullable: true })
+  canaryShare!: number | null;
+
+  @Field(() => ShadowAgreement, { nullable: true, description: 'Null when no shadow runs.' })
+  shadow!: ShadowAgreement | null;
 
   @Field(() => Int, { description: 'Distinct input rows in the sliding window.' })
   windowRows!: number;

@@ -1,8 +1,22 @@
 import { isZoneId } from '@cityassist/geo';
-import { Arg, Ctx, Directive, Field, Float, ID, InputType, Mutation, Query, Resolver } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import {
+  Arg,
+  Ctx,
+  Directive,
+  Field,
+  Float,
+  ID,
+  Info,
+  InputType,
+  Mutation,
+  Query,
+  Resolver,
+} from 'type-graphql';
 import type { PredictionsContext } from '../context.ts';
 import { errors } from '../errors.ts';
 import { FloodRisk } from '../flood/flood-risk.type.ts';
+import { noteIfDegraded } from '../plugins/degraded-answers.plugin.ts';
 import { validateFeatureValues } from './feature-values.ts';
 
 @InputType()
@@ -40,6 +54,7 @@ export class FeatureResolver {
   })
   async ingestZoneFeatures(
     @Ctx() ctx: PredictionsContext,
+    @Info() info: GraphQLResolveInfo,
     @Arg('input', () => ZoneFeaturesInput) input: ZoneFeaturesInput,
   ): Promise<FloodRisk> {
     if (!isZoneId(input.zoneId)) {
@@ -48,7 +63,7 @@ export class FeatureResolver {
     if (input.asOf.getTime() > Date.now() + MAX_CLOCK_SKEW_MS) {
       throw errors.BAD_USER_INPUT('asOf is in the future', { argument: 'input.asOf' });
     }
-    const values = validateFeatureValues(ctx.flood.onnx.metadata.features, input.features);
+    const values = validateFeatureValues(ctx.flood.features, input.features);
     const previous = (await ctx.store.latest([input.zoneId])).get(input.zoneId);
     if (!previous) {
       throw errors.FEATURES_UNAVAILABLE(`no features for zone ${input.zoneId} to update`, {
@@ -56,9 +71,9 @@ export class FeatureResolver {
       });
     }
     await ctx.store.write(input.zoneId, input.asOf, { ...previous.values, ...values }, 'api');
-    const { scored } = await ctx.alerter.rescore([input.zoneId]);
+    const { answers } = await ctx.alerter.rescore([input.zoneId]);
     ctx.logger.info({ zoneId: input.zoneId, features: Object.keys(values) }, 'features ingested');
-    return scored.get(input.zoneId)!;
+    return noteIfDegraded(ctx, info, answers.get(input.zoneId)!);
   }
 }
 
@@ -88,12 +103,13 @@ export class FloodPredictionResolver {
   })
   async floodPrediction(
     @Ctx() ctx: PredictionsContext,
+    @Info() info: GraphQLResolveInfo,
     @Arg('input', () => FloodPredictionInput) input: FloodPredictionInput,
   ): Promise<FloodRisk> {
     if (!isZoneId(input.zoneId)) {
       throw errors.BAD_USER_INPUT('zoneId is malformed', { argument: 'input.zoneId' });
     }
-    const overrides = validateFeatureValues(ctx.flood.onnx.metadata.features, input.features ?? []);
+    const overrides = validateFeatureValues(ctx.flood.features, input.features ?? []);
     const stored = (await ctx.store.latest([input.zoneId], input.at ?? undefined)).get(input.zoneId);
     if (!stored) {
       throw errors.FEATURES_UNAVAILABLE(
@@ -104,6 +120,6 @@ export class FloodPredictionResolver {
       );
     }
     const [risk] = await ctx.flood.score([{ ...stored, values: { ...stored.values, ...overrides } }]);
-    return risk!;
+    return noteIfDegraded(ctx, info, risk!);
   }
 }

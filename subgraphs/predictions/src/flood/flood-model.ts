@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { OnnxModel } from '@cityassist/inference';
+import { Batcher, type BatcherMetrics, type BatcherOptions, type OnnxModel } from '@cityassist/inference';
+import type { ExplainerPool } from '@cityassist/treeshap';
 import type { ZoneFeatures } from '../features/feature-store.ts';
+import type { FloodExplanation } from './flood-explainer.ts';
 import type { PredictionCache } from './prediction-cache.ts';
 import { FloodLevel, type FloodRisk } from './flood-risk.type.ts';
 
@@ -11,16 +13,39 @@ const LEVEL_BY_NAME: Record<string, FloodLevel> = {
   severe: FloodLevel.SEVERE,
 };
 
-/** Turns feature-store rows into one input tensor and the model's probabilities into FloodRisks. */
+/** An explanation as cached: the bias and one contribution per feature, in the model's order. */
+interface CachedExplanation {
+  b: number;
+  v: number[];
+}
+
+export interface FloodModelOptions {
+  /** Probabilities by prediction id; unset = every row goes to the model. */
+  cache?: PredictionCache | undefined;
+  /** Explanations by prediction id. */
+  explanationCache?: PredictionCache<CachedExplanation> | undefined;
+  /** Sees every scored row (drift monitoring); its failures never fail a prediction. */
+  observer?: { observe(scored: readonly FloodRisk[]): Promise<unknown> } | undefined;
+  /** Cross-request batching of model calls. */
+  batch: BatcherOptions;
+  batcherMetrics?: BatcherMetrics | undefined;
+  /** A model call that takes longer fails with a timeout (the router then falls back). 0 = none. */
+  timeoutMs: number;
+}
+
+/**
+ * One loaded version of the flood model: turns feature-store rows into input rows, scores them
+ * through the cross-request batcher (cached rows never reach the model), and explains them with
+ * TreeSHAP read from the same ONNX file.
+ */
 export class FloodModel {
   private readonly bands: [number, FloodLevel][];
+  private readonly batcher: Batcher<Float32Array, number>;
 
   constructor(
     readonly onnx: OnnxModel,
-    /** Sees every scored row (drift monitoring); its failures never fail a prediction. */
-    private readonly observer?: { observe(scored: readonly FloodRisk[]): Promise<unknown> },
-    /** Probabilities by prediction id; unset = every row goes to the model. */
-    private readonly cache?: PredictionCache,
+    readonly explainer: ExplainerPool,
+    private readonly options: FloodModelOptions,
   ) {
     const levels = onnx.metadata.levels ?? { low: 0, moderate: 0.2, high: 0.5, severe: 0.8 };
     this.bands = Object.entries(levels)
@@ -30,46 +55,70 @@ export class FloodModel {
         return [bound, level];
       })
       .sort((a, b) => b[0] - a[0]);
+    if (explainer.explainer.nFeatures !== onnx.featureNames.length) {
+      throw new Error(
+        `flood ${onnx.version}: the trees read ${explainer.explainer.nFeatures} features, the metadata names ${onnx.featureNames.length}`,
+      );
+    }
+    const width = onnx.featureNames.length;
+    this.batcher = new Batcher(
+      `${onnx.name}@${onnx.version}`,
+      async (rows) => {
+        const data = new Float32Array(rows.length * width);
+        rows.forEach((row, i) => data.set(row, i * width));
+        return Array.from(await onnx.predictProbability(data, rows.length));
+      },
+      options.batch,
+      options.batcherMetrics,
+    );
+  }
+
+  get name(): string {
+    return this.onnx.name;
+  }
+
+  get version(): string {
+    return this.onnx.version;
   }
 
   levelOf(probability: number): FloodLevel {
     return this.bands.find(([bound]) => probability >= bound)?.[1] ?? FloodLevel.LOW;
   }
 
-  /** Row-major matrix in the model's feature order; a missing or null feature is NaN (the trees route it). */
-  toMatrix(rows: readonly ZoneFeatures[]): Float32Array {
+  /** The model's input row for a zone: its feature order; a missing or null feature is NaN (the trees route it). */
+  toRow(features: ZoneFeatures): Float32Array {
     const names = this.onnx.featureNames;
-    const data = new Float32Array(rows.length * names.length);
-    rows.forEach((row, i) => {
-      names.forEach((name, j) => {
-        const v = row.values[name];
-        data[i * names.length + j] = typeof v === 'number' ? v : Number.NaN;
-      });
+    const row = new Float32Array(names.length);
+    names.forEach((name, j) => {
+      const v = features.values[name];
+      row[j] = typeof v === 'number' ? v : Number.NaN;
     });
-    return data;
+    return row;
   }
 
-  /** Scores every row: cached rows from the cache, all others with one model call. */
+  /**
+   * Scores every row: cached rows from the cache, the others through the batcher, which merges
+   * them with other requests' rows into as few model calls as its settings allow.
+   */
   async score(rows: readonly ZoneFeatures[]): Promise<FloodRisk[]> {
     if (rows.length === 0) return [];
-    const matrix = this.toMatrix(rows);
     const model = { name: this.onnx.name, version: this.onnx.version };
-    const width = this.onnx.featureNames.length;
-    const inputsOf = (i: number) => matrix.slice(i * width, (i + 1) * width);
-    const ids = rows.map((_, i) => predictionIdOf(model.version, inputsOf(i)));
-    const cached = this.cache ? await this.cache.getMany(ids) : new Map<string, number>();
+    const inputs = rows.map((r) => this.toRow(r));
+    const ids = inputs.map((x) => predictionIdOf(model.version, x));
+    const cached = this.options.cache ? await this.options.cache.getMany(ids) : new Map<string, number>();
     const misses = ids.flatMap((id, i) => (cached.has(id) ? [] : [i]));
     if (misses.length > 0) {
-      const batch = new Float32Array(misses.length * width);
-      misses.forEach((row, k) => batch.set(inputsOf(row), k * width));
-      const probabilities = await this.onnx.predictProbability(batch, misses.length);
-      const fresh = misses.map((row, k): [string, number] => [ids[row]!, probabilities[k]!]);
+      const results = await this.withTimeout(this.batcher.submitMany(misses.map((i) => inputs[i]!)));
+      const fresh: [string, number][] = [];
+      results.forEach((p, k) => {
+        if (p instanceof Error) throw p;
+        fresh.push([ids[misses[k]!]!, p]);
+      });
       for (const [id, p] of fresh) cached.set(id, p);
-      await this.cache?.setMany(fresh);
+      await this.options.cache?.setMany(fresh);
     }
     const risks = rows.map((row, i): FloodRisk => {
       const score = cached.get(ids[i]!)!;
-      const inputs = inputsOf(i);
       return {
         predictionId: ids[i]!,
         score,
@@ -78,11 +127,62 @@ export class FloodModel {
         level: this.levelOf(score),
         asOf: row.asOf,
         model,
-        inputs,
+        inputs: inputs[i]!,
+        zoneId: row.zoneId,
       };
     });
-    this.observer?.observe(risks).catch(() => undefined);
+    this.options.observer?.observe(risks).catch(() => undefined);
     return risks;
+  }
+
+  /** Exact TreeSHAP of each prediction (cached like the predictions), in worker threads. */
+  async explain(risks: readonly FloodRisk[]): Promise<FloodExplanation[]> {
+    if (risks.length === 0) return [];
+    const names = this.onnx.featureNames;
+    const width = names.length;
+    const cache = this.options.explanationCache;
+    const ids = risks.map((r) => r.predictionId);
+    const found = cache ? await cache.getMany(ids) : new Map<string, CachedExplanation>();
+    const misses = ids.flatMap((id, i) => (found.has(id) ? [] : [i]));
+    if (misses.length > 0) {
+      const rows = new Float32Array(misses.length * width);
+      misses.forEach((i, k) => rows.set(risks[i]!.inputs, k * width));
+      const { values, bias } = await this.explainer.explain(rows, misses.length);
+      const fresh = misses.map((i, k): [string, CachedExplanation] => [
+        ids[i]!,
+        { b: bias[k]!, v: values[k]! },
+      ]);
+      for (const [id, e] of fresh) found.set(id, e);
+      await cache?.setMany(fresh);
+    }
+    return risks.map((risk, i) => {
+      const e = found.get(ids[i]!)!;
+      return {
+        baseValue: e.b,
+        contributions: names.map((feature, j) => {
+          const v = risk.inputs[j]!;
+          return { feature, value: Number.isNaN(v) ? null : v, contribution: e.v[j]! };
+        }),
+      };
+    });
+  }
+
+  private withTimeout<T>(work: Promise<T>): Promise<T> {
+    const ms = this.options.timeoutMs;
+    if (ms <= 0) return work;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`flood ${this.onnx.version} did not answer within ${ms} ms`)),
+        ms,
+      );
+    });
+    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  async close(): Promise<void> {
+    await this.explainer.close();
+    await this.onnx.close();
   }
 }
 

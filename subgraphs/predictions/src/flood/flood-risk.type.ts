@@ -63,4 +63,10 @@ export class FloodRisk {
 
   /** The model's input row, in its feature order (NaN = missing); explanations are computed from it. */
   inputs!: Float32Array;
+
+  /** The zone scored. */
+  zoneId!: string;
+
+  /** Why this answer is a fallback (degraded), for the error entry the response carries. */
+  fallback?: { reason: string; source: 'last-prediction' | 'baseline' } | undefined;
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { createInferenceMetrics, OnnxModel } from '@cityassist/inference';
+import { ExplainerPool, loadTreeExplainer } from '@cityassist/treeshap';
 import { createLogger } from '@cityassist/service-kit';
 import { Registry } from 'prom-client';
 import { FloodModel } from './flood-model.ts';
@@ -31,14 +32,29 @@ for (const backend of ['memory', 'redis'] as const) {
     it('sends only uncached rows to the model, and answers the same numbers', async () => {
       const registry = new Registry();
       const onnx = await OnnxModel.load(MODEL_DIR, createInferenceMetrics(registry));
+      const metrics = createCacheMetrics(registry);
       const cache = await createPredictionCache({
         redisUrl: backend === 'redis' ? 'redis://127.0.0.1:6379' : undefined,
         ttlSeconds: 60,
-        metrics: createCacheMetrics(registry),
+        metrics,
         logger,
       });
       try {
-        const model = new FloodModel(onnx, undefined, cache);
+        const onnxPath = path.join(MODEL_DIR, 'model.onnx');
+        const explainer = new ExplainerPool(onnxPath, await loadTreeExplainer(onnxPath), { threads: 0 });
+        const explanationCache = await createPredictionCache<{ b: number; v: number[] }>({
+          name: 'explanation',
+          redisUrl: backend === 'redis' ? 'redis://127.0.0.1:6379' : undefined,
+          ttlSeconds: 60,
+          metrics,
+          logger,
+        });
+        const model = new FloodModel(onnx, explainer, {
+          cache,
+          explanationCache,
+          batch: { maxBatchSize: 1024, maxWaitMs: 0 },
+          timeoutMs: 0,
+        });
         const rain = Math.random() * 50; // fresh inputs: nothing from an earlier run is cached
         const first = await model.score(rows(10, rain));
         const rowsAfterFirst = await value(registry, 'inference_rows_total');
@@ -50,6 +66,17 @@ for (const backend of ['memory', 'redis'] as const) {
         );
         assert.equal(await value(registry, 'cache_hits_total'), 10);
         assert.equal(await value(registry, 'cache_misses_total'), 12);
+
+        // Explanations: computed once per prediction id, then read back unchanged from the cache.
+        const explained = await model.explain(first);
+        const again = await model.explain(first);
+        assert.deepEqual(again, explained);
+        const hits = await registry.getSingleMetric('cache_hits_total')?.get();
+        assert.equal(hits?.values.find((v) => v.labels['cache'] === 'explanation')?.value, 10);
+        const sum = explained[0]!.contributions.reduce((s, c) => s + c.contribution, explained[0]!.baseValue);
+        const p = first[0]!.probability;
+        assert.ok(Math.abs(sum - Math.log(p / (1 - p))) < 1e-4, 'contributions + base = logit(p)');
+        await explanationCache.close();
       } finally {
         await cache.close();
         await onnx.close();

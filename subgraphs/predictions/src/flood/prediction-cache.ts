@@ -3,14 +3,14 @@ import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '@cityassist/service-kit';
 
 /**
- * Cached probabilities by prediction id — a hash of the model version and the exact input row, so
+ * Cached model answers (probabilities, explanations) by prediction id — a hash of the model version and the exact input row, so
  * a new model version or new features can never be answered from the cache. In Redis when
  * REDIS_URL is set (shared by replicas), in process otherwise. A Redis failure is a miss, counted
  * and logged: serving goes on uncached.
  */
-export interface PredictionCache {
-  getMany(ids: readonly string[]): Promise<Map<string, number>>;
-  setMany(entries: readonly [string, number][]): Promise<void>;
+export interface PredictionCache<T = number> {
+  getMany(ids: readonly string[]): Promise<Map<string, T>>;
+  setMany(entries: readonly [string, T][]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -45,15 +45,17 @@ export function createCacheMetrics(registry: Registry): CacheMetrics {
   };
 }
 
-const LABEL = { cache: 'prediction' };
-
-export async function createPredictionCache(opts: {
+export async function createPredictionCache<T = number>(opts: {
+  /** What is cached: the `cache` label of the metrics and part of the Redis key. Default `prediction`. */
+  name?: string;
   redisUrl?: string | undefined;
   ttlSeconds: number;
   metrics: CacheMetrics;
   logger: Logger;
-}): Promise<PredictionCache> {
+}): Promise<PredictionCache<T>> {
   const { metrics, ttlSeconds } = opts;
+  const name = opts.name ?? 'prediction';
+  const LABEL = { cache: name };
   const count = (asked: number, found: number) => {
     metrics.hits.inc(LABEL, found);
     metrics.misses.inc(LABEL, asked - found);
@@ -66,12 +68,12 @@ export async function createPredictionCache(opts: {
     };
   }
   if (!opts.redisUrl) {
-    const entries = new Map<string, { value: number; until: number }>();
+    const entries = new Map<string, { value: T; until: number }>();
     const MAX = 100_000;
     return {
       getMany(ids) {
         const now = Date.now();
-        const found = new Map<string, number>();
+        const found = new Map<string, T>();
         for (const id of ids) {
           const e = entries.get(id);
           if (e && e.until > now) found.set(id, e.value);
@@ -102,7 +104,7 @@ export async function createPredictionCache(opts: {
   // reconnects, not a failed start.
   await redis
     .connect()
-    .catch((err: unknown) => opts.logger.warn({ err: String(err) }, 'prediction cache: Redis not reachable'));
+    .catch((err: unknown) => opts.logger.warn({ err: String(err) }, `${name} cache: Redis not reachable`));
   let lastWarning = 0;
   const failed = (err: unknown) => {
     metrics.errors.inc(LABEL);
@@ -110,19 +112,19 @@ export async function createPredictionCache(opts: {
       lastWarning = Date.now();
       opts.logger.warn(
         { err: err instanceof Error ? err.message : String(err) },
-        'prediction cache unavailable, serving uncached',
+        `${name} cache unavailable, serving uncached`,
       );
     }
   };
-  const key = (id: string) => `cityassist:prediction:${id}`;
+  const key = (id: string) => `cityassist:${name}:${id}`;
   return {
     async getMany(ids) {
-      const found = new Map<string, number>();
+      const found = new Map<string, T>();
       if (ids.length === 0) return found;
       try {
         const values = await redis.mget(ids.map(key));
         values.forEach((v, i) => {
-          if (v !== null) found.set(ids[i]!, Number(v));
+          if (v !== null) found.set(ids[i]!, JSON.parse(v) as T);
         });
       } catch (err) {
         failed(err);
@@ -134,7 +136,7 @@ export async function createPredictionCache(opts: {
       if (list.length === 0) return;
       try {
         const pipeline = redis.pipeline();
-        for (const [id, value] of list) pipeline.set(key(id), String(value), 'EX', ttlSeconds);
+        for (const [id, value] of list) pipeline.set(key(id), JSON.stringify(value), 'EX', ttlSeconds);
         const results = await pipeline.exec();
         const error = results?.find(([e]) => e)?.[0];
         if (error) failed(error);

@@ -1,6 +1,8 @@
-import { Arg, Ctx, Directive, FieldResolver, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, Directive, FieldResolver, Info, Resolver, Root } from 'type-graphql';
 import type { PredictionsContext } from '../context.ts';
 import { FloodRisk } from '../flood/flood-risk.type.ts';
+import { noteIfDegraded } from '../plugins/degraded-answers.plugin.ts';
 import { Zone } from './zone.type.ts';
 
 @Resolver(() => Zone)
@@ -12,16 +14,17 @@ export class ZonePredictionsResolver {
     description:
       "Flood risk from the zone's features (the newest, or as of `at`); null with an error when it cannot be computed.",
   })
-  floodRisk(
+  async floodRisk(
     @Root() zone: Zone,
     @Ctx() ctx: PredictionsContext,
+    @Info() info: GraphQLResolveInfo,
     @Arg('at', () => Date, {
       nullable: true,
       description: 'From the features as of this time. Default: the newest.',
     })
     at?: Date | null,
   ): Promise<FloodRisk> {
-    return ctx.floodRisk(at ?? undefined).load(zone.id);
+    return noteIfDegraded(ctx, info, await ctx.floodRisk(at ?? undefined).load(zone.id));
   }
 }
 

@@ -1,0 +1,45 @@
+import path from 'node:path';
+import type { TestDatabase } from '@cityassist/db';
+import { TEST_GATEWAY_SECRET } from '@cityassist/service-kit/testing';
+import type { PredictionsConfig } from './config.ts';
+
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
+
+/** The service's settings for a test: the committed models and snapshot, nothing scheduled. */
+export function testConfig(
+  database: TestDatabase,
+  overrides: {
+    flood?: Partial<PredictionsConfig['flood']>;
+    inference?: Partial<PredictionsConfig['inference']>;
+  } = {},
+): PredictionsConfig {
+  return {
+    host: '127.0.0.1',
+    port: 0,
+    database,
+    gatewaySecret: TEST_GATEWAY_SECRET,
+    redisUrl: undefined,
+    rescoreSeconds: 0,
+    drift: { warning: 0.1, drift: 0.25, window: 2000, minRows: 200 },
+    modelsDir: path.join(repoRoot, 'models'),
+    flood: {
+      champion: '1.0.0',
+      canary: undefined,
+      shadow: undefined,
+      canaryAssignment: 'zone',
+      ...overrides.flood,
+    },
+    inference: {
+      batching: true,
+      batch: { maxBatchSize: 1024, maxWaitMs: 2 },
+      timeoutMs: 2000,
+      fallbackMaxAgeSeconds: 3600,
+      explainThreads: 0,
+      ...overrides.inference,
+    },
+    featuresSnapshot: path.join(repoRoot, 'data/features/flood_features_snapshot.csv'),
+    experimentsFile: path.join(repoRoot, 'training/experiments/runs.jsonl'),
+    predictionCacheTtlSeconds: 0,
+    logLevel: 'silent',
+  };
+}
