@@ -64,6 +64,14 @@ const env = readConfig({
   /** Largest request body in bytes. Default 1 MiB. */
   MAX_BODY_BYTES: setting.positiveInt(1024 * 1024),
   /**
+   * Largest file in a multipart upload (GraphQL multipart request spec), in bytes. The reports
+   * subgraph applies the same limit; a multipart body may exceed it by MAX_BODY_BYTES (the
+   * operation and the map). Default 10 MiB.
+   */
+  UPLOAD_MAX_BYTES: setting.positiveInt(10 * 1024 * 1024),
+  /** Most files in one multipart request. Default 1. */
+  UPLOAD_MAX_FILES: setting.positiveInt(1),
+  /**
    * Comma-separated persisted-document manifests (GraphQL Code Generator's persisted-documents.json
    * or an Apollo persisted-query manifest). Default: the one generated from schema/operations.
    */
@@ -115,6 +123,8 @@ export const config = Object.freeze({
     maxAliases: env.MAX_ALIASES,
     maxTokens: env.MAX_TOKENS,
     maxBodyBytes: env.MAX_BODY_BYTES,
+    maxUploadBytes: env.UPLOAD_MAX_BYTES,
+    maxUploadFiles: env.UPLOAD_MAX_FILES,
     maxCost: env.MAX_QUERY_COST,
   },
   jwt: { secret: env.JWT_SECRET, jwksUrl: env.JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },

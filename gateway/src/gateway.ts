@@ -108,6 +108,9 @@ export async function createGateway(
     supergraph: config.supergraphFile,
     logging: log,
     graphqlEndpoint: '/graphql',
+    // Photo uploads (GraphQL multipart request spec): parsed here, forwarded to the subgraph as
+    // multipart again by the HTTP transport. Size and file count are checked in useLimits.
+    multipart: true,
     healthCheckEndpoint: '/health',
     // The runtime's own readiness only knows the supergraph loaded; ours asks the subgraphs too.
     readinessCheckEndpoint: '/readiness',

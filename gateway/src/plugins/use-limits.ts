@@ -2,6 +2,7 @@ import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import { GraphQLError } from 'graphql';
 
 export interface LimitOptions {
   /** Deepest selection accepted (introspection excluded). */
@@ -12,6 +13,10 @@ export interface LimitOptions {
   maxTokens: number;
   /** Largest request body, in bytes. */
   maxBodyBytes: number;
+  /** Largest uploaded file; a multipart body may be this plus maxBodyBytes. */
+  maxUploadBytes: number;
+  /** Most files in one multipart request. */
+  maxUploadFiles: number;
 }
 
 /**
@@ -38,15 +43,28 @@ export function useLimits(opts: LimitOptions): GatewayPlugin[] {
           }
           return;
         }
-        if (Number(length) > opts.maxBodyBytes) {
+        const multipart = request.headers.get('content-type')?.startsWith('multipart/form-data') ?? false;
+        const limit = multipart ? opts.maxUploadBytes + opts.maxBodyBytes : opts.maxBodyBytes;
+        if (Number(length) > limit) {
           payload.endResponse(
-            json(
-              fetchAPI,
-              413,
-              `The request body is larger than ${opts.maxBodyBytes} bytes`,
-              'REQUEST_TOO_LARGE',
-            ),
+            multipart
+              ? json(fetchAPI, 413, `An upload is at most ${opts.maxUploadBytes} bytes`, 'UPLOAD_TOO_LARGE')
+              : json(fetchAPI, 413, `The request body is larger than ${limit} bytes`, 'REQUEST_TOO_LARGE'),
           );
+        }
+      },
+      // Counted after the multipart body is parsed (bounded by the size check above), before the
+      // files travel on to a subgraph.
+      onParams({ params, setResult }) {
+        const files = countFiles(params.variables);
+        if (files > opts.maxUploadFiles) {
+          setResult({
+            errors: [
+              new GraphQLError(`At most ${opts.maxUploadFiles} file(s) per request; got ${files}`, {
+                extensions: { code: 'TOO_MANY_FILES', http: { status: 400 } },
+              }),
+            ],
+          });
         }
       },
     },
@@ -54,4 +72,11 @@ export function useLimits(opts: LimitOptions): GatewayPlugin[] {
     maxAliasesPlugin({ n: opts.maxAliases }) as GatewayPlugin,
     maxTokensPlugin({ n: opts.maxTokens }) as GatewayPlugin,
   ];
+}
+
+/** Files anywhere in the variables (the multipart parser puts each where the map says). */
+function countFiles(value: unknown, depth = 0): number {
+  if (depth > 20 || value === null || typeof value !== 'object') return 0;
+  if (typeof Blob !== 'undefined' && value instanceof Blob) return 1;
+  return Object.values(value).reduce<number>((n, v) => n + countFiles(v, depth + 1), 0);
 }
