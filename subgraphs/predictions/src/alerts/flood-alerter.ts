@@ -1,5 +1,5 @@
 import type { Database } from '@cityassist/db';
-import type { EventBus } from '@cityassist/events';
+import { FLOOD_LEVELS, type EventBus, type FloodLevelsEvent } from '@cityassist/events';
 import type { Logger } from '@cityassist/service-kit';
 import type { FeatureStore } from '../features/feature-store.ts';
 import type { FloodRouter } from '../flood/flood-router.ts';
@@ -80,6 +80,12 @@ export class FloodAlerter {
       });
     }
     for (const alert of alerts) this.events.pubSub.publish(FLOOD_ALERT, alert);
+    // Every zone's current level, for services that weigh their own data by flood risk (reports).
+    const levels: FloodLevelsEvent = {
+      levels: [...scored].map(([zoneId, r]) => ({ zoneId, level: r.level, asOf: r.asOf.toISOString() })),
+      complete: zoneIds === undefined && scored.size === answers.size,
+    };
+    if (levels.levels.length) this.events.pubSub.publish(FLOOD_LEVELS, levels);
     if (alerts.length) this.logger.info({ alerts: alerts.length, zones: scored.size }, 'flood alerts raised');
     return { answers, scored, alerts };
   }
