@@ -43,6 +43,8 @@ export interface Stack extends AsyncDisposable {
   startReplica(name: ServiceName, env: Record<string, string | undefined>): Promise<RunningService>;
   services: Record<ServiceName, RunningService>;
   gatewayUrl: string;
+  /** The secret the gateway sends; tests use it to reach a subgraph (or a replica) directly. */
+  gatewaySecret: string;
   /** Stops one service (SIGTERM) and waits for it to exit. */
   stopService(name: ServiceName): Promise<number | null>;
   stop(): Promise<void>;
@@ -165,6 +167,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return {
     services,
     gatewayUrl: `${url('gateway')}/graphql`,
+    gatewaySecret: shared['GATEWAY_SECRET']!,
     stopService,
     async startReplica(name, env) {
       const replica = spawnService(name, await freePort(), env);

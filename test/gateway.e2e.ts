@@ -15,6 +15,7 @@ import { createClient } from 'graphql-ws';
 import { auditServer } from 'graphql-http';
 import WebSocket from 'ws';
 import { ROOT } from '../scripts/stack.ts';
+import { GATEWAY_SECRET_HEADER } from '@cityassist/service-kit';
 import { postGraphQL, signJwt, startTestStack, type TestStack } from './support.ts';
 
 const MANIFEST = path.join(ROOT, 'packages/client/src/generated/persisted-documents.json');
@@ -399,6 +400,40 @@ describe('gateway in production mode, on Postgres and Redis', () => {
       assert.equal(got.data.reportSubmitted.id, made.data?.['createReport'].id);
     } finally {
       await sub.close();
+    }
+  });
+
+  it('promotes a model version only with models:admin, audits the hashed caller, and every replica follows', async (t) => {
+    if (!stack) return t.skip('no Postgres on this machine');
+    const promote = `mutation { promoteModel(input: { name: "flood", version: "1.1.0", status: SHADOW, reason: "e2e" }) { shadow changedBy } }`;
+    const denied = await gql(promote, undefined, { 'x-api-key': stack.apiKeys.arbitrary });
+    assert.equal(denied.errors?.[0]?.extensions?.['code'], 'UNAUTHORIZED_FIELD_OR_TYPE');
+    const predictions2 = await stack.startReplica('predictions', {});
+    const admin = { 'x-api-key': stack.apiKeys.admin };
+    try {
+      const done = await gql(promote, undefined, admin);
+      assert.equal(done.errors, undefined, JSON.stringify(done.errors));
+      assert.equal(done.data?.['promoteModel'].shadow, '1.1.0');
+      const actor = done.data?.['promoteModel'].changedBy as string;
+      assert.match(actor, /^[0-9a-f]{16}$/, 'a hashed id, never the key or a user id');
+      assert.ok(!stack.apiKeys.admin.includes(actor));
+      // The other replica heard of the change over Redis and re-read the database.
+      const health = '{ modelHealth(name: "flood") { shadow { version } } }';
+      let seen: unknown;
+      for (let i = 0; i < 50 && !seen; i++) {
+        const r = await postGraphQL(`${predictions2.baseUrl}/graphql`, health, undefined, {
+          [GATEWAY_SECRET_HEADER]: stack.gatewaySecret,
+        });
+        seen = r.data?.['modelHealth'].shadow?.version;
+        if (!seen) await new Promise((res) => setTimeout(res, 100));
+      }
+      assert.equal(seen, '1.1.0');
+    } finally {
+      await gql(
+        `mutation { promoteModel(input: { name: "flood", version: "1.1.0", status: RETIRED }) { shadow } }`,
+        undefined,
+        admin,
+      );
     }
   });
 
