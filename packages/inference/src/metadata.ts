@@ -31,6 +31,20 @@ export interface ModelMetadata {
   [key: string]: unknown;
 }
 
+/**
+ * The AQI forecasters' metadata describes the input as `{"name", "dtype", "shape", "missing"}`
+ * where the classifiers write a bare name. Serving needs the name, so it is lifted into
+ * `onnx.input` and the description kept as `onnx.inputSpec`; anything else passes unchanged.
+ */
+export function normaliseMetadata(m: unknown): unknown {
+  const onnx = (m as { onnx?: { input?: unknown } } | null)?.onnx;
+  const input = onnx?.input as { name?: unknown } | null | undefined;
+  if (onnx && input && typeof input === 'object' && typeof input.name === 'string') {
+    Object.assign(onnx, { input: input.name, inputSpec: input });
+  }
+  return m;
+}
+
 export function assertMetadata(m: unknown, where: string): asserts m is ModelMetadata {
   const x = m as Partial<ModelMetadata> | null;
   const problems: string[] = [];

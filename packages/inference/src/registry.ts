@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { assertMetadata, type ModelMetadata } from './metadata.ts';
+import { assertMetadata, normaliseMetadata, type ModelMetadata } from './metadata.ts';
 
 /** Compares dotted numeric versions ("1.10.0" > "1.9.2"); non-numeric parts compare as text. */
 export function compareVersions(a: string, b: string): number {
@@ -37,7 +37,7 @@ export async function resolveVersion(modelsDir: string, name: string, version: s
 
 export async function readMetadata(dir: string): Promise<ModelMetadata> {
   const file = path.join(dir, 'metadata.json');
-  const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
+  const parsed = normaliseMetadata(JSON.parse(await readFile(file, 'utf8')));
   assertMetadata(parsed, file);
   return parsed;
 }

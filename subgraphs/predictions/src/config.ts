@@ -65,6 +65,19 @@ const env = readConfig({
    * itself). Default: the committed simulated snapshot.
    */
   FEATURES_SNAPSHOT: z.string().default(path.join(repoRoot, 'data/features/flood_features_snapshot.csv')),
+  /** AQI forecaster version (`latest` = the highest plain x.y.z under models/aqi). Default 1.0.0. */
+  AQI_MODEL_VERSION: version.default('1.0.0'),
+  /** Air-quality sensors the feature store is seeded from. Default: the committed simulated Olinda sensors. */
+  AQI_SENSORS_FILE: z.string().default(path.join(repoRoot, 'data/airquality/olinda-sim/sensors.csv')),
+  /**
+   * Sensor readings the feature store is seeded from when the file changed (ingestSensorReadings
+   * adds to them). Default: the committed 14 days of simulated hourly PM2.5.
+   */
+  AQI_READINGS_SNAPSHOT: z
+    .string()
+    .default(path.join(repoRoot, 'data/airquality/olinda-sim/pm25_readings.csv')),
+  /** A zone farther than this from every sensor (centroid to sensor) gets no AQI forecast. Default 5 km. */
+  AQI_MAX_SENSOR_DISTANCE_KM: z.coerce.number().positive().default(5),
   /** training's experiment log (JSON lines), listed by the experiments query. */
   EXPERIMENTS_FILE: z.string().default(path.join(repoRoot, 'training/experiments/runs.jsonl')),
   /** Seconds a prediction stays cached (Redis with REDIS_URL, else in process); 0 = off. Default 300. */
@@ -102,6 +115,12 @@ export const config = Object.freeze({
     explainThreads: env.EXPLAIN_THREADS,
   },
   featuresSnapshot: env.FEATURES_SNAPSHOT,
+  aqi: {
+    version: env.AQI_MODEL_VERSION,
+    sensorsFile: env.AQI_SENSORS_FILE,
+    readingsSnapshot: env.AQI_READINGS_SNAPSHOT,
+    maxSensorDistanceKm: env.AQI_MAX_SENSOR_DISTANCE_KM,
+  },
   experimentsFile: env.EXPERIMENTS_FILE,
   predictionCacheTtlSeconds: env.PREDICTION_CACHE_TTL_SECONDS,
   logLevel: env.LOG_LEVEL,

@@ -1,6 +1,9 @@
 import type { BaseContext } from '@cityassist/service-kit';
 import type DataLoader from 'dataloader';
 import type { FloodAlerter } from './alerts/flood-alerter.ts';
+import type { AqiForecaster } from './aqi/aqi-forecaster.ts';
+import type { AqiForecast } from './aqi/aqi-forecast.type.ts';
+import type { AqiExplanation } from './aqi/aqi-model.ts';
 import type { FeatureStore } from './features/feature-store.ts';
 import type { FloodExplanation } from './flood/flood-explainer.ts';
 import type { FloodRisk } from './flood/flood-risk.type.ts';
@@ -22,6 +25,12 @@ export interface PredictionsContext extends BaseContext {
   alerter: FloodAlerter;
   /** training's file-based experiment log. */
   experimentsFile: string;
+  /** Per request: the aqiForecast of N zones is one readings query and one model call. */
+  aqiForecast: DataLoader<string, AqiForecast>;
+  /** Per request: the first-step explanations of every AQI forecast of the request, one TreeSHAP pass. */
+  aqiExplanations: DataLoader<AqiForecast, AqiExplanation, string>;
+  /** The AQI model, the sensor store and the zone → sensor map. */
+  aqi: AqiForecaster;
   /** Fields answered from a fallback in this request (reported in `errors`). */
   degraded: DegradedAnswer[];
 }

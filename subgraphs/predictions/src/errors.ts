@@ -19,4 +19,8 @@ export const errors = defineErrors({
     message: 'The model version could not be loaded or does not reproduce its test vectors.',
   },
   MODEL_STATUS_CONFLICT: { status: 409, message: 'That change of model status is not allowed now.' },
+  FORECAST_UNAVAILABLE: {
+    status: 404,
+    message: 'No air-quality forecast for this zone: no sensor near it, or too few recent readings.',
+  },
 });

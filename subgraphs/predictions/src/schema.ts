@@ -2,6 +2,8 @@ import type { EventBus } from '@cityassist/events';
 import { buildFederatedSchema } from '@cityassist/service-kit';
 import type { GraphQLSchema } from 'graphql';
 import { FloodAlertResolver } from './alerts/flood-alert.resolver.ts';
+import { AqiForecastResolver } from './aqi/aqi-forecast.resolver.ts';
+import { SensorReadingResolver } from './aqi/sensor-reading.resolver.ts';
 import { DriftResolver } from './drift/drift.resolver.ts';
 import { ExperimentResolver } from './experiments/experiment.resolver.ts';
 import { FeatureResolver, FloodPredictionResolver } from './features/feature.resolver.ts';
@@ -24,6 +26,8 @@ export function buildPredictionsSchema(pubSub: EventBus['pubSub']): Promise<Grap
         ExperimentResolver,
         ModelResolver,
         ModelVersionResolver,
+        AqiForecastResolver,
+        SensorReadingResolver,
       ],
       orphanedTypes: [Zone],
       pubSub,

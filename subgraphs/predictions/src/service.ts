@@ -12,6 +12,8 @@ import {
 import { ExplainerPool, loadTreeExplainer } from '@cityassist/treeshap';
 import DataLoader from 'dataloader';
 import { FloodAlerter } from './alerts/flood-alerter.ts';
+import { createAqiExplanationLoader, createAqiForecastLoader } from './aqi/aqi-forecast.loader.ts';
+import { startAqi } from './aqi/aqi-service.ts';
 import { DriftMonitor } from './drift/drift-monitor.ts';
 import type { PredictionsConfig } from './config.ts';
 import type { PredictionsContext } from './context.ts';
@@ -114,6 +116,8 @@ export async function startPredictionsService(
     closers.push(() => flood.close());
     const registry = new ModelRegistry(db, config.modelsDir, events);
     await flood.apply(await registry.applySettings('flood', config.flood));
+    // AQI is listed with its status, but its version is chosen by setting alone (not routed).
+    await registry.applySettings('aqi', { champion: config.aqi.version });
     // Another replica changed the assignment: follow it (the database holds the truth).
     const changes = events.pubSub.subscribe(MODEL_CHANGED);
     void (async () => {
@@ -135,6 +139,16 @@ export async function startPredictionsService(
     const stopSchedule = alerter.schedule(config.rescoreSeconds);
     closers.push(() => Promise.resolve(stopSchedule()));
 
+    const aqi = await startAqi(config, {
+      db,
+      logger,
+      registry: metrics.registry,
+      inferenceMetrics,
+      batcherMetrics,
+      cacheMetrics,
+    });
+    closers.push(() => aqi.close());
+
     const server = await startSubgraphServer<PredictionsContext>({
       name: 'predictions',
       schema: await buildPredictionsSchema(events.pubSub),
@@ -148,6 +162,7 @@ export async function startPredictionsService(
       readiness: {
         database: () => db.ping(),
         floodModel: () => flood.champion.onnx.ping(),
+        aqiModel: () => aqi.forecaster.model.onnx.ping(),
         events: () => events.ping(),
       },
       context: (base) => ({
@@ -166,10 +181,13 @@ export async function startPredictionsService(
         }),
         flood,
         registry,
-        servedModels: ['flood'],
+        servedModels: ['flood', 'aqi'],
         store,
         alerter,
         experimentsFile: config.experimentsFile,
+        aqiForecast: createAqiForecastLoader(aqi.forecaster, { batching: inference.batching }),
+        aqiExplanations: createAqiExplanationLoader(aqi.forecaster),
+        aqi: aqi.forecaster,
         degraded: [],
       }),
     });

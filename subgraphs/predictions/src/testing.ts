@@ -11,6 +11,7 @@ export function testConfig(
   overrides: {
     flood?: Partial<PredictionsConfig['flood']>;
     inference?: Partial<PredictionsConfig['inference']>;
+    aqi?: Partial<PredictionsConfig['aqi']>;
   } = {},
 ): PredictionsConfig {
   return {
@@ -38,6 +39,13 @@ export function testConfig(
       ...overrides.inference,
     },
     featuresSnapshot: path.join(repoRoot, 'data/features/flood_features_snapshot.csv'),
+    aqi: {
+      version: '1.0.0',
+      sensorsFile: path.join(repoRoot, 'data/airquality/olinda-sim/sensors.csv'),
+      readingsSnapshot: path.join(repoRoot, 'data/airquality/olinda-sim/pm25_readings.csv'),
+      maxSensorDistanceKm: 5,
+      ...overrides.aqi,
+    },
     experimentsFile: path.join(repoRoot, 'training/experiments/runs.jsonl'),
     predictionCacheTtlSeconds: 0,
     logLevel: 'silent',

@@ -50,7 +50,8 @@ def build_onnx(fc: Forecaster, doc: str, props: dict[str, str]) -> onnx.ModelPro
         c("q_hi", fc.q_hi.reshape(1, H).astype(np.float32)),
     ]
     n = helper.make_node
-    nodes = [tree_ensemble_regressor(fc.boosters, "features", "trees")]
+    # Cover in nodes_hitrates: the serving side explains forecasts with exact TreeSHAP from this file.
+    nodes = [tree_ensemble_regressor(fc.boosters, "features", "trees", with_cover=True)]
     if fc.target == "delta":
         nodes += [
             n("Gather", ["features", "idx_lag0"], ["lag0"], axis=1),

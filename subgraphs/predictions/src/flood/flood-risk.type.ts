@@ -21,7 +21,10 @@ export class ModelRef {
   version!: string;
 }
 
-@ObjectType({ description: "One feature's share of a prediction (TreeSHAP, in the model's log-odds)." })
+@ObjectType({
+  description:
+    "One feature's share of a prediction (exact TreeSHAP, in the model's margin: log-odds for floodRisk, the trees' ratio for aqiForecast).",
+})
 export class FeatureContribution {
   @Field(() => String)
   feature!: string;
@@ -31,7 +34,7 @@ export class FeatureContribution {
 
   @Field(() => Float, {
     description:
-      'Contribution to the log-odds; the contributions plus baseValue sum to the logit of probability.',
+      "Contribution to the model's margin; the contributions plus baseValue sum to it (floodRisk: the logit of probability).",
   })
   contribution!: number;
 }

@@ -10,7 +10,7 @@ const TOLERANCE = 1e-5;
  * when ONNX Runtime disagrees, so a broken export never serves. Returns how many rows were checked.
  */
 export async function verifyTestVectors(model: OnnxModel, dir: string): Promise<number> {
-  let vectors: { inputs: (number | null)[][]; probabilities: number[] };
+  let vectors: { inputs: (number | null)[][]; probabilities: number[] } & Partial<OutputVectors>;
   try {
     vectors = JSON.parse(await readFile(path.join(dir, 'test_vectors.json'), 'utf8')) as typeof vectors;
   } catch {
@@ -21,6 +21,7 @@ export async function verifyTestVectors(model: OnnxModel, dir: string): Promise<
   if (data.length !== vectors.inputs.length * width) {
     throw new Error(`${dir}: test vectors are not ${width} wide`);
   }
+  if (vectors.expected) return verifyOutputs(model, dir, data, vectors as OutputVectors);
   const got = await model.predictProbability(data, vectors.inputs.length);
   vectors.probabilities.forEach((expected, i) => {
     if (Math.abs(got[i]! - expected) > TOLERANCE) {
@@ -28,4 +29,42 @@ export async function verifyTestVectors(model: OnnxModel, dir: string): Promise<
     }
   });
   return vectors.inputs.length;
+}
+
+/**
+ * Regressors (the AQI forecaster) list every output's expected values with a tolerance:
+ * `{"expected": {"forecast": [[…]], …}, "tolerance": {"forecast": {"abs": 1e-5, "scale": "level"}}}`,
+ * where `scale: "level"` multiplies the tolerance by max(1, the row's `level` input).
+ */
+interface OutputVectors {
+  inputs: (number | null)[][];
+  expected: Record<string, (number | null)[][]>;
+  tolerance: Record<string, { abs: number; scale?: string }>;
+}
+
+async function verifyOutputs(
+  model: OnnxModel,
+  dir: string,
+  data: Float32Array,
+  vectors: OutputVectors,
+): Promise<number> {
+  const n = vectors.inputs.length;
+  const outputs = await model.run(data, n);
+  const levelAt = model.featureNames.indexOf('level');
+  for (const [name, expected] of Object.entries(vectors.expected)) {
+    const got = outputs[name]?.data as Float32Array | undefined;
+    const tol = vectors.tolerance[name];
+    if (!got || !tol) throw new Error(`${dir}: no output or tolerance for ${name}`);
+    expected.forEach((row, i) => {
+      const scale = tol.scale === 'level' && levelAt >= 0 ? Math.max(1, vectors.inputs[i]![levelAt] ?? 1) : 1;
+      row.forEach((e, j) => {
+        const g = got[i * row.length + j]!;
+        const ok = e === null ? Number.isNaN(g) : Math.abs(g - e) <= tol.abs * scale;
+        if (!ok) {
+          throw new Error(`${dir}: test vector ${i} gives ${name}[${j}] = ${g}, the native model gave ${e}`);
+        }
+      });
+    });
+  }
+  return n;
 }

@@ -54,6 +54,14 @@ onEachDatabase((label, open) => {
       assert.equal(byVersion['1.1.0'].status, 'RETIRED');
       assert.ok(byVersion['1.1.0'].metrics.time_holdout.pr_auc > 0);
       assert.match(byVersion['1.0.0'].card, /Model card/i);
+      const aqi = data!['models'].find((m: { name: string }) => m.name === 'aqi');
+      assert.deepEqual(
+        aqi.versions.map((v: { version: string; status: string }) => [v.version, v.status]),
+        [
+          ['1.0.0', 'CHAMPION'],
+          ['airbase-pm10-1.0.0', 'RETIRED'],
+        ],
+      );
       const audit = await gql(AUDIT);
       assert.deepEqual(
         audit.data!['modelAudit'].map(
@@ -159,6 +167,7 @@ onEachDatabase((label, open) => {
         [{ name: 'flood', version: '1.1.0', status: 'CANARY', canaryShare: 1.5 }, 'BAD_USER_INPUT'],
         [{ name: 'flood', version: '1.1.0', status: 'SHADOW', canaryShare: 0.5 }, 'BAD_USER_INPUT'],
         [{ name: 'weather', version: '1.0.0', status: 'CHAMPION' }, 'MODEL_NOT_FOUND'],
+        [{ name: 'aqi', version: 'airbase-pm10-1.0.0', status: 'CHAMPION' }, 'MODEL_STATUS_CONFLICT'],
         [{ name: 'flood', version: '1.1.0', status: 'SHADOW', reason: 'x'.repeat(501) }, 'BAD_USER_INPUT'],
       ];
       for (const [input, code] of cases) {

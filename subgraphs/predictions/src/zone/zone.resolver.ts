@@ -1,6 +1,9 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Ctx, Directive, FieldResolver, Info, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Directive, FieldResolver, Info, Int, Resolver, Root } from 'type-graphql';
+import { noteIfAqiDegraded } from '../aqi/aqi-forecast.resolver.ts';
+import { AqiForecast } from '../aqi/aqi-forecast.type.ts';
 import type { PredictionsContext } from '../context.ts';
+import { errors } from '../errors.ts';
 import { FloodRisk } from '../flood/flood-risk.type.ts';
 import { noteIfDegraded } from '../plugins/degraded-answers.plugin.ts';
 import { Zone } from './zone.type.ts';
@@ -25,6 +28,27 @@ export class ZonePredictionsResolver {
     at?: Date | null,
   ): Promise<FloodRisk> {
     return noteIfDegraded(ctx, info, await ctx.floodRisk(at ?? undefined).load(zone.id));
+  }
+
+  // Like floodRisk: a share of one model call (and of one readings query) per zone.
+  @Directive('@cost(weight: 5)')
+  @FieldResolver(() => AqiForecast, {
+    nullable: true,
+    description:
+      "Air-quality (PM2.5) forecast for the next hours from the zone's nearest sensor; null with FORECAST_UNAVAILABLE when there is no sensor near it or too few recent readings.",
+  })
+  async aqiForecast(
+    @Root() zone: Zone,
+    @Ctx() ctx: PredictionsContext,
+    @Info() info: GraphQLResolveInfo,
+    @Arg('hours', () => Int, { defaultValue: 24, description: 'Hourly steps, 1–24.' }) hours: number,
+  ): Promise<AqiForecast> {
+    const horizons = ctx.aqi.model.spec.horizons;
+    if (!Number.isInteger(hours) || hours < 1 || hours > horizons) {
+      throw errors.BAD_USER_INPUT(`hours must be between 1 and ${horizons}`, { argument: 'hours' });
+    }
+    const forecast = await ctx.aqiForecast.load(zone.id);
+    return noteIfAqiDegraded(ctx, info, { ...forecast, points: forecast.points.slice(0, hours) });
   }
 }
 
