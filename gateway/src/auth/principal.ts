@@ -11,6 +11,7 @@ export interface Principal {
 /**
  * The scopes CityAssist checks (`@requiresScopes` in the subgraphs):
  * - `reports:write` — file citizen reports; `reports:read` — read their free text;
+ * - `reports:manage` — move reports along their workflow (transitionReport; audited);
  * - `features:write` — push new feature values for a zone (re-scores it);
  * - `models:admin` — promote or roll back model versions;
  * - `graphql:arbitrary` — run documents that are not persisted, in production.
@@ -18,6 +19,7 @@ export interface Principal {
 export const SCOPES = [
   'reports:read',
   'reports:write',
+  'reports:manage',
   'features:write',
   'models:admin',
   'graphql:arbitrary',

@@ -2,6 +2,13 @@ import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
 import { Redis } from 'ioredis';
 
+export {
+  FLOOD_LEVELS,
+  parseFloodLevelsEvent,
+  type FloodLevelName,
+  type FloodLevelsEvent,
+} from './flood-levels.ts';
+
 /** Topic → payload of every event CityAssist publishes. */
 export type Topics = Record<string, [unknown]>;
 

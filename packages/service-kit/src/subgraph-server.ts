@@ -6,7 +6,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import express from 'express';
+import express, { type RequestHandler } from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { BaseContext } from './context.ts';
@@ -41,6 +41,11 @@ export interface SubgraphServerOptions<C extends BaseContext> {
   gatewaySecret?: string | undefined;
   /** Largest request body accepted, in bytes. Default 1 MiB. */
   bodyLimitBytes?: number;
+  /**
+   * Express handlers run on `/graphql` after the gateway check and before the JSON parser and
+   * Apollo, e.g. a multipart upload parser (graphql-upload-minimal). Default none.
+   */
+  beforeGraphQL?: RequestHandler[];
 }
 
 export interface RunningServer {
@@ -74,6 +79,11 @@ export async function startSubgraphServer<C extends BaseContext>(
   const apollo = new ApolloServer<C>({
     schema: options.schema,
     includeStacktraceInErrorResponses: false,
+    // A browser cannot send a custom header cross-site without a CORS preflight, so the gateway's
+    // secret header proves a multipart request is no CSRF, as Apollo's own two headers do.
+    csrfPrevention: {
+      requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', GATEWAY_SECRET_HEADER],
+    },
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Inline traces (ftv1) feed Apollo Studio, which this stack does not use.
@@ -121,6 +131,7 @@ export async function startSubgraphServer<C extends BaseContext>(
   app.use(
     '/graphql',
     requireGateway(options.gatewaySecret, logger),
+    ...(options.beforeGraphQL ?? []),
     express.json({ limit: options.bodyLimitBytes ?? 1024 * 1024 }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {

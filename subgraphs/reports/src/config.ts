@@ -1,5 +1,8 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { DEFAULT_ZONES_FILE } from '@cityassist/geo';
 import {
+  ConfigError,
   databaseOf,
   databaseSettings,
   gatewaySecretOf,
@@ -10,6 +13,8 @@ import {
 } from '@cityassist/service-kit';
 import { z } from 'zod';
 
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
+
 const env = readConfig({
   REPORTS_HOST: setting.host(),
   /** Port of the reports subgraph. Default 4002; 0 picks a free one (tests). */
@@ -19,8 +24,59 @@ const env = readConfig({
   ...redisSettings,
   /** Zone boundaries a report's zone is checked against. Default: the committed Olinda extract. */
   ZONES_FILE: z.string().default(DEFAULT_ZONES_FILE),
+  /** Largest photo accepted, in bytes. Default 10 MiB (10485760). */
+  UPLOAD_MAX_BYTES: setting.positiveInt(10 * 1024 * 1024),
+  /** Files one request may carry. Default 1. */
+  UPLOAD_MAX_FILES: setting.positiveInt(1),
+  /** Largest photo decoded, in megapixels (width × height / 10⁶). Default 40. */
+  UPLOAD_MAX_MEGAPIXELS: z.coerce.number().positive().max(268).default(40),
+  /**
+   * Longest side of the stored copy, in pixels; larger photos are scaled down. Default 2048: enough
+   * to see a pothole, and a 12 MP phone photo triages in ~0.25 s instead of ~0.6 s at full size.
+   */
+  PHOTO_MAX_EDGE: z.coerce.number().int().min(128).max(16384).default(2048),
+  /** Folder of the photo store when S3_BUCKET is unset. Default `<DATA_DIR>/uploads`. */
+  UPLOADS_DIR: z.string().optional(),
+  /** S3-compatible bucket for photos; set, it replaces the folder store. */
+  S3_BUCKET: z.string().min(3).optional(),
+  /** S3 endpoint URL (MinIO, Ceph, …); unset means AWS itself. */
+  S3_ENDPOINT: setting.url().optional(),
+  /** S3 region. Default us-east-1. */
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  /** S3 credentials; unset, the AWS SDK's default chain (environment, instance role) answers. */
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Path-style URLs (`endpoint/bucket/key`), which most S3-compatible servers need. Default true. */
+  S3_FORCE_PATH_STYLE: setting.bool(true),
+  /** Where `models/<name>/<version>/` live. Default: the repository's models/. */
+  MODELS_DIR: z.string().default(path.join(repoRoot, 'models')),
+  /** Image model version that triages photos (`latest` = the highest present). Default 1.0.0. */
+  IMAGE_MODEL_VERSION: z
+    .string()
+    .regex(/^(latest|[A-Za-z0-9][\w.-]{0,63})$/, 'must be "latest" or a version folder name')
+    .default('1.0.0'),
+  /** Most photos in one model call across concurrent requests. Default 16. */
+  IMAGE_BATCH_MAX_SIZE: z.coerce.number().int().min(1).max(256).default(16),
+  /** How long a model call waits for other requests' photos, in ms. Default 5. */
+  IMAGE_BATCH_WAIT_MS: z.coerce.number().min(0).max(1000).default(5),
+  /** A triage slower than this leaves the report untriaged for the retry. Default 10000 ms. */
+  TRIAGE_TIMEOUT_MS: setting.positiveInt(10_000),
+  /** How often untriaged reports are retried (and a failed model load), in ms; 0 = never. Default 60000. */
+  TRIAGE_RETRY_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+  /** Stored images with no report that are older than this are deleted at start. Default 15 minutes. */
+  ORPHAN_MIN_AGE_MINUTES: z.coerce.number().min(0).default(15),
   LOG_LEVEL: setting.logLevel(),
 });
+
+if (env.S3_BUCKET && !env.S3_ACCESS_KEY_ID !== !env.S3_SECRET_ACCESS_KEY) {
+  throw new ConfigError('Invalid settings:\n  S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: set both or neither');
+}
+
+// PGlite in memory keeps nothing, so neither should the photos it would point at outlive the run.
+const defaultUploadsDir =
+  env.DATA_DIR === 'memory://'
+    ? path.join(tmpdir(), `cityassist-uploads-${process.pid}`)
+    : path.resolve(env.DATA_DIR, 'uploads');
 
 export const config = Object.freeze({
   host: env.REPORTS_HOST,
@@ -29,6 +85,33 @@ export const config = Object.freeze({
   gatewaySecret: gatewaySecretOf(env),
   redisUrl: env.REDIS_URL,
   zonesFile: env.ZONES_FILE,
+  uploads: {
+    maxBytes: env.UPLOAD_MAX_BYTES,
+    maxFiles: env.UPLOAD_MAX_FILES,
+    maxPixels: Math.round(env.UPLOAD_MAX_MEGAPIXELS * 1_000_000),
+    maxEdge: env.PHOTO_MAX_EDGE,
+  },
+  storage: env.S3_BUCKET
+    ? {
+        kind: 's3' as const,
+        bucket: env.S3_BUCKET,
+        endpoint: env.S3_ENDPOINT,
+        region: env.S3_REGION,
+        credentials:
+          env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY
+            ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY }
+            : undefined,
+        forcePathStyle: env.S3_FORCE_PATH_STYLE,
+      }
+    : { kind: 'folder' as const, dir: path.resolve(env.UPLOADS_DIR ?? defaultUploadsDir) },
+  orphanMinAgeMs: env.ORPHAN_MIN_AGE_MINUTES * 60_000,
+  triage: {
+    modelsDir: env.MODELS_DIR,
+    modelVersion: env.IMAGE_MODEL_VERSION,
+    batch: { maxBatchSize: env.IMAGE_BATCH_MAX_SIZE, maxWaitMs: env.IMAGE_BATCH_WAIT_MS },
+    timeoutMs: env.TRIAGE_TIMEOUT_MS,
+    retryIntervalMs: env.TRIAGE_RETRY_INTERVAL_MS,
+  },
   logLevel: env.LOG_LEVEL,
 });
 

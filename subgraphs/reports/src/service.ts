@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { migrate, openDatabase } from '@cityassist/db';
-import { createEventBus } from '@cityassist/events';
+import { migrate, openDatabase, type Database } from '@cityassist/db';
+import { createEventBus, type EventBus } from '@cityassist/events';
 import { ZoneIndex } from '@cityassist/geo';
 import {
   createMetrics,
@@ -12,21 +12,97 @@ import {
 import DataLoader from 'dataloader';
 import type { ReportsConfig } from './config.ts';
 import type { ReportsContext } from './context.ts';
+import { followFloodLevels } from './flood-level/flood-level.listener.ts';
+import { FloodLevelRepository } from './flood-level/flood-level.repository.ts';
+import { PhotoSanitiser } from './photo/photo-sanitiser.ts';
+import { ReportIntake } from './report/report-intake.ts';
 import { ReportRepository } from './report/report.repository.ts';
 import type { CitizenReport, ReportStatus } from './report/report.type.ts';
 import { buildReportsSchema } from './schema.ts';
+import type { ObjectStore } from './storage/object-store.ts';
+import { openObjectStore } from './storage/open-store.ts';
+import { sweepOrphans } from './storage/orphan-sweep.ts';
+import { ClassifierSlot, type ImageClassifier } from './triage/image-classifier.ts';
+import { imageModelLoader } from './triage/load-image-model.ts';
+import { TriageService } from './triage/triage.service.ts';
+import { uploadMiddleware } from './upload/upload.ts';
+import { WorkflowRepository } from './workflow/workflow.repository.ts';
+import type { ReportTransition } from './workflow/workflow.type.ts';
 
-export async function startReportsService(config: ReportsConfig, logger: Logger): Promise<RunningServer> {
-  const zones = await ZoneIndex.fromFile(config.zonesFile);
-  const events = await createEventBus(config.redisUrl);
-  const db = await openDatabase(config.database);
+/**
+ * What the service otherwise makes from its settings. Tests pass their own (a model that fails, a
+ * bus they publish on); what is passed in belongs to the caller and is not closed here.
+ */
+export interface ReportsDependencies {
+  /** Default: the image model under MODELS_DIR, retried in the background when it fails to load. */
+  classifier?: ImageClassifier;
+  /** Default: the Redis bus with REDIS_URL, else an in-process one. */
+  events?: EventBus;
+  /** Default: the folder or S3 store the settings name. */
+  store?: ObjectStore;
+  /** Default: the database the settings name. */
+  db?: Database;
+  /** Called after each flood.levels event is stored. */
+  onFloodLevels?: () => void;
+}
+
+export async function startReportsService(
+  config: ReportsConfig,
+  logger: Logger,
+  deps: ReportsDependencies = {},
+): Promise<RunningServer> {
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  };
   try {
+    const zones = await ZoneIndex.fromFile(config.zonesFile);
+    const events = deps.events ?? (await createEventBus(config.redisUrl));
+    if (!deps.events) closers.push(() => events.close());
+    const db = deps.db ?? (await openDatabase(config.database));
+    if (!deps.db) closers.push(() => db.close());
     const applied = await migrate(db, {
       dir: path.join(import.meta.dirname, 'migrations'),
       schema: 'reports',
     });
     if (applied.length) logger.info({ applied }, 'migrations applied');
     const reports = new ReportRepository(db);
+    const workflow = new WorkflowRepository(db);
+
+    const store = deps.store ?? (await openObjectStore(config.storage));
+    if (!deps.store) closers.push(() => store.close());
+    await sweepOrphans(store, (keys) => reports.referencedKeys(keys), config.orphanMinAgeMs, logger);
+
+    const metrics = createMetrics('reports');
+    const model = new ClassifierSlot(
+      deps.classifier,
+      deps.classifier
+        ? undefined
+        : imageModelLoader(config.triage, config.uploads.maxPixels, metrics.registry),
+      logger,
+    );
+    closers.push(() => model.close());
+    // A model that cannot load does not stop the service: reports are accepted untriaged.
+    await model.ensure();
+
+    const floodLevels = new FloodLevelRepository(db);
+    const stopFollowing = followFloodLevels(events, floodLevels, logger, deps.onFloodLevels);
+    closers.push(stopFollowing);
+
+    const triage = new TriageService(model, reports, floodLevels, store, events, logger, config.triage);
+    triage.start();
+    closers.push(() => triage.stop());
+
+    const intake = new ReportIntake({
+      zones,
+      reports,
+      sanitiser: new PhotoSanitiser(config.uploads),
+      store,
+      triage,
+      events,
+      limits: config.uploads,
+    });
+
     const server = await startSubgraphServer<ReportsContext>({
       name: 'reports',
       schema: await buildReportsSchema(events.pubSub),
@@ -35,30 +111,33 @@ export async function startReportsService(config: ReportsConfig, logger: Logger)
       port: config.port,
       logger,
       gatewaySecret: config.gatewaySecret,
-      metrics: createMetrics('reports'),
-      readiness: { database: () => db.ping(), events: () => events.ping() },
+      metrics,
+      beforeGraphQL: [uploadMiddleware(config.uploads, logger)],
+      // The image model is not a readiness check on purpose: without it reports are still accepted.
+      readiness: {
+        database: () => db.ping(),
+        events: () => events.ping(),
+        store: () => store.ping(),
+      },
       context: (base) => ({
         ...base,
         reports,
         zones,
         events,
+        store,
+        intake,
+        workflow,
         reportsByZone: loaderFamily(
           (status: ReportStatus | null) =>
             new DataLoader<string, CitizenReport[]>((ids) => reports.byZones(ids, status)),
         ),
+        historyByReport: new DataLoader<string, ReportTransition[]>((ids) => workflow.historyOf(ids)),
       }),
     });
-    return {
-      ...server,
-      async close() {
-        await server.close();
-        await db.close();
-        await events.close();
-      },
-    };
+    closers.push(() => server.close());
+    return { ...server, close: closeAll };
   } catch (err) {
-    await db.close();
-    await events.close();
+    await closeAll();
     throw err;
   }
 }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { onEachDatabase } from '@cityassist/db';
-import { DEFAULT_ZONES_FILE } from '@cityassist/geo';
 import { createLogger } from '@cityassist/service-kit';
-import { subgraphUnderTest, TEST_GATEWAY_SECRET } from '@cityassist/service-kit/testing';
+import { subgraphUnderTest } from '@cityassist/service-kit/testing';
 import { startReportsService } from '../service.ts';
+import { testConfig } from '../testing.ts';
 
 const CREATE = `mutation($input: CreateReportInput!) {
   createReport(input: $input) { id status category description createdAt zone { id } }
@@ -17,18 +17,7 @@ const ZONE = '260960005000010';
 onEachDatabase((label, open) => {
   describe(`reports subgraph on ${label}`, () => {
     const subject = subgraphUnderTest(open, (database) =>
-      startReportsService(
-        {
-          host: '127.0.0.1',
-          port: 0,
-          database,
-          zonesFile: DEFAULT_ZONES_FILE,
-          logLevel: 'silent',
-          gatewaySecret: TEST_GATEWAY_SECRET,
-          redisUrl: undefined,
-        },
-        createLogger('reports', 'silent'),
-      ),
+      startReportsService(testConfig(database), createLogger('reports', 'silent')),
     );
     const gql = subject.gql;
 

@@ -1,23 +1,20 @@
-import { Directive, Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { ReportPhoto } from '../photo/photo.type.ts';
+import { ReportPriority } from '../triage/priority.ts';
+import { ReportTriage } from '../triage/triage.type.ts';
 import { Zone } from '../zone/zone.type.ts';
+import { ReportCategory, ReportStatus } from './report.enums.ts';
 
-export enum ReportCategory {
-  POTHOLE = 'POTHOLE',
-  GARBAGE = 'GARBAGE',
-  FALLEN_TREE = 'FALLEN_TREE',
-  FLOODING = 'FLOODING',
-  OTHER = 'OTHER',
-}
-registerEnumType(ReportCategory, { name: 'ReportCategory', description: 'What the citizen reports.' });
+export { ReportCategory, ReportStatus } from './report.enums.ts';
 
-export enum ReportStatus {
-  OPEN = 'OPEN',
-  TRIAGED = 'TRIAGED',
-  IN_PROGRESS = 'IN_PROGRESS',
-  RESOLVED = 'RESOLVED',
-  REJECTED = 'REJECTED',
+@ObjectType({ description: 'Where the citizen says the problem is (WGS 84).' })
+export class ReportLocation {
+  @Field(() => Float)
+  lat!: number;
+
+  @Field(() => Float)
+  lon!: number;
 }
-registerEnumType(ReportStatus, { name: 'ReportStatus', description: 'Where the report is in its workflow.' });
 
 @Directive('@key(fields: "id")')
 @ObjectType({ description: "A citizen's report of a problem in a zone." })
@@ -36,11 +33,39 @@ export class CitizenReport {
   @Field(() => String, { description: 'What the citizen wrote. Needs scope reports:read.' })
   description!: string;
 
-  @Field(() => ReportCategory)
+  @Field(() => ReportCategory, {
+    description: "The citizen's category; when they gave none, the model's label (OTHER if unsure).",
+  })
   category!: ReportCategory;
 
   @Field(() => ReportStatus)
   status!: ReportStatus;
+
+  // Where a citizen stood is personal data.
+  @Directive('@requiresScopes(scopes: [["reports:read"]])')
+  @Field(() => ReportLocation, {
+    nullable: true,
+    description: 'Where the problem is; null for reports filed by zone. Needs scope reports:read.',
+  })
+  location!: ReportLocation | null;
+
+  @Field(() => ReportPhoto, { nullable: true, description: 'The photo, when the report came with one.' })
+  photo!: ReportPhoto | null;
+
+  @Field(() => ReportTriage, {
+    nullable: true,
+    description: "The image model's triage; null without a photo or while the model has not answered yet.",
+  })
+  triage!: ReportTriage | null;
+
+  @Field(() => ReportPriority, {
+    nullable: true,
+    description: 'triage.suggestedPriority, or null when untriaged.',
+  })
+  suggestedPriority!: ReportPriority | null;
+
+  /** Insertion order: the key of `reports` pages. */
+  seq!: string;
 }
 
 /** Longest description accepted, in characters. */
@@ -56,4 +81,76 @@ export class CreateReportInput {
 
   @Field(() => ReportCategory)
   category!: ReportCategory;
+}
+
+@InputType({ description: 'A WGS 84 point.' })
+export class LocationInput {
+  @Field(() => Float, { description: 'Latitude, -90–90.' })
+  lat!: number;
+
+  @Field(() => Float, { description: 'Longitude, -180–180.' })
+  lon!: number;
+}
+
+@InputType()
+export class SubmitReportInput {
+  @Field(() => LocationInput, { description: 'Where the problem is; its zone is the one containing it.' })
+  location!: LocationInput;
+
+  @Field(() => String, { description: `What is wrong, 1–${MAX_DESCRIPTION_LENGTH} characters.` })
+  description!: string;
+
+  @Field(() => ReportCategory, {
+    nullable: true,
+    description: "The citizen's category; omitted, the model's label decides.",
+  })
+  category?: ReportCategory | null;
+}
+
+@InputType({ description: 'Every given criterion must hold.' })
+export class ReportFilter {
+  @Field(() => ReportStatus, { nullable: true })
+  status?: ReportStatus | null;
+
+  @Field(() => ReportCategory, { nullable: true })
+  category?: ReportCategory | null;
+
+  @Field(() => ID, { nullable: true })
+  zoneId?: string | null;
+
+  @Field(() => ReportPriority, {
+    nullable: true,
+    description: 'Only triaged reports with this suggested priority.',
+  })
+  priority?: ReportPriority | null;
+}
+
+@ObjectType()
+export class ReportEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => CitizenReport)
+  node!: CitizenReport;
+}
+
+@ObjectType({ description: 'Where a page of reports ends.' })
+export class ReportPageInfo {
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+@ObjectType({ description: 'A page of reports, newest first (Relay cursor connection).' })
+export class ReportConnection {
+  @Field(() => [ReportEdge])
+  edges!: ReportEdge[];
+
+  @Field(() => ReportPageInfo)
+  pageInfo!: ReportPageInfo;
+
+  @Field(() => Int, { description: 'Reports matching the filter, over all pages.' })
+  totalCount!: number;
 }

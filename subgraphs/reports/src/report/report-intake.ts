@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import type { EventBus } from '@cityassist/events';
+import type { ZoneIndex } from '@cityassist/geo';
+import type { Logger } from '@cityassist/service-kit';
+import type { FileUpload } from 'graphql-upload-minimal';
+import { errors } from '../errors.ts';
+import type { PhotoSanitiser, SafePhoto } from '../photo/photo-sanitiser.ts';
+import { objectKey, type ObjectStore } from '../storage/object-store.ts';
+import type { TriageDecision, TriageService } from '../triage/triage.service.ts';
+import { discardUpload, readUpload, type UploadLimits } from '../upload/upload.ts';
+import { ReportStatus } from './report.enums.ts';
+import type { NewReport, ReportRepository } from './report.repository.ts';
+import { REPORT_SUBMITTED, REPORT_TRIAGED } from './report.topics.ts';
+import { MAX_DESCRIPTION_LENGTH, type CitizenReport, type SubmitReportInput } from './report.type.ts';
+
+/** A description trimmed, or BAD_USER_INPUT when empty or too long. */
+export function cleanDescription(description: string, argument: string): string {
+  const trimmed = description.trim();
+  if (trimmed.length === 0 || trimmed.length > MAX_DESCRIPTION_LENGTH) {
+    throw errors.BAD_USER_INPUT(`description must be 1–${MAX_DESCRIPTION_LENGTH} characters`, { argument });
+  }
+  return trimmed;
+}
+
+/**
+ * Takes a submitted report in (issue 5, points 1–4): checks the input, makes the photo safe,
+ * stores it, asks the model, and writes the report, its triage and its first audit entries in one
+ * transaction. The image is stored before the row, so no row ever points at nothing; if the row
+ * cannot be written, the images are deleted again (and a crash in between leaves an orphan that
+ * the start-up sweep removes). A model that is down or slow leaves the report OPEN and untriaged.
+ */
+export class ReportIntake {
+  constructor(
+    private readonly deps: {
+      zones: ZoneIndex;
+      reports: ReportRepository;
+      sanitiser: PhotoSanitiser;
+      store: ObjectStore;
+      triage: TriageService;
+      events: EventBus;
+      limits: UploadLimits;
+    },
+  ) {}
+
+  async submit(
+    input: SubmitReportInput,
+    upload: Promise<FileUpload> | null | undefined,
+    actor: string,
+    logger: Logger,
+  ): Promise<CitizenReport> {
+    let zoneId: string;
+    let description: string;
+    try {
+      description = cleanDescription(input.description, 'input.description');
+      zoneId = this.zoneOf(input.location);
+    } catch (err) {
+      // The upload is still streaming in: read it off the wire so the answer is not held up.
+      await discardUpload(upload);
+      throw err;
+    }
+    const { sanitiser, store, triage, reports, events } = this.deps;
+    const photo: SafePhoto | undefined = upload
+      ? await sanitiser.sanitise(await readUpload(upload, this.deps.limits))
+      : undefined;
+
+    const id = randomUUID();
+    const chosen = input.category ?? null;
+    const written: string[] = [];
+    try {
+      let decision: TriageDecision | undefined;
+      let triageFailed = false;
+      let photoRecord: NewReport['photo'] = null;
+      if (photo) {
+        const key = objectKey('photos', id, 'jpg');
+        await store.put(key, photo.bytes, photo.contentType);
+        written.push(key);
+        photoRecord = {
+          key,
+          contentType: photo.contentType,
+          width: photo.width,
+          height: photo.height,
+          byteSize: photo.bytes.length,
+        };
+        const outcome = await triage.classify(photo.bytes);
+        if (outcome.kind === 'done') {
+          decision = await triage.decide(id, zoneId, chosen, outcome.classification);
+          written.push(decision.triage.heatmapKey);
+        }
+        triageFailed = outcome.kind === 'failed';
+      }
+      const report = await reports.insert({
+        id,
+        zoneId,
+        description,
+        category: decision?.category ?? triage.categoryFor(chosen),
+        categoryChosen: chosen !== null,
+        location: { lat: input.location.lat, lon: input.location.lon },
+        photo: photoRecord,
+        triage: decision?.triage ?? null,
+        triageFailed,
+        status: decision?.triaged ? ReportStatus.TRIAGED : ReportStatus.OPEN,
+        transitions: [
+          { from: null, to: ReportStatus.OPEN, actor },
+          ...(decision?.triaged
+            ? [
+                {
+                  from: ReportStatus.OPEN,
+                  to: ReportStatus.TRIAGED,
+                  actor: decision.actor,
+                  note: decision.note,
+                },
+              ]
+            : []),
+        ],
+      });
+      logger.info(
+        {
+          reportId: id,
+          zoneId,
+          category: report.category,
+          photo: photo ? { bytes: photo.bytes.length, width: photo.width, height: photo.height } : null,
+          triage: decision
+            ? { label: decision.triage.label, priority: decision.triage.priority }
+            : photo
+              ? 'pending'
+              : 'none',
+        },
+        'report submitted',
+      );
+      // The report is stored before anyone hears of it; a lost event loses no report.
+      events.pubSub.publish(REPORT_SUBMITTED, report);
+      if (report.triage) events.pubSub.publish(REPORT_TRIAGED, report);
+      return report;
+    } catch (err) {
+      for (const key of written) {
+        await store
+          .delete(key)
+          .catch((e: unknown) => logger.error({ err: e, key }, 'could not delete an image'));
+      }
+      throw err;
+    }
+  }
+
+  private zoneOf(location: { lat: number; lon: number }): string {
+    const { lat, lon } = location;
+    if (!(lat >= -90 && lat <= 90)) {
+      throw errors.BAD_USER_INPUT('lat must be between -90 and 90', { argument: 'input.location.lat' });
+    }
+    if (!(lon >= -180 && lon <= 180)) {
+      throw errors.BAD_USER_INPUT('lon must be between -180 and 180', { argument: 'input.location.lon' });
+    }
+    const zone = this.deps.zones.locate(lat, lon);
+    if (!zone) throw errors.LOCATION_OUTSIDE_ZONES('the location is not inside any zone of Olinda');
+    return zone.id;
+  }
+}
