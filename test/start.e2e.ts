@@ -47,6 +47,8 @@ describe('npm start', () => {
       child.kill('SIGTERM');
       assert.equal(await exit, 0, out);
       assert.match(out, /All services stopped/);
+      // Each service closed its own resources within the grace period, none was cut off.
+      assert.doesNotMatch(out, /shutdown took too long|second signal/);
       for (const port of Object.values(ports)) {
         await assert.rejects(fetch(`http://127.0.0.1:${port}/health`), `port ${port} still answers`);
       }

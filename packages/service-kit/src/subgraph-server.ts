@@ -79,6 +79,8 @@ export async function startSubgraphServer<C extends BaseContext>(
   const apollo = new ApolloServer<C>({
     schema: options.schema,
     includeStacktraceInErrorResponses: false,
+    // onShutdown owns the signals and closes everything in order; Apollo's own handler would race it.
+    stopOnTerminationSignals: false,
     // A browser cannot send a custom header cross-site without a CORS preflight, so the gateway's
     // secret header proves a multipart request is no CSRF, as Apollo's own two headers do.
     csrfPrevention: {
