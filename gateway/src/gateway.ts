@@ -10,6 +10,8 @@ import { useReadiness } from './plugins/use-readiness.ts';
 import { subgraphsOf } from './subgraphs.ts';
 import { getOperationAST, OperationTypeNode } from 'graphql';
 import { useRestRoutes } from './plugins/use-rest-routes.ts';
+import { useClassifyRoute } from './plugins/use-classify-route.ts';
+import { responseCacheKey } from './response-cache-key.ts';
 import InMemoryLRUCache from '@graphql-mesh/cache-inmemory-lru';
 import RedisCache from '@graphql-mesh/cache-redis';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
@@ -102,6 +104,8 @@ export async function createGateway(
             enabled: (request: Request) =>
               !request.headers.has('x-api-key') && !request.headers.has('authorization'),
             includeExtensionMetadata: true,
+            // The default key would JSON-encode uploaded files byte by byte.
+            buildResponseCacheKey: responseCacheKey,
           },
         }
       : {}),
@@ -181,6 +185,9 @@ export async function createGateway(
       fromClientToSubgraphs: ({ context }) => {
         const principal = (context as AuthContext).principal;
         return {
+          // Marks the forwarded request as non-simple for the subgraphs' CSRF check (multipart
+          // uploads), also in development where there is no secret header to do it.
+          'apollo-require-preflight': 'true',
           ...(config.gatewaySecret ? { [GATEWAY_SECRET_HEADER]: config.gatewaySecret } : {}),
           ...(principal ? { [PRINCIPAL_HEADER]: `${principal.id};${principal.scopes.join(' ')}` } : {}),
         };
@@ -197,6 +204,11 @@ export async function createGateway(
       useRateLimit({ ...config.rateLimit, redis, registry }),
       ...useLimits(config.limits),
       useRestRoutes({ documents, graphqlEndpoint: '/graphql' }),
+      useClassifyRoute({
+        documents,
+        graphqlEndpoint: '/graphql',
+        maxUploadBytes: config.limits.maxUploadBytes,
+      }),
       ...useAuth({ apiKeys, jwt: config.jwt }),
       useReadiness({ endpoint: '/ready', subgraphs }),
       useAccessLog(log),

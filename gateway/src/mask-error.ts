@@ -1,6 +1,8 @@
 import { GraphQLError } from 'graphql';
 
 const UPSTREAM_CODES = new Set(['SUBREQUEST_HTTP_ERROR', 'DOWNSTREAM_SERVICE_ERROR']);
+/** graphql-js's messages for a variable value that cannot be coerced to its type. */
+const VARIABLE_COERCION = /^Variable "\$\w+" (got invalid value|of required type|of non-null type)/;
 
 /**
  * What a client sees of an error. A subgraph that can't be reached becomes SUBGRAPH_UNAVAILABLE
@@ -26,6 +28,14 @@ export function maskError(error: unknown, message: string): Error {
     return new GraphQLError(error.message.replace(/^Syntax Error: /, ''), {
       nodes: error.nodes,
       extensions: { code: 'QUERY_TOO_COMPLEX' },
+    });
+  }
+  // A variable that does not fit its type carries no code from graphql-js; Apollo Server, which the
+  // subgraphs run, calls it BAD_USER_INPUT, and so does the gateway (a client sees one code).
+  if (!error.extensions['code'] && VARIABLE_COERCION.test(error.message)) {
+    return new GraphQLError(error.message, {
+      nodes: error.nodes,
+      extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
     });
   }
   const original = error.originalError;

@@ -77,6 +77,9 @@ export function useLimits(opts: LimitOptions): GatewayPlugin[] {
 /** Files anywhere in the variables (the multipart parser puts each where the map says). */
 function countFiles(value: unknown, depth = 0): number {
   if (depth > 20 || value === null || typeof value !== 'object') return 0;
-  if (typeof Blob !== 'undefined' && value instanceof Blob) return 1;
+  // The runtime's multipart parser makes @whatwg-node ponyfill Files, which are no instances of the
+  // global Blob: recognise a file the way its HTTP transport does, by its arrayBuffer method (and
+  // never walk into its bytes).
+  if (typeof (value as { arrayBuffer?: unknown }).arrayBuffer === 'function') return 1;
   return Object.values(value).reduce<number>((n, v) => n + countFiles(v, depth + 1), 0);
 }

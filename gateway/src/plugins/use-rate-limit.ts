@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import type { Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
-import { INTERNAL_HEADER, internalToken } from './use-rest-routes.ts';
+import { INTERNAL_HEADER, internalToken } from '../rest/rest-support.ts';
 import {
   RateLimiterMemory,
   RateLimiterRedis,

@@ -1,25 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { z } from 'zod';
 import type { DocumentStore } from '../persisted-documents.ts';
 import { documentIdByName } from '../persisted-documents.ts';
+import {
+  forwardedHeaders,
+  restErrorOf,
+  restErrorShape,
+  restReplies,
+  type GraphQLResult,
+} from '../rest/rest-support.ts';
 
-/** Marks the GraphQL request a REST route makes on the caller's behalf, so it is not counted twice. */
-export const INTERNAL_HEADER = 'x-cityassist-internal';
-export const internalToken = randomBytes(16).toString('hex');
-
-/** HTTP status of each GraphQL error code a REST caller can meet. */
-const STATUS_BY_CODE: Record<string, number> = {
-  BAD_USER_INPUT: 400,
-  GRAPHQL_VALIDATION_FAILED: 400,
-  UNAUTHENTICATED: 401,
-  UNAUTHORIZED_FIELD_OR_TYPE: 403,
-  FEATURES_UNAVAILABLE: 404,
-  MODEL_INPUT_INVALID: 422,
-  RATE_LIMITED: 429,
-  PREDICTION_UNAVAILABLE: 503,
-  SUBGRAPH_UNAVAILABLE: 503,
-};
+const PATH = '/api/v1/predict/flood';
 
 const predictFloodBody = z
   .object({
@@ -29,10 +20,6 @@ const predictFloodBody = z
   })
   .strict();
 
-interface GraphQLResult {
-  data?: { floodPrediction?: FloodPrediction | null } | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
-}
 interface FloodPrediction {
   predictionId: string;
   score: number;
@@ -58,16 +45,8 @@ export function useRestRoutes(opts: { documents: DocumentStore; graphqlEndpoint:
   return {
     onRequest(payload) {
       const { request, url, fetchAPI } = payload;
-      if (url.pathname !== '/api/v1/predict/flood') return;
-      const reply = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-        payload.endResponse(
-          new fetchAPI.Response(JSON.stringify(body), {
-            status,
-            headers: { 'content-type': 'application/json', ...headers },
-          }),
-        );
-      const fail = (status: number, code: string, message: string, details?: unknown) =>
-        reply(status, { error: { code, message, ...(details ? { details } : {}) } });
+      if (url.pathname !== PATH) return;
+      const { reply, fail } = restReplies(payload);
 
       if (request.method !== 'POST') return fail(405, 'METHOD_NOT_ALLOWED', 'Use POST');
       if (!request.headers.get('content-type')?.includes('application/json')) {
@@ -92,17 +71,9 @@ export function useRestRoutes(opts: { documents: DocumentStore; graphqlEndpoint:
             );
           }
           const body = parsed.data;
-          const headers = new Headers({
-            'content-type': 'application/json',
-            [INTERNAL_HEADER]: internalToken,
-          });
-          for (const name of ['authorization', 'x-api-key', 'x-request-id']) {
-            const value = request.headers.get(name);
-            if (value) headers.set(name, value);
-          }
           const res = await fetchAPI.fetch(new URL(opts.graphqlEndpoint, url), {
             method: 'POST',
-            headers,
+            headers: forwardedHeaders(request, { 'content-type': 'application/json' }),
             body: JSON.stringify({
               documentId: `sha256:${documentId}`,
               variables: {
@@ -114,16 +85,11 @@ export function useRestRoutes(opts: { documents: DocumentStore; graphqlEndpoint:
               },
             }),
           });
-          const result = (await res.json()) as GraphQLResult;
+          const result = (await res.json()) as GraphQLResult<{ floodPrediction?: FloodPrediction | null }>;
           const prediction = result.data?.floodPrediction;
           if (!prediction) {
-            const error = result.errors?.[0];
-            const code = error?.extensions?.code ?? 'INTERNAL_SERVER_ERROR';
-            return fail(
-              STATUS_BY_CODE[code] ?? (res.status >= 400 ? res.status : 500),
-              code,
-              error?.message ?? 'No prediction',
-            );
+            const error = restErrorOf(result, res.status, 'No prediction');
+            return fail(error.status, error.code, error.message);
           }
           return reply(200, {
             prediction_id: prediction.predictionId,
@@ -135,5 +101,6 @@ export function useRestRoutes(opts: { documents: DocumentStore; graphqlEndpoint:
         })
         .catch(() => fail(500, 'INTERNAL_SERVER_ERROR', 'The prediction failed'));
     },
+    onResponse: restErrorShape(PATH),
   };
 }

@@ -30,8 +30,9 @@ export class ExplainerPool {
         filename: new URL('./worker.ts', import.meta.url).href,
         minThreads: threads,
         maxThreads: threads,
-        // Workers inherit tsx's loader through execArgv, so they read the TypeScript source too.
-        execArgv: process.execArgv,
+        // Workers get the module loaders (tsx) so they read the TypeScript source too; other flags
+        // of this process (the test runner adds some) are not all valid in a worker.
+        execArgv: loaderArgs(process.execArgv),
         idleTimeout: Number.POSITIVE_INFINITY,
       });
     }
@@ -61,4 +62,18 @@ export class ExplainerPool {
   async close(): Promise<void> {
     await this.piscina?.destroy();
   }
+}
+
+/** The `--import`/`--require`/`--loader` flags of a process's execArgv, with their values. */
+export function loaderArgs(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (/^(--import|--require|-r|--loader|--experimental-loader)$/.test(arg) && i + 1 < argv.length) {
+      out.push(arg, argv[++i]!);
+    } else if (/^--(import|require|loader|experimental-loader)=/.test(arg)) {
+      out.push(arg);
+    }
+  }
+  return out;
 }

@@ -15,23 +15,32 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
   'mutation CreateReport($input: CreateReportInput!) {\n  createReport(input: $input) {\n    id\n    status\n    createdAt\n    zone {\n      id\n      name\n    }\n  }\n}': typeof types.CreateReportDocument;
+  'mutation SubmitReport($input: SubmitReportInput!, $photo: Upload) {\n  submitReport(input: $input, photo: $photo) {\n    id\n    status\n    category\n    createdAt\n    suggestedPriority\n    zone {\n      id\n      name\n    }\n    photo {\n      contentType\n      width\n      height\n      byteSize\n    }\n    triage {\n      label\n      confidence\n      scores {\n        label\n        score\n      }\n      suggestedPriority\n      needsReview\n      floodLevel\n      model {\n        name\n        version\n      }\n      explanation {\n        heatmap\n        region {\n          x\n          y\n          width\n          height\n        }\n      }\n    }\n  }\n}': typeof types.SubmitReportDocument;
   'query ZoneAt($lat: Float!, $lon: Float!) {\n  zoneAt(lat: $lat, lon: $lon) {\n    id\n    name\n    neighbourhood\n    floodRisk {\n      score\n      level\n    }\n  }\n}': typeof types.ZoneAtDocument;
   'query ZonesPage($first: Int!, $after: String) {\n  zones(first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        id\n        name\n        neighbourhood\n        population\n        areaKm2\n        elevationMean\n      }\n    }\n  }\n}': typeof types.ZonesPageDocument;
   'query AllZonesFloodRisk {\n  zones(first: 500) {\n    totalCount\n    edges {\n      node {\n        id\n        name\n        neighbourhood\n        elevationMean\n        lowLyingShare\n        floodRisk {\n          score\n          level\n          asOf\n          model {\n            name\n            version\n          }\n        }\n      }\n    }\n  }\n}': typeof types.AllZonesFloodRiskDocument;
+  'query CityOutlook {\n  zones(first: 500) {\n    totalCount\n    edges {\n      node {\n        id\n        name\n        floodRisk {\n          probability\n          level\n          degraded\n          explain(top: 5) {\n            feature\n            value\n            contribution\n          }\n          model {\n            name\n            version\n          }\n        }\n        aqiForecast(hours: 24) {\n          asOf\n          degraded\n          sensor {\n            id\n            distanceKm\n          }\n          points {\n            at\n            value\n            aqi\n            category\n            lower\n            upper\n          }\n        }\n      }\n    }\n  }\n}': typeof types.CityOutlookDocument;
   'query ZoneOutlook($id: ID!) {\n  zone(id: $id) {\n    id\n    name\n    neighbourhood\n    population\n    areaKm2\n    elevationMean\n    elevationMin\n    lowLyingShare\n    floodRisk {\n      score\n      level\n      asOf\n      model {\n        name\n        version\n      }\n    }\n    reports(status: OPEN) {\n      id\n      category\n      status\n      createdAt\n    }\n  }\n}': typeof types.ZoneOutlookDocument;
+  'mutation ClassifyReportImage($photo: Upload!) {\n  classifyReportImage(photo: $photo) {\n    label\n    confidence\n    suggestedPriority\n  }\n}': typeof types.ClassifyReportImageDocument;
   'query PredictFlood($input: FloodPredictionInput!) {\n  floodPrediction(input: $input) {\n    predictionId\n    score\n    probability\n    level\n    degraded\n    explain(top: 10) {\n      feature\n      contribution\n    }\n    model {\n      name\n      version\n    }\n  }\n}': typeof types.PredictFloodDocument;
 };
 const documents: Documents = {
   'mutation CreateReport($input: CreateReportInput!) {\n  createReport(input: $input) {\n    id\n    status\n    createdAt\n    zone {\n      id\n      name\n    }\n  }\n}':
     types.CreateReportDocument,
+  'mutation SubmitReport($input: SubmitReportInput!, $photo: Upload) {\n  submitReport(input: $input, photo: $photo) {\n    id\n    status\n    category\n    createdAt\n    suggestedPriority\n    zone {\n      id\n      name\n    }\n    photo {\n      contentType\n      width\n      height\n      byteSize\n    }\n    triage {\n      label\n      confidence\n      scores {\n        label\n        score\n      }\n      suggestedPriority\n      needsReview\n      floodLevel\n      model {\n        name\n        version\n      }\n      explanation {\n        heatmap\n        region {\n          x\n          y\n          width\n          height\n        }\n      }\n    }\n  }\n}':
+    types.SubmitReportDocument,
   'query ZoneAt($lat: Float!, $lon: Float!) {\n  zoneAt(lat: $lat, lon: $lon) {\n    id\n    name\n    neighbourhood\n    floodRisk {\n      score\n      level\n    }\n  }\n}':
     types.ZoneAtDocument,
   'query ZonesPage($first: Int!, $after: String) {\n  zones(first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        id\n        name\n        neighbourhood\n        population\n        areaKm2\n        elevationMean\n      }\n    }\n  }\n}':
     types.ZonesPageDocument,
   'query AllZonesFloodRisk {\n  zones(first: 500) {\n    totalCount\n    edges {\n      node {\n        id\n        name\n        neighbourhood\n        elevationMean\n        lowLyingShare\n        floodRisk {\n          score\n          level\n          asOf\n          model {\n            name\n            version\n          }\n        }\n      }\n    }\n  }\n}':
     types.AllZonesFloodRiskDocument,
+  'query CityOutlook {\n  zones(first: 500) {\n    totalCount\n    edges {\n      node {\n        id\n        name\n        floodRisk {\n          probability\n          level\n          degraded\n          explain(top: 5) {\n            feature\n            value\n            contribution\n          }\n          model {\n            name\n            version\n          }\n        }\n        aqiForecast(hours: 24) {\n          asOf\n          degraded\n          sensor {\n            id\n            distanceKm\n          }\n          points {\n            at\n            value\n            aqi\n            category\n            lower\n            upper\n          }\n        }\n      }\n    }\n  }\n}':
+    types.CityOutlookDocument,
   'query ZoneOutlook($id: ID!) {\n  zone(id: $id) {\n    id\n    name\n    neighbourhood\n    population\n    areaKm2\n    elevationMean\n    elevationMin\n    lowLyingShare\n    floodRisk {\n      score\n      level\n      asOf\n      model {\n        name\n        version\n      }\n    }\n    reports(status: OPEN) {\n      id\n      category\n      status\n      createdAt\n    }\n  }\n}':
     types.ZoneOutlookDocument,
+  'mutation ClassifyReportImage($photo: Upload!) {\n  classifyReportImage(photo: $photo) {\n    label\n    confidence\n    suggestedPriority\n  }\n}':
+    types.ClassifyReportImageDocument,
   'query PredictFlood($input: FloodPredictionInput!) {\n  floodPrediction(input: $input) {\n    predictionId\n    score\n    probability\n    level\n    degraded\n    explain(top: 10) {\n      feature\n      contribution\n    }\n    model {\n      name\n      version\n    }\n  }\n}':
     types.PredictFloodDocument,
 };
@@ -60,6 +69,12 @@ export function graphql(
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(
+  source: 'mutation SubmitReport($input: SubmitReportInput!, $photo: Upload) {\n  submitReport(input: $input, photo: $photo) {\n    id\n    status\n    category\n    createdAt\n    suggestedPriority\n    zone {\n      id\n      name\n    }\n    photo {\n      contentType\n      width\n      height\n      byteSize\n    }\n    triage {\n      label\n      confidence\n      scores {\n        label\n        score\n      }\n      suggestedPriority\n      needsReview\n      floodLevel\n      model {\n        name\n        version\n      }\n      explanation {\n        heatmap\n        region {\n          x\n          y\n          width\n          height\n        }\n      }\n    }\n  }\n}',
+): (typeof documents)['mutation SubmitReport($input: SubmitReportInput!, $photo: Upload) {\n  submitReport(input: $input, photo: $photo) {\n    id\n    status\n    category\n    createdAt\n    suggestedPriority\n    zone {\n      id\n      name\n    }\n    photo {\n      contentType\n      width\n      height\n      byteSize\n    }\n    triage {\n      label\n      confidence\n      scores {\n        label\n        score\n      }\n      suggestedPriority\n      needsReview\n      floodLevel\n      model {\n        name\n        version\n      }\n      explanation {\n        heatmap\n        region {\n          x\n          y\n          width\n          height\n        }\n      }\n    }\n  }\n}'];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
   source: 'query ZoneAt($lat: Float!, $lon: Float!) {\n  zoneAt(lat: $lat, lon: $lon) {\n    id\n    name\n    neighbourhood\n    floodRisk {\n      score\n      level\n    }\n  }\n}',
 ): (typeof documents)['query ZoneAt($lat: Float!, $lon: Float!) {\n  zoneAt(lat: $lat, lon: $lon) {\n    id\n    name\n    neighbourhood\n    floodRisk {\n      score\n      level\n    }\n  }\n}'];
 /**
@@ -78,8 +93,20 @@ export function graphql(
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(
+  source: 'query CityOutlook {\n  zones(first: 500) {\n    totalCount\n    edges {\n      node {\n        id\n        name\n        floodRisk {\n          probability\n          level\n          degraded\n          explain(top: 5) {\n            feature\n            value\n            contribution\n          }\n          model {\n            name\n            version\n          }\n        }\n        aqiForecast(hours: 24) {\n          asOf\n          degraded\n          sensor {\n            id\n            distanceKm\n          }\n          points {\n            at\n            value\n            aqi\n            category\n            lower\n            upper\n          }\n        }\n      }\n    }\n  }\n}',
+): (typeof documents)['query CityOutlook {\n  zones(first: 500) {\n    totalCount\n    edges {\n      node {\n        id\n        name\n        floodRisk {\n          probability\n          level\n          degraded\n          explain(top: 5) {\n            feature\n            value\n            contribution\n          }\n          model {\n            name\n            version\n          }\n        }\n        aqiForecast(hours: 24) {\n          asOf\n          degraded\n          sensor {\n            id\n            distanceKm\n          }\n          points {\n            at\n            value\n            aqi\n            category\n            lower\n            upper\n          }\n        }\n      }\n    }\n  }\n}'];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
   source: 'query ZoneOutlook($id: ID!) {\n  zone(id: $id) {\n    id\n    name\n    neighbourhood\n    population\n    areaKm2\n    elevationMean\n    elevationMin\n    lowLyingShare\n    floodRisk {\n      score\n      level\n      asOf\n      model {\n        name\n        version\n      }\n    }\n    reports(status: OPEN) {\n      id\n      category\n      status\n      createdAt\n    }\n  }\n}',
 ): (typeof documents)['query ZoneOutlook($id: ID!) {\n  zone(id: $id) {\n    id\n    name\n    neighbourhood\n    population\n    areaKm2\n    elevationMean\n    elevationMin\n    lowLyingShare\n    floodRisk {\n      score\n      level\n      asOf\n      model {\n        name\n        version\n      }\n    }\n    reports(status: OPEN) {\n      id\n      category\n      status\n      createdAt\n    }\n  }\n}'];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: 'mutation ClassifyReportImage($photo: Upload!) {\n  classifyReportImage(photo: $photo) {\n    label\n    confidence\n    suggestedPriority\n  }\n}',
+): (typeof documents)['mutation ClassifyReportImage($photo: Upload!) {\n  classifyReportImage(photo: $photo) {\n    label\n    confidence\n    suggestedPriority\n  }\n}'];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -5,6 +5,10 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 export type Incremental<T> =
   T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** US EPA AQI category: Good 0–50, Moderate 51–100, Unhealthy for Sensitive Groups 101–150, Unhealthy 151–200, Very Unhealthy 201–300, Hazardous 301–500 (40 CFR 58 App. G, 2024 tables). */
+export type AqiCategory =
+  'GOOD' | 'HAZARDOUS' | 'MODERATE' | 'UNHEALTHY' | 'UNHEALTHY_FOR_SENSITIVE_GROUPS' | 'VERY_UNHEALTHY';
+
 export type CreateReportInput = {
   category: ReportCategory;
   /** What is wrong, 1–2000 characters. */
@@ -30,11 +34,31 @@ export type FloodPredictionInput = {
   zoneId: string | number;
 };
 
+/** A WGS 84 point. */
+export type LocationInput = {
+  /** Latitude, -90–90. */
+  lat: number;
+  /** Longitude, -180–180. */
+  lon: number;
+};
+
 /** What the citizen reports. */
 export type ReportCategory = 'FALLEN_TREE' | 'FLOODING' | 'GARBAGE' | 'OTHER' | 'POTHOLE';
 
+/** How soon the city should act, as suggested from the photo, category and flood risk. */
+export type ReportPriority = 'CRITICAL' | 'HIGH' | 'LOW' | 'MEDIUM';
+
 /** Where the report is in its workflow. */
 export type ReportStatus = 'IN_PROGRESS' | 'OPEN' | 'REJECTED' | 'RESOLVED' | 'TRIAGED';
+
+export type SubmitReportInput = {
+  /** The citizen's category; omitted, the model's label decides. */
+  category?: ReportCategory | null | undefined;
+  /** What is wrong, 1–2000 characters. */
+  description: string;
+  /** Where the problem is; its zone is the one containing it. */
+  location: LocationInput;
+};
 
 export type CreateReportMutationVariables = Exact<{
   input: CreateReportInput;
@@ -42,6 +66,36 @@ export type CreateReportMutationVariables = Exact<{
 
 export type CreateReportMutation = {
   createReport: { id: string; status: ReportStatus; createdAt: unknown; zone: { id: string; name: string } };
+};
+
+export type SubmitReportMutationVariables = Exact<{
+  input: SubmitReportInput;
+  photo?: unknown;
+}>;
+
+export type SubmitReportMutation = {
+  submitReport: {
+    id: string;
+    status: ReportStatus;
+    category: ReportCategory;
+    createdAt: unknown;
+    suggestedPriority: ReportPriority | null;
+    zone: { id: string; name: string };
+    photo: { contentType: string; width: number; height: number; byteSize: number } | null;
+    triage: {
+      label: string;
+      confidence: number;
+      suggestedPriority: ReportPriority;
+      needsReview: boolean;
+      floodLevel: string | null;
+      scores: Array<{ label: string; score: number }>;
+      model: { name: string; version: string };
+      explanation: {
+        heatmap: string | null;
+        region: { x: number; y: number; width: number; height: number };
+      };
+    } | null;
+  };
 };
 
 export type ZoneAtQueryVariables = Exact<{
@@ -103,6 +157,40 @@ export type AllZonesFloodRiskQuery = {
   };
 };
 
+export type CityOutlookQueryVariables = Exact<{ [key: string]: never }>;
+
+export type CityOutlookQuery = {
+  zones: {
+    totalCount: number;
+    edges: Array<{
+      node: {
+        id: string;
+        name: string;
+        floodRisk: {
+          probability: number;
+          level: FloodLevel;
+          degraded: boolean;
+          explain: Array<{ feature: string; value: number | null; contribution: number }>;
+          model: { name: string; version: string };
+        } | null;
+        aqiForecast: {
+          asOf: unknown;
+          degraded: boolean;
+          sensor: { id: string; distanceKm: number };
+          points: Array<{
+            at: unknown;
+            value: number;
+            aqi: number;
+            category: AqiCategory;
+            lower: number;
+            upper: number;
+          }>;
+        } | null;
+      };
+    }>;
+  };
+};
+
 export type ZoneOutlookQueryVariables = Exact<{
   id: string | number;
 }>;
@@ -125,6 +213,14 @@ export type ZoneOutlookQuery = {
     } | null;
     reports: Array<{ id: string; category: ReportCategory; status: ReportStatus; createdAt: unknown }>;
   } | null;
+};
+
+export type ClassifyReportImageMutationVariables = Exact<{
+  photo: unknown;
+}>;
+
+export type ClassifyReportImageMutation = {
+  classifyReportImage: { label: string; confidence: number; suggestedPriority: ReportPriority };
 };
 
 export type PredictFloodQueryVariables = Exact<{
@@ -199,6 +295,146 @@ export const CreateReportDocument = {
     },
   ],
 } as unknown as DocumentNode<CreateReportMutation, CreateReportMutationVariables>;
+export const SubmitReportDocument = {
+  __meta__: { hash: 'sha256:db7c4590c61a58e93ffb6602ff4865aab256416236458908defd45be366d04e9' },
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'SubmitReport' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'SubmitReportInput' } },
+          },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'photo' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'Upload' } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'submitReport' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'photo' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'photo' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'category' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'suggestedPriority' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'zone' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'photo' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'contentType' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'width' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'height' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'byteSize' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'triage' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'label' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'confidence' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'scores' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'label' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'score' } },
+                          ],
+                        },
+                      },
+                      { kind: 'Field', name: { kind: 'Name', value: 'suggestedPriority' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'needsReview' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'floodLevel' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'model' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+                          ],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'explanation' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'heatmap' } },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'region' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  { kind: 'Field', name: { kind: 'Name', value: 'x' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'y' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'width' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'height' } },
+                                ],
+                              },
+                            },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<SubmitReportMutation, SubmitReportMutationVariables>;
 export const ZoneAtDocument = {
   __meta__: { hash: 'sha256:6ab68cf8b8c1b7c61b748651ae8c2cc7a9e46a93d85d8bd94a0cdb6cfeb5e16b' },
   kind: 'Document',
@@ -426,6 +662,145 @@ export const AllZonesFloodRiskDocument = {
     },
   ],
 } as unknown as DocumentNode<AllZonesFloodRiskQuery, AllZonesFloodRiskQueryVariables>;
+export const CityOutlookDocument = {
+  __meta__: { hash: 'sha256:fe5b2c4e0e75ae6e76832ffee6e50ea85b73b0017f8cf87beb4cd344ae4e02f1' },
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'CityOutlook' },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'zones' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'first' },
+                value: { kind: 'IntValue', value: '500' },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'totalCount' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'edges' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'node' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'floodRisk' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  { kind: 'Field', name: { kind: 'Name', value: 'probability' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'level' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'degraded' } },
+                                  {
+                                    kind: 'Field',
+                                    name: { kind: 'Name', value: 'explain' },
+                                    arguments: [
+                                      {
+                                        kind: 'Argument',
+                                        name: { kind: 'Name', value: 'top' },
+                                        value: { kind: 'IntValue', value: '5' },
+                                      },
+                                    ],
+                                    selectionSet: {
+                                      kind: 'SelectionSet',
+                                      selections: [
+                                        { kind: 'Field', name: { kind: 'Name', value: 'feature' } },
+                                        { kind: 'Field', name: { kind: 'Name', value: 'value' } },
+                                        { kind: 'Field', name: { kind: 'Name', value: 'contribution' } },
+                                      ],
+                                    },
+                                  },
+                                  {
+                                    kind: 'Field',
+                                    name: { kind: 'Name', value: 'model' },
+                                    selectionSet: {
+                                      kind: 'SelectionSet',
+                                      selections: [
+                                        { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                                        { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+                                      ],
+                                    },
+                                  },
+                                ],
+                              },
+                            },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'aqiForecast' },
+                              arguments: [
+                                {
+                                  kind: 'Argument',
+                                  name: { kind: 'Name', value: 'hours' },
+                                  value: { kind: 'IntValue', value: '24' },
+                                },
+                              ],
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  { kind: 'Field', name: { kind: 'Name', value: 'asOf' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'degraded' } },
+                                  {
+                                    kind: 'Field',
+                                    name: { kind: 'Name', value: 'sensor' },
+                                    selectionSet: {
+                                      kind: 'SelectionSet',
+                                      selections: [
+                                        { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                                        { kind: 'Field', name: { kind: 'Name', value: 'distanceKm' } },
+                                      ],
+                                    },
+                                  },
+                                  {
+                                    kind: 'Field',
+                                    name: { kind: 'Name', value: 'points' },
+                                    selectionSet: {
+                                      kind: 'SelectionSet',
+                                      selections: [
+                                        { kind: 'Field', name: { kind: 'Name', value: 'at' } },
+                                        { kind: 'Field', name: { kind: 'Name', value: 'value' } },
+                                        { kind: 'Field', name: { kind: 'Name', value: 'aqi' } },
+                                        { kind: 'Field', name: { kind: 'Name', value: 'category' } },
+                                        { kind: 'Field', name: { kind: 'Name', value: 'lower' } },
+                                        { kind: 'Field', name: { kind: 'Name', value: 'upper' } },
+                                      ],
+                                    },
+                                  },
+                                ],
+                              },
+                            },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<CityOutlookQuery, CityOutlookQueryVariables>;
 export const ZoneOutlookDocument = {
   __meta__: { hash: 'sha256:bd37e54d04f246c4dbde6bf5ed499fe13f8c486f57c7d00b641600b35dbe3bef' },
   kind: 'Document',
@@ -516,6 +891,48 @@ export const ZoneOutlookDocument = {
     },
   ],
 } as unknown as DocumentNode<ZoneOutlookQuery, ZoneOutlookQueryVariables>;
+export const ClassifyReportImageDocument = {
+  __meta__: { hash: 'sha256:0b8bb61ed12c043c52e802a4c1a74f00e614a89d0c427151f83ff5e80fdb1f83' },
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'ClassifyReportImage' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'photo' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'Upload' } } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'classifyReportImage' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'photo' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'photo' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'label' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'confidence' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'suggestedPriority' } },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<ClassifyReportImageMutation, ClassifyReportImageMutationVariables>;
 export const PredictFloodDocument = {
   __meta__: { hash: 'sha256:d2c458cb86b81eb5fbaddcbd991c06d5eb056a3148ecd44129ce619ac3dc950b' },
   kind: 'Document',

@@ -6,7 +6,7 @@ import type { FileUpload } from 'graphql-upload-minimal';
 import { errors } from '../errors.ts';
 import type { PhotoSanitiser, SafePhoto } from '../photo/photo-sanitiser.ts';
 import { objectKey, type ObjectStore } from '../storage/object-store.ts';
-import type { TriageDecision, TriageService } from '../triage/triage.service.ts';
+import type { ClassifyOutcome, TriageDecision, TriageService } from '../triage/triage.service.ts';
 import { discardUpload, readUpload, type UploadLimits } from '../upload/upload.ts';
 import { ReportStatus } from './report.enums.ts';
 import type { NewReport, ReportRepository } from './report.repository.ts';
@@ -41,6 +41,15 @@ export class ReportIntake {
       limits: UploadLimits;
     },
   ) {}
+
+  /**
+   * Makes an uploaded photo safe and asks the model, storing nothing: the same checks, limits and
+   * model as `submit` (the REST classify route).
+   */
+  async classifyPhoto(upload: Promise<FileUpload>): Promise<{ photo: SafePhoto; outcome: ClassifyOutcome }> {
+    const photo = await this.deps.sanitiser.sanitise(await readUpload(upload, this.deps.limits));
+    return { photo, outcome: await this.deps.triage.classify(photo.bytes) };
+  }
 
   async submit(
     input: SubmitReportInput,

@@ -2,25 +2,8 @@ import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
 import { Arg, Ctx, Directive, Mutation, Resolver } from 'type-graphql';
 import type { ReportsContext } from '../context.ts';
 import { errors } from '../errors.ts';
-import type { PhotoSanitiser } from '../photo/photo-sanitiser.ts';
-import { readUpload, type UploadLimits } from '../upload/upload.ts';
 import { ImageClassificationResult } from './classify.type.ts';
 import { suggestPriority } from './priority.ts';
-import type { TriageService } from './triage.service.ts';
-
-/**
- * What classifying a photo needs, taken from the intake so it is the very same sanitiser, limits
- * and model submitReport uses. ReportsContext does not expose them (yet); reading the intake's
- * dependencies keeps this file from reshaping the context while it is being written elsewhere.
- * Bracket access is still type-checked, so a rename there fails `npm run typecheck` here.
- */
-function photoPathOf(ctx: ReportsContext): {
-  sanitiser: PhotoSanitiser;
-  triage: TriageService;
-  limits: UploadLimits;
-} {
-  return ctx.intake['deps'];
-}
 
 @Resolver()
 export class ClassifyResolver {
@@ -35,9 +18,7 @@ export class ClassifyResolver {
     @Arg('photo', () => GraphQLUpload, { description: 'JPEG, PNG or WebP; limits as for submitReport.' })
     photo: Promise<FileUpload>,
   ): Promise<ImageClassificationResult> {
-    const { sanitiser, triage, limits } = photoPathOf(ctx);
-    const safe = await sanitiser.sanitise(await readUpload(photo, limits));
-    const outcome = await triage.classify(safe.bytes);
+    const { photo: safe, outcome } = await ctx.intake.classifyPhoto(photo);
     if (outcome.kind === 'pending') throw errors.TRIAGE_UNAVAILABLE();
     if (outcome.kind === 'failed') throw errors.IMAGE_UNREADABLE('the image model cannot read this image');
     const c = outcome.classification;
