@@ -415,7 +415,7 @@ describe('gateway in production mode, on Postgres and Redis', () => {
       assert.equal(done.errors, undefined, JSON.stringify(done.errors));
       assert.equal(done.data?.['promoteModel'].shadow, '1.1.0');
       const actor = done.data?.['promoteModel'].changedBy as string;
-      assert.match(actor, /^[0-9a-f]{16}$/, 'a hashed id, never the key or a user id');
+      assert.match(actor, /^key:[0-9a-f]{12}$/, "the key's public id, never the key or a user id");
       assert.ok(!stack.apiKeys.admin.includes(actor));
       // The other replica heard of the change over Redis and re-read the database.
       const health = '{ modelHealth(name: "flood") { shadow { version } } }';

@@ -1,5 +1,5 @@
 import { GraphQLJSON } from 'graphql-scalars';
-import { Field, Float, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, InputType, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum ModelStatusKind {
   CHAMPION = 'CHAMPION',
@@ -64,7 +64,8 @@ export class ModelAuditEntry {
   canaryShare!: number | null;
 
   @Field(() => String, {
-    description: 'Hashed id of the caller as the gateway authenticated it, or "config".',
+    description:
+      'Who, as the gateway authenticated them: `key:<API key id>`, `jwt:<hashed subject>`, or "config" (a setting applied at start). Never a raw user id.',
   })
   actor!: string;
 
@@ -110,6 +111,9 @@ export class ModelAssignment {
   @Field(() => String, { nullable: true })
   shadow!: string | null;
 
-  @Field(() => ID, { description: 'The audit entry of this change is the newest in modelAudit(name).' })
+  @Field(() => String, {
+    description:
+      'Who made the change, as in modelAudit(name).actor (the newest entries there are this change).',
+  })
   changedBy!: string;
 }
