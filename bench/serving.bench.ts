@@ -122,10 +122,13 @@ async function concurrent(stack: Stack) {
   };
 }
 
-const cold = await withStack({ PREDICTION_CACHE_TTL_SECONDS: '0' }, async (stack) => ({
-  dashboard: await dashboard(stack),
-  concurrent: await concurrent(stack),
-}));
+const cold = await withStack(
+  { PREDICTION_CACHE_TTL_SECONDS: '0', INFERENCE_BATCH_WAIT_MS: '2' },
+  async (stack) => ({
+    dashboard: await dashboard(stack),
+    concurrent: await concurrent(stack),
+  }),
+);
 const cached = await withStack({ PREDICTION_CACHE_TTL_SECONDS: '600' }, dashboard);
 const unbatched = await withStack(
   { PREDICTION_CACHE_TTL_SECONDS: '0', INFERENCE_BATCHING: 'false' },

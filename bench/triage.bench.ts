@@ -10,7 +10,7 @@
  *    difference is what a photo costs. The REST route POST /api/v1/classify/report-image with the
  *    640×480 JPEG too (nothing stored, no heatmap returned).
  * 2. Throughput: rounds of 16 concurrent SubmitReports with distinct 640×480 photos, with the
- *    cross-request batcher (IMAGE_BATCH_WAIT_MS=5, the default) and without it (0, a second stack):
+ *    cross-request batcher (IMAGE_BATCH_WAIT_MS=5; the default is 0) and without it (0, a second stack):
  *    photos per second, round p50/p95, and image-model calls per round from the reports /metrics.
  *
  * The photos are the image model's own synthetic scenes scaled up with sharp, with per-pixel noise
@@ -225,7 +225,7 @@ console.log(
       },
       concurrentPhotos: {
         what: `${rounds} rounds of ${CONCURRENCY} concurrent SubmitReports, distinct 640×480 JPEGs`,
-        withBatcher: { what: 'IMAGE_BATCH_WAIT_MS=5 (default)', ...batched.concurrent },
+        withBatcher: { what: 'IMAGE_BATCH_WAIT_MS=5', ...batched.concurrent },
         withoutBatcher: { what: 'IMAGE_BATCH_WAIT_MS=0', ...unbatched },
         throughputRatio: ratio(batched.concurrent.photosPerSecond, unbatched.photosPerSecond),
         overSequential: {
