@@ -13,9 +13,9 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { crc32, deflateSync } from 'node:zlib';
 import { createTestDatabase, openDatabase, type Database } from '@cityassist/db';
-import { loadZoneFeatures, ZoneIndex } from '@cityassist/geo';
+import { loadZoneFeatures, pointInZone } from '@cityassist/geo';
+import { htmlJpegPolyglot, pngDeclaring, sceneImages, type Scene } from '@cityassist/inference/testing';
 import sharp from 'sharp';
 import { ROOT } from '../scripts/stack.ts';
 import { postGraphQL, startTestStack, type TestStack } from './support.ts';
@@ -36,84 +36,8 @@ const FLOOD_ZONE = '260960005000333';
 const MiB = 1024 * 1024;
 type Sharp = ReturnType<typeof sharp>;
 
-type Scene = 'pothole' | 'garbage' | 'fallen_tree' | 'other';
-
-/**
- * The image model's own synthetic street scenes (models/image/1.0.0/test_vectors.json), 128×128
- * RGB, as sharp pipelines the tests encode, resize and tag as they need.
- */
-async function scenes(): Promise<Record<Scene, () => Sharp>> {
-  const vectors = JSON.parse(
-    await readFile(path.join(ROOT, 'models/image/1.0.0/test_vectors.json'), 'utf8'),
-  ) as { labels: string[]; pixels: { dims: number[]; base64: string } };
-  const [, height, width, channels] = vectors.pixels.dims as [number, number, number, 3];
-  const pixels = Buffer.from(vectors.pixels.base64, 'base64');
-  const size = height * width * channels;
-  const scene = (label: Scene) => {
-    const i = vectors.labels.indexOf(label);
-    assert.ok(i >= 0, `no ${label} scene in the test vectors`);
-    return () => sharp(pixels.subarray(i * size, (i + 1) * size), { raw: { width, height, channels } });
-  };
-  return {
-    pothole: scene('pothole'),
-    garbage: scene('garbage'),
-    fallen_tree: scene('fallen_tree'),
-    other: scene('other'),
-  };
-}
-
 /** A point inside the zone's polygon (its centroid may lie outside a concave tract). */
-async function pointIn(zoneId: string): Promise<{ lat: number; lon: number }> {
-  const features = await loadZoneFeatures();
-  const index = new ZoneIndex(features);
-  const feature = features.find((f) => f.properties.id === zoneId);
-  assert.ok(feature, `no zone ${zoneId}`);
-  const ring = feature.geometry.coordinates[0]!;
-  const [lon, lat] = feature.properties.centroid;
-  const candidates = [{ lat, lon }];
-  for (let i = 1; i < ring.length; i++) {
-    for (let j = i + 1; j < ring.length; j++) {
-      candidates.push({
-        lon: (ring[0]![0]! + ring[i]![0]! + ring[j]![0]!) / 3,
-        lat: (ring[0]![1]! + ring[i]![1]! + ring[j]![1]!) / 3,
-      });
-    }
-  }
-  const inside = candidates.find((p) => index.locate(p.lat, p.lon)?.id === zoneId);
-  assert.ok(inside, `found no inner point of zone ${zoneId}`);
-  return inside;
-}
-
-/** A PNG whose header declares width×height pixels over a few bytes of data (a decompression bomb). */
-function pngDeclaring(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // RGB
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(width + 1))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
-/** A valid JPEG that is also an HTML page: the markup sits in a comment segment right after SOI. */
-function htmlJpegPolyglot(jpeg: Buffer): Buffer {
-  const html = Buffer.from('<html><body><script>alert(document.cookie)</script></body></html>', 'latin1');
-  const length = Buffer.alloc(2);
-  length.writeUInt16BE(html.length + 2);
-  return Buffer.concat([jpeg.subarray(0, 2), Buffer.from([0xff, 0xfe]), length, html, jpeg.subarray(2)]);
-}
+const pointIn = async (zoneId: string) => pointInZone(await loadZoneFeatures(), zoneId);
 
 /** 60% of a 640×480 JPEG of noise: the header is whole, the scan data stops. */
 async function truncatedJpeg(): Promise<Buffer> {
@@ -197,7 +121,7 @@ describe('citizen reports with photos through the gateway, in production mode', 
   let db: (AsyncDisposable & { url: string }) | undefined;
   let reportsDb: Database | undefined;
   let uploads = '';
-  let scene: Record<Scene, () => Sharp>;
+  let scene: Record<Scene, Sharp>;
   let submitId = '';
   let at: { lat: number; lon: number };
   const admin = () => ({ 'x-api-key': stack!.apiKeys.admin });
@@ -261,7 +185,7 @@ describe('citizen reports with photos through the gateway, in production mode', 
       serviceEnv: { gateway: { NODE_ENV: 'production' } },
     });
     reportsDb = await openDatabase({ url: db.url, maxConnections: 1 });
-    scene = await scenes();
+    scene = await sceneImages();
     submitId = await idOf('SubmitReport');
     at = await pointIn(ZONE);
   });
@@ -280,7 +204,7 @@ describe('citizen reports with photos through the gateway, in production mode', 
 
   it('triages a PNG of a pothole: label, priority, scores, a heatmap the size of the photo, its region', async (t) => {
     if (!stack) return t.skip('no Postgres on this machine');
-    const png = await scene.pothole().png().toBuffer();
+    const png = await scene.pothole.clone().png().toBuffer();
     const res = await submit({ location: at, description: 'Deep hole by the bus stop' }, [
       photo(png, 'hole.png', 'image/png'),
     ]);
@@ -323,7 +247,11 @@ describe('citizen reports with photos through the gateway, in production mode', 
 
   it('triages a 640×480 JPEG of garbage, and the heatmap follows the photo size', async (t) => {
     if (!stack) return t.skip('no Postgres on this machine');
-    const jpeg = await scene.garbage().resize(640, 480, { fit: 'fill' }).jpeg({ quality: 90 }).toBuffer();
+    const jpeg = await scene.garbage
+      .clone()
+      .resize(640, 480, { fit: 'fill' })
+      .jpeg({ quality: 90 })
+      .toBuffer();
     const res = await submit({ location: at, description: 'Bags by the market', category: 'GARBAGE' }, [
       photo(jpeg),
     ]);
@@ -340,8 +268,8 @@ describe('citizen reports with photos through the gateway, in production mode', 
     if (!stack) return t.skip('no Postgres on this machine');
     const before = new Set(await filesUnder(uploads));
     // 128×96 tagged "rotate 90° clockwise" (orientation 6): upright it is 96×128.
-    const jpeg = await scene
-      .other()
+    const jpeg = await scene.other
+      .clone()
       .resize(128, 96, { fit: 'fill' })
       .jpeg()
       .withExif({
@@ -410,13 +338,15 @@ describe('citizen reports with photos through the gateway, in production mode', 
     ],
     [
       'an HTML/JPEG polyglot',
-      async () => ({ files: [photo(htmlJpegPolyglot(await scene.pothole().jpeg().toBuffer()), 'x.jpg')] }),
+      async () => ({
+        files: [photo(htmlJpegPolyglot(await scene.pothole.clone().jpeg().toBuffer()), 'x.jpg')],
+      }),
       'UNSUPPORTED_MEDIA_TYPE',
     ],
     [
       'two files where one is allowed',
       async () => {
-        const png = await scene.pothole().png().toBuffer();
+        const png = await scene.pothole.clone().png().toBuffer();
         return {
           map: { 0: ['variables.photo'], 1: ['variables.input.extra'] },
           files: [photo(png, 'a.png', 'image/png'), { ...photo(png, 'b.png', 'image/png'), field: '1' }],
@@ -434,7 +364,7 @@ describe('citizen reports with photos through the gateway, in production mode', 
       'a location outside every zone',
       async () => ({
         input: { location: { lat: 0, lon: 0 }, description: 'Null Island' },
-        files: [photo(await scene.pothole().png().toBuffer(), 'a.png', 'image/png')],
+        files: [photo(await scene.pothole.clone().png().toBuffer(), 'a.png', 'image/png')],
       }),
       'LOCATION_OUTSIDE_ZONES',
     ],
@@ -442,7 +372,7 @@ describe('citizen reports with photos through the gateway, in production mode', 
       'a missing description',
       async () => ({
         input: { location: at },
-        files: [photo(await scene.pothole().png().toBuffer(), 'a.png', 'image/png')],
+        files: [photo(await scene.pothole.clone().png().toBuffer(), 'a.png', 'image/png')],
       }),
       'BAD_USER_INPUT',
     ],
@@ -466,7 +396,7 @@ describe('citizen reports with photos through the gateway, in production mode', 
 
   it('still takes a good photo (a WebP sent as octet-stream) after every hostile one', async (t) => {
     if (!stack) return t.skip('no Postgres on this machine');
-    const webp = await scene.fallen_tree().webp().toBuffer();
+    const webp = await scene.fallen_tree.clone().webp().toBuffer();
     const res = await submit({ location: at, description: 'A tree on the pavement' }, [
       photo(webp, 'tree', 'application/octet-stream'),
     ]);
@@ -480,7 +410,12 @@ describe('citizen reports with photos through the gateway, in production mode', 
     const filesBefore = await filesUnder(uploads);
     const countBefore = await reportCount();
     const pothole = await classify([
-      { field: 'file', bytes: await scene.pothole().png().toBuffer(), filename: 'a.png', type: 'image/png' },
+      {
+        field: 'file',
+        bytes: await scene.pothole.clone().png().toBuffer(),
+        filename: 'a.png',
+        type: 'image/png',
+      },
     ]);
     assert.equal(pothole.status, 200, JSON.stringify(pothole.body));
     assert.match(pothole.headers.get('content-type') ?? '', /^application\/json/);
@@ -493,7 +428,7 @@ describe('citizen reports with photos through the gateway, in production mode', 
     const tree = await classify([
       {
         field: 'file',
-        bytes: await scene.fallen_tree().resize(640, 480, { fit: 'fill' }).jpeg().toBuffer(),
+        bytes: await scene.fallen_tree.clone().resize(640, 480, { fit: 'fill' }).jpeg().toBuffer(),
         filename: 'tree.jpg',
         type: 'image/jpeg',
       },
@@ -509,7 +444,7 @@ describe('citizen reports with photos through the gateway, in production mode', 
 
   it('EXPECTED FAILURE - the REST route refuses bad requests with a status and {"error": {"code", "message"}}', async (t) => {
     if (!stack) return t.skip('no Postgres on this machine');
-    const png = await scene.pothole().png().toBuffer();
+    const png = await scene.pothole.clone().png().toBuffer();
     const file = (bytes: Buffer, filename = 'x.jpg', field = 'file'): Part => ({
       field,
       bytes,
@@ -548,7 +483,7 @@ describe('citizen reports with photos through the gateway, in production mode', 
       ['a text file named .jpg', () => classify([file(Buffer.from('notes'))]), 415, 'UNSUPPORTED_MEDIA_TYPE'],
       [
         'an HTML/JPEG polyglot',
-        async () => classify([file(htmlJpegPolyglot(await scene.garbage().jpeg().toBuffer()))]),
+        async () => classify([file(htmlJpegPolyglot(await scene.garbage.clone().jpeg().toBuffer()))]),
         415,
         'UNSUPPORTED_MEDIA_TYPE',
       ],
@@ -622,7 +557,7 @@ describe('citizen reports with photos through the gateway, in production mode', 
       await new Promise((r) => setTimeout(r, 100));
     }
 
-    const png = await scene.fallen_tree().png().toBuffer();
+    const png = await scene.fallen_tree.clone().png().toBuffer();
     const res = await submit({ location: await pointIn(FLOOD_ZONE), description: 'A tree across the road' }, [
       photo(png, 'tree.png', 'image/png'),
     ]);
@@ -634,7 +569,7 @@ describe('citizen reports with photos through the gateway, in production mode', 
     assert.equal(report.suggestedPriority, 'CRITICAL', 'HIGH steps a fallen tree up once, SEVERE twice');
     // A pothole does not get worse with water: the same zone leaves it MEDIUM.
     const hole = await submit({ location: await pointIn(FLOOD_ZONE), description: 'A hole' }, [
-      photo(await scene.pothole().png().toBuffer(), 'hole.png', 'image/png'),
+      photo(await scene.pothole.clone().png().toBuffer(), 'hole.png', 'image/png'),
     ]);
     assert.equal(hole.body.data.submitReport.suggestedPriority, 'MEDIUM');
   });
@@ -644,7 +579,7 @@ describe('citizen reports with photos through the gateway, in production mode', 
     // A reports replica whose model cannot load (no such version), behind a gateway of its own.
     const reports = await stack.startReplica('reports', { IMAGE_MODEL_VERSION: '9.9.9' });
     const gateway = await stack.startReplica('gateway', { REPORTS_URL: `${reports.baseUrl}/graphql` });
-    const png = await scene.pothole().png().toBuffer();
+    const png = await scene.pothole.clone().png().toBuffer();
     const down = await postForm(
       rest(gateway.baseUrl),
       {},

@@ -82,3 +82,27 @@ export const ZONE_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 export function isZoneId(value: string): boolean {
   return ZONE_ID_PATTERN.test(value);
 }
+
+/**
+ * A point inside a zone's polygon: its centroid when that lies inside, else the centroid of the
+ * first fan triangle (from the first vertex) that does. A concave tract's centroid can lie
+ * outside it, and a point meant for a zone must locate to that zone.
+ */
+export function pointInZone(features: readonly ZoneFeature[], zoneId: string): { lat: number; lon: number } {
+  const index = new ZoneIndex([...features]);
+  const feature = features.find((f) => f.properties.id === zoneId);
+  if (!feature) throw new Error(`no zone ${zoneId}`);
+  const [lon, lat] = feature.properties.centroid;
+  if (index.locate(lat, lon)?.id === zoneId) return { lat, lon };
+  const ring = feature.geometry.coordinates[0]!;
+  for (let i = 1; i < ring.length; i++) {
+    for (let j = i + 1; j < ring.length; j++) {
+      const p = {
+        lon: (ring[0]![0]! + ring[i]![0]! + ring[j]![0]!) / 3,
+        lat: (ring[0]![1]! + ring[i]![1]! + ring[j]![1]!) / 3,
+      };
+      if (index.locate(p.lat, p.lon)?.id === zoneId) return p;
+    }
+  }
+  throw new Error(`found no inner point of zone ${zoneId}`);
+}

@@ -11,3 +11,4 @@ export {
 } from './image-model.ts';
 export { ImageInputError } from './image-preprocess.ts';
 export type { ImageModelMetadata } from './image-metadata.ts';
+export { inputRowId, withTimeout } from './deadline.ts';

@@ -1,3 +1,4 @@
+import type { CachedExplanation } from './explain/cached-explanations.ts';
 import path from 'node:path';
 import { migrate, openDatabase } from '@cityassist/db';
 import { createEventBus } from '@cityassist/events';
@@ -61,7 +62,7 @@ export async function startPredictionsService(
     };
     const cache = await createPredictionCache(cacheOptions);
     closers.push(() => cache.close());
-    const explanationCache = await createPredictionCache<{ b: number; v: number[] }>({
+    const explanationCache = await createPredictionCache<CachedExplanation>({
       ...cacheOptions,
       name: 'explanation',
     });

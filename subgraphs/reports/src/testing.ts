@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestDatabase } from '@cityassist/db';
-import { DEFAULT_ZONES_FILE, loadZoneFeatures, ZoneIndex } from '@cityassist/geo';
+import { DEFAULT_ZONES_FILE, loadZoneFeatures, pointInZone } from '@cityassist/geo';
 import { GATEWAY_SECRET_HEADER, type GraphQLResponse } from '@cityassist/service-kit';
 import { TEST_GATEWAY_SECRET } from '@cityassist/service-kit/testing';
-import sharp, { type Sharp } from 'sharp';
 import type { ReportsConfig } from './config.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
@@ -45,47 +43,10 @@ export function testConfig(
 
 /** A point inside the zone's polygon (its centroid can lie outside a concave tract). */
 export async function pointIn(zoneId: string): Promise<{ lat: number; lon: number }> {
-  const features = await loadZoneFeatures();
-  const index = new ZoneIndex(features);
-  const feature = features.find((f) => f.properties.id === zoneId);
-  if (!feature) throw new Error(`no zone ${zoneId}`);
-  const [lon, lat] = feature.properties.centroid;
-  if (index.locate(lat, lon)?.id === zoneId) return { lat, lon };
-  const ring = feature.geometry.coordinates[0]!;
-  for (let i = 1; i < ring.length; i++) {
-    for (let j = i + 1; j < ring.length; j++) {
-      const p = {
-        lon: (ring[0]![0]! + ring[i]![0]! + ring[j]![0]!) / 3,
-        lat: (ring[0]![1]! + ring[i]![1]! + ring[j]![1]!) / 3,
-      };
-      if (index.locate(p.lat, p.lon)?.id === zoneId) return p;
-    }
-  }
-  throw new Error(`found no inner point of zone ${zoneId}`);
+  return pointInZone(await loadZoneFeatures(), zoneId);
 }
 
-/**
- * The model's own synthetic street scenes (test_vectors.json: a pothole, garbage, a fallen tree,
- * an empty street), 128×128 RGB, as raw pixels to encode as a test needs.
- */
-export async function sceneImages(): Promise<Record<'pothole' | 'garbage' | 'fallen_tree' | 'other', Sharp>> {
-  const vectors = JSON.parse(
-    await readFile(path.join(repoRoot, 'models/image/1.0.0/test_vectors.json'), 'utf8'),
-  ) as { labels: string[]; pixels: { dims: number[]; base64: string } };
-  const [, height, width, channels] = vectors.pixels.dims as [number, number, number, 3];
-  const pixels = Buffer.from(vectors.pixels.base64, 'base64');
-  const size = height * width * channels;
-  const scene = (label: string) => {
-    const i = vectors.labels.indexOf(label);
-    return sharp(pixels.subarray(i * size, (i + 1) * size), { raw: { width, height, channels } });
-  };
-  return {
-    pothole: scene('pothole'),
-    garbage: scene('garbage'),
-    fallen_tree: scene('fallen_tree'),
-    other: scene('other'),
-  };
-}
+export { sceneImages } from '@cityassist/inference/testing';
 
 export interface TestFile {
   /** The multipart field name (a key of `map`). */

@@ -1,8 +1,14 @@
-import { createHash } from 'node:crypto';
-import { Batcher, type BatcherMetrics, type BatcherOptions, type OnnxModel } from '@cityassist/inference';
+import {
+  Batcher,
+  inputRowId,
+  withTimeout,
+  type BatcherMetrics,
+  type BatcherOptions,
+  type OnnxModel,
+} from '@cityassist/inference';
 import type { ExplainerPool } from '@cityassist/treeshap';
 import type { PredictionCache } from '../flood/prediction-cache.ts';
-import type { FeatureContribution } from '../flood/flood-risk.type.ts';
+import { explainCached, type CachedExplanation, type Explanation } from '../explain/cached-explanations.ts';
 import { assertFeatureSpec, type AqiFeatureSpec } from './aqi-features.ts';
 import { EpaIndex, type EpaBreakpoints } from './epa.ts';
 
@@ -16,16 +22,7 @@ export interface RawForecast {
 
 const OUTPUTS = ['forecast', 'lower', 'upper', 'ratio'] as const;
 
-/** An explanation as cached: the bias and one contribution per feature, in the model's order. */
-interface CachedExplanation {
-  b: number;
-  v: number[];
-}
-
-export interface AqiExplanation {
-  baseValue: number;
-  contributions: FeatureContribution[];
-}
+export type AqiExplanation = Explanation;
 
 export interface AqiModelOptions {
   /** Cross-request batching of model calls. */
@@ -134,7 +131,11 @@ export class AqiModel {
   /** Forecasts every row in as few model calls as the batcher's settings allow (one per request). */
   async forecast(rows: readonly Float32Array[]): Promise<RawForecast[]> {
     if (rows.length === 0) return [];
-    const results = await this.withTimeout(this.batcher.submitMany(rows));
+    const results = await withTimeout(
+      this.batcher.submitMany(rows),
+      this.options.timeoutMs,
+      `aqi ${this.onnx.version} did not answer within ${this.options.timeoutMs} ms`,
+    );
     return results.map((r) => {
       if (r instanceof Error) throw r;
       return r;
@@ -174,48 +175,16 @@ export class AqiModel {
    * values are in the trees' output space: the change of y[t+1]/level from the graph's base
    * (r_lag_0, else r_mean_3, else 1); baseValue + Σ contributions + base = the ratio output.
    */
-  async explain(items: readonly { forecastId: string; inputs: Float32Array }[]): Promise<AqiExplanation[]> {
-    if (items.length === 0) return [];
-    const names = this.onnx.featureNames;
-    const width = names.length;
-    const cache = this.options.explanationCache;
-    const ids = items.map((i) => i.forecastId);
-    const found = cache ? await cache.getMany(ids) : new Map<string, CachedExplanation>();
-    const misses = ids.flatMap((id, i) => (found.has(id) ? [] : [i]));
-    if (misses.length > 0) {
-      const rows = new Float32Array(misses.length * width);
-      misses.forEach((i, k) => rows.set(items[i]!.inputs, k * width));
-      const { values, bias } = await this.explainer.explain(rows, misses.length, 0);
-      const fresh = misses.map((i, k): [string, CachedExplanation] => [
-        ids[i]!,
-        { b: bias[k]!, v: values[k]! },
-      ]);
-      for (const [id, e] of fresh) found.set(id, e);
-      await cache?.setMany(fresh);
-    }
-    return items.map((item, i) => {
-      const e = found.get(ids[i]!)!;
-      return {
-        baseValue: e.b,
-        contributions: names.map((feature, j) => {
-          const v = item.inputs[j]!;
-          return { feature, value: Number.isNaN(v) ? null : v, contribution: e.v[j]! };
-        }),
-      };
-    });
-  }
-
-  private withTimeout<T>(work: Promise<T>): Promise<T> {
-    const ms = this.options.timeoutMs;
-    if (ms <= 0) return work;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`aqi ${this.onnx.version} did not answer within ${ms} ms`)),
-        ms,
-      );
-    });
-    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  explain(items: readonly { forecastId: string; inputs: Float32Array }[]): Promise<AqiExplanation[]> {
+    return explainCached(
+      items.map((i) => ({ id: i.forecastId, inputs: i.inputs })),
+      {
+        featureNames: this.onnx.featureNames,
+        explainer: this.explainer,
+        cache: this.options.explanationCache,
+        target: 0,
+      },
+    );
   }
 
   async close(): Promise<void> {
@@ -226,8 +195,5 @@ export class AqiModel {
 
 /** `aqi-` and 16 hex of SHA-256 over the model version and the exact float32 input row. */
 export function forecastIdOf(version: string, inputs: Float32Array): string {
-  const hash = createHash('sha256')
-    .update(version)
-    .update(new Uint8Array(inputs.buffer, inputs.byteOffset, inputs.byteLength));
-  return `aqi-${hash.digest('hex').slice(0, 16)}`;
+  return inputRowId('aqi', version, inputs);
 }

@@ -1,3 +1,4 @@
+import type { CachedExplanation } from '../explain/cached-explanations.ts';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from '@cityassist/db';
@@ -53,7 +54,7 @@ export async function startAqi(
       threads: config.inference.explainThreads,
     });
     closers.push(() => explainer.close());
-    const explanationCache = await createPredictionCache<{ b: number; v: number[] }>({
+    const explanationCache = await createPredictionCache<CachedExplanation>({
       name: 'aqi-explanation',
       redisUrl: config.redisUrl,
       ttlSeconds: config.predictionCacheTtlSeconds,

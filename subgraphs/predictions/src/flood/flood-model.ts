@@ -1,6 +1,13 @@
-import { createHash } from 'node:crypto';
-import { Batcher, type BatcherMetrics, type BatcherOptions, type OnnxModel } from '@cityassist/inference';
+import {
+  Batcher,
+  inputRowId,
+  withTimeout,
+  type BatcherMetrics,
+  type BatcherOptions,
+  type OnnxModel,
+} from '@cityassist/inference';
 import type { ExplainerPool } from '@cityassist/treeshap';
+import { explainCached, type CachedExplanation } from '../explain/cached-explanations.ts';
 import type { ZoneFeatures } from '../features/feature-store.ts';
 import type { FloodExplanation } from './flood-explainer.ts';
 import type { PredictionCache } from './prediction-cache.ts';
@@ -12,12 +19,6 @@ const LEVEL_BY_NAME: Record<string, FloodLevel> = {
   high: FloodLevel.HIGH,
   severe: FloodLevel.SEVERE,
 };
-
-/** An explanation as cached: the bias and one contribution per feature, in the model's order. */
-interface CachedExplanation {
-  b: number;
-  v: number[];
-}
 
 export interface FloodModelOptions {
   /** Probabilities by prediction id; unset = every row goes to the model. */
@@ -108,7 +109,11 @@ export class FloodModel {
     const cached = this.options.cache ? await this.options.cache.getMany(ids) : new Map<string, number>();
     const misses = ids.flatMap((id, i) => (cached.has(id) ? [] : [i]));
     if (misses.length > 0) {
-      const results = await this.withTimeout(this.batcher.submitMany(misses.map((i) => inputs[i]!)));
+      const results = await withTimeout(
+        this.batcher.submitMany(misses.map((i) => inputs[i]!)),
+        this.options.timeoutMs,
+        `flood ${this.onnx.version} did not answer within ${this.options.timeoutMs} ms`,
+      );
       const fresh: [string, number][] = [];
       results.forEach((p, k) => {
         if (p instanceof Error) throw p;
@@ -136,48 +141,15 @@ export class FloodModel {
   }
 
   /** Exact TreeSHAP of each prediction (cached like the predictions), in worker threads. */
-  async explain(risks: readonly FloodRisk[]): Promise<FloodExplanation[]> {
-    if (risks.length === 0) return [];
-    const names = this.onnx.featureNames;
-    const width = names.length;
-    const cache = this.options.explanationCache;
-    const ids = risks.map((r) => r.predictionId);
-    const found = cache ? await cache.getMany(ids) : new Map<string, CachedExplanation>();
-    const misses = ids.flatMap((id, i) => (found.has(id) ? [] : [i]));
-    if (misses.length > 0) {
-      const rows = new Float32Array(misses.length * width);
-      misses.forEach((i, k) => rows.set(risks[i]!.inputs, k * width));
-      const { values, bias } = await this.explainer.explain(rows, misses.length);
-      const fresh = misses.map((i, k): [string, CachedExplanation] => [
-        ids[i]!,
-        { b: bias[k]!, v: values[k]! },
-      ]);
-      for (const [id, e] of fresh) found.set(id, e);
-      await cache?.setMany(fresh);
-    }
-    return risks.map((risk, i) => {
-      const e = found.get(ids[i]!)!;
-      return {
-        baseValue: e.b,
-        contributions: names.map((feature, j) => {
-          const v = risk.inputs[j]!;
-          return { feature, value: Number.isNaN(v) ? null : v, contribution: e.v[j]! };
-        }),
-      };
-    });
-  }
-
-  private withTimeout<T>(work: Promise<T>): Promise<T> {
-    const ms = this.options.timeoutMs;
-    if (ms <= 0) return work;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`flood ${this.onnx.version} did not answer within ${ms} ms`)),
-        ms,
-      );
-    });
-    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  explain(risks: readonly FloodRisk[]): Promise<FloodExplanation[]> {
+    return explainCached(
+      risks.map((r) => ({ id: r.predictionId, inputs: r.inputs })),
+      {
+        featureNames: this.onnx.featureNames,
+        explainer: this.explainer,
+        cache: this.options.explanationCache,
+      },
+    );
   }
 
   async close(): Promise<void> {
@@ -188,8 +160,5 @@ export class FloodModel {
 
 /** `pred-` and 16 hex of SHA-256 over the model version and the exact float32 input row. */
 export function predictionIdOf(version: string, inputs: Float32Array): string {
-  const hash = createHash('sha256')
-    .update(version)
-    .update(new Uint8Array(inputs.buffer, inputs.byteOffset, inputs.byteLength));
-  return `pred-${hash.digest('hex').slice(0, 16)}`;
+  return inputRowId('pred', version, inputs);
 }

@@ -1,3 +1,4 @@
+import type { CachedExplanation } from '../explain/cached-explanations.ts';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -42,7 +43,7 @@ for (const backend of ['memory', 'redis'] as const) {
       try {
         const onnxPath = path.join(MODEL_DIR, 'model.onnx');
         const explainer = new ExplainerPool(onnxPath, await loadTreeExplainer(onnxPath), { threads: 0 });
-        const explanationCache = await createPredictionCache<{ b: number; v: number[] }>({
+        const explanationCache = await createPredictionCache<CachedExplanation>({
           name: 'explanation',
           redisUrl: backend === 'redis' ? 'redis://127.0.0.1:6379' : undefined,
           ttlSeconds: 60,

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { deflateSync, crc32 } from 'node:zlib';
 import { after, describe, it } from 'node:test';
 import { onEachDatabase } from '@cityassist/db';
 import { createEventBus, FLOOD_LEVELS, type FloodLevelsEvent } from '@cityassist/events';
+import { htmlJpegPolyglot, pngDeclaring } from '@cityassist/inference/testing';
 import { createLogger } from '@cityassist/service-kit';
 import { subgraphUnderTest } from '@cityassist/service-kit/testing';
 import sharp from 'sharp';
@@ -33,37 +33,6 @@ const SUBMIT = `mutation($input: SubmitReportInput!, $photo: Upload) {
 const COUNT = '{ reports(first: 1) { totalCount } }';
 const ZONE = '260960005000010';
 const SEVERE_ZONE = '260960005000011';
-
-/** A PNG whose IHDR declares `width`×`height` pixels, over a few bytes of image data. */
-function pngDeclaring(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // RGB
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(width + 1))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
-/** A valid JPEG carrying an HTML document in a comment segment (COM, 0xFFFE) right after SOI. */
-function jpegWithHtmlComment(jpeg: Buffer): Buffer {
-  const html = Buffer.from('<html><body><script>alert(document.cookie)</script></body></html>', 'latin1');
-  const length = Buffer.alloc(2);
-  length.writeUInt16BE(html.length + 2);
-  return Buffer.concat([jpeg.subarray(0, 2), Buffer.from([0xff, 0xfe]), length, html, jpeg.subarray(2)]);
-}
 
 async function storedFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -286,7 +255,7 @@ onEachDatabase((label, open) => {
           files: [
             {
               field: '0',
-              bytes: jpegWithHtmlComment(await scenes.pothole.clone().jpeg().toBuffer()),
+              bytes: htmlJpegPolyglot(await scenes.pothole.clone().jpeg().toBuffer()),
               filename: 'x.jpg',
               type: 'image/jpeg',
             },

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { EventBus } from '@cityassist/events';
-import { ImageInputError } from '@cityassist/inference';
+import { ImageInputError, withTimeout } from '@cityassist/inference';
 import type { Logger } from '@cityassist/service-kit';
 import type { FloodLevelRepository } from '../flood-level/flood-level.repository.ts';
 import { ReportCategory } from '../report/report.enums.ts';
@@ -58,15 +58,13 @@ export class TriageService {
   async classify(photo: Buffer): Promise<ClassifyOutcome> {
     const model = this.model.current;
     if (!model) return { kind: 'pending' };
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`triage took longer than ${this.options.timeoutMs} ms`)),
-        this.options.timeoutMs,
-      );
-    });
     try {
-      return { kind: 'done', classification: await Promise.race([model.classify(photo), deadline]) };
+      const classification = await withTimeout(
+        model.classify(photo),
+        this.options.timeoutMs,
+        `triage took longer than ${this.options.timeoutMs} ms`,
+      );
+      return { kind: 'done', classification };
     } catch (err) {
       // The photo passed the upload checks; if the model's own decoder still refuses it, retrying
       // will not help.
@@ -76,8 +74,6 @@ export class TriageService {
       }
       this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'triage unavailable');
       return { kind: 'pending' };
-    } finally {
-      clearTimeout(timer);
     }
   }
 
