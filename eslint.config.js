@@ -52,7 +52,13 @@ export default tseslint.config(
   },
   {
     // Tests and benchmarks read GraphQL JSON whose shape the assertions themselves check.
-    files: ['**/*.test.ts', '**/*.e2e.ts', 'bench/**/*.ts', 'packages/service-kit/src/testing.ts'],
+    files: [
+      '**/*.test.ts',
+      '**/*.integration.ts',
+      '**/*.e2e.ts',
+      'bench/**/*.ts',
+      'packages/service-kit/src/testing.ts',
+    ],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { gatewaySecretOf, readConfig, setting } from '@cityassist/service-kit';
 import { z } from 'zod';
 
-const env = readConfig({
+/** Every setting this service reads, by environment variable. */
+export const settings = {
   GATEWAY_HOST: setting.host(),
   /** Port of the gateway. Default 4000; 0 picks a free one (tests). */
   GATEWAY_PORT: setting.port(4000),
@@ -85,52 +86,66 @@ const env = readConfig({
    * (then only the reviewed operations in the manifests run).
    */
   ALLOW_ARBITRARY_DOCUMENTS: setting.optionalBool(),
-});
+};
 
-const overrides = Object.fromEntries(
-  Object.entries({ zones: env.ZONES_URL, reports: env.REPORTS_URL, predictions: env.PREDICTIONS_URL }).filter(
-    (e): e is [string, string] => e[1] !== undefined,
-  ),
-);
+/**
+ * The gateway's settings from an environment (default: the process's), validated and frozen. Pure:
+ * tests call it with the variables they care about and get every other default as production does.
+ */
+export function parseConfig(source: NodeJS.ProcessEnv = process.env) {
+  const env = readConfig(settings, source);
+  const overrides = Object.fromEntries(
+    Object.entries({
+      zones: env.ZONES_URL,
+      reports: env.REPORTS_URL,
+      predictions: env.PREDICTIONS_URL,
+    }).filter((e): e is [string, string] => e[1] !== undefined),
+  );
 
-export const config = Object.freeze({
-  host: env.GATEWAY_HOST,
-  port: env.GATEWAY_PORT,
-  development: env.NODE_ENV !== 'production',
-  graphiql: env.GRAPHIQL ?? env.NODE_ENV !== 'production',
-  sandbox: env.SANDBOX ?? env.GRAPHIQL ?? env.NODE_ENV !== 'production',
-  supergraphFile: env.SUPERGRAPH_FILE,
-  subgraphUrls: overrides,
-  upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
-  persistedDocuments: env.PERSISTED_DOCUMENTS.split(',')
-    .map((f) => f.trim())
-    .filter(Boolean),
-  allowArbitraryDocuments: env.ALLOW_ARBITRARY_DOCUMENTS ?? env.NODE_ENV !== 'production',
-  logLevel: hiveLevel(env.LOG_LEVEL),
-  gatewaySecret: gatewaySecretOf(env),
-  apiKeysFile: env.API_KEYS_FILE,
-  redisUrl: env.REDIS_URL,
-  responseCacheTtlMs: env.RESPONSE_CACHE_TTL_MS,
-  rateLimit: {
-    keyPoints: env.RATE_LIMIT_PER_KEY,
-    ipPoints: env.RATE_LIMIT_PER_IP,
-    windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
-    trustProxy: env.TRUST_PROXY,
-    keyPrefix: env.REDIS_KEY_PREFIX,
-  },
-  limits: {
-    maxDepth: env.MAX_QUERY_DEPTH,
-    maxAliases: env.MAX_ALIASES,
-    maxTokens: env.MAX_TOKENS,
-    maxBodyBytes: env.MAX_BODY_BYTES,
-    maxUploadBytes: env.UPLOAD_MAX_BYTES,
-    maxUploadFiles: env.UPLOAD_MAX_FILES,
-    maxCost: env.MAX_QUERY_COST,
-  },
-  jwt: { secret: env.JWT_SECRET, jwksUrl: env.JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
-});
+  return Object.freeze({
+    host: env.GATEWAY_HOST,
+    port: env.GATEWAY_PORT,
+    development: env.NODE_ENV !== 'production',
+    graphiql: env.GRAPHIQL ?? env.NODE_ENV !== 'production',
+    sandbox: env.SANDBOX ?? env.GRAPHIQL ?? env.NODE_ENV !== 'production',
+    supergraphFile: env.SUPERGRAPH_FILE,
+    subgraphUrls: overrides,
+    upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
+    persistedDocuments: env.PERSISTED_DOCUMENTS.split(',')
+      .map((f) => f.trim())
+      .filter(Boolean),
+    allowArbitraryDocuments: env.ALLOW_ARBITRARY_DOCUMENTS ?? env.NODE_ENV !== 'production',
+    logLevel: hiveLevel(env.LOG_LEVEL),
+    gatewaySecret: gatewaySecretOf(env),
+    apiKeysFile: env.API_KEYS_FILE,
+    redisUrl: env.REDIS_URL,
+    responseCacheTtlMs: env.RESPONSE_CACHE_TTL_MS,
+    rateLimit: {
+      keyPoints: env.RATE_LIMIT_PER_KEY,
+      ipPoints: env.RATE_LIMIT_PER_IP,
+      windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
+      trustProxy: env.TRUST_PROXY,
+      keyPrefix: env.REDIS_KEY_PREFIX,
+    },
+    limits: {
+      maxDepth: env.MAX_QUERY_DEPTH,
+      maxAliases: env.MAX_ALIASES,
+      maxTokens: env.MAX_TOKENS,
+      maxBodyBytes: env.MAX_BODY_BYTES,
+      maxUploadBytes: env.UPLOAD_MAX_BYTES,
+      maxUploadFiles: env.UPLOAD_MAX_FILES,
+      maxCost: env.MAX_QUERY_COST,
+    },
+    jwt: {
+      secret: env.JWT_SECRET,
+      jwksUrl: env.JWKS_URL,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+    },
+  });
+}
 
-export type GatewayConfig = typeof config;
+export type GatewayConfig = ReturnType<typeof parseConfig>;
 
 /** Hive's logger knows error…debug: the subgraphs' extra levels map onto the nearest, silent to off. */
 function hiveLevel(level: string): 'error' | 'warn' | 'info' | 'debug' | false {

@@ -1,8 +1,9 @@
 import { onShutdown, runMain } from '@cityassist/service-kit';
 
 await runMain(async () => {
-  // config.ts validates the environment on import; a bad setting stops here with its name.
-  const { config } = await import('./config.ts');
+  const { parseConfig } = await import('./config.ts');
+  // A bad setting stops the start here, with the variable's name.
+  const config = parseConfig(process.env);
   const { startGateway } = await import('./server.ts');
   const gateway = await startGateway(config);
   onShutdown(gateway.log, () => gateway.close());

@@ -1,3 +1,9 @@
-export { openDatabase, type Database, type DatabaseOptions, type Queryable } from './database.ts';
+export {
+  openDatabase,
+  usePgliteTemplate,
+  type Database,
+  type DatabaseOptions,
+  type Queryable,
+} from './database.ts';
 export { migrate, type MigrateOptions } from './migrate.ts';
 export { createTestDatabase, onEachDatabase, TEST_POSTGRES_URL, type TestDatabase } from './testing.ts';

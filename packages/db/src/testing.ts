@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { usePgliteTemplate } from './database.ts';
 
 /** The Postgres every development and CI machine runs (see README). */
 export const TEST_POSTGRES_URL =
@@ -46,9 +47,12 @@ export type TestDatabase = ({ url: string } | { dataDir: string }) & AsyncDispos
 export function onEachDatabase(
   suite: (label: string, open: () => Promise<TestDatabase | undefined>) => void,
 ): void {
-  suite('PGlite', () =>
-    Promise.resolve({ dataDir: 'memory://', [Symbol.asyncDispose]: () => Promise.resolve() }),
-  );
+  suite('PGlite', () => {
+    // Suites sharing a test process (test:integration) copy one pristine PGlite instead of each
+    // starting their own.
+    usePgliteTemplate();
+    return Promise.resolve({ dataDir: 'memory://', [Symbol.asyncDispose]: () => Promise.resolve() });
+  });
   suite('Postgres', async () => {
     const db = await createTestDatabase();
     return db && { url: db.url, [Symbol.asyncDispose]: () => db[Symbol.asyncDispose]() };

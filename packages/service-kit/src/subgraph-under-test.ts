@@ -6,6 +6,12 @@ import { postGraphQL } from './testing.ts';
 /** The shared secret subgraph tests start their service with and send, as the gateway would. */
 export const TEST_GATEWAY_SECRET = 'a-test-secret-that-is-32-chars-long!';
 
+/** Settings every service under test gets: quiet, and trusting only the test's gateway secret. */
+export const TEST_ENV: Readonly<Record<string, string>> = Object.freeze({
+  LOG_LEVEL: 'silent',
+  GATEWAY_SECRET: TEST_GATEWAY_SECRET,
+});
+
 /**
  * Starts a subgraph on a database for one test suite (node:test `before`/`after`), and gives the
  * suite a GraphQL client that sends the gateway's secret. `server` stays undefined when `open`

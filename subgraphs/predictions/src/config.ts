@@ -16,7 +16,8 @@ const version = z
   .string()
   .regex(/^(latest|[A-Za-z0-9][\w.-]{0,63})$/, 'must be "latest" or a version folder name');
 
-const env = readConfig({
+/** Every setting this service reads, by environment variable. */
+export const settings = {
   PREDICTIONS_HOST: setting.host(),
   /** Port of the predictions subgraph. Default 4003; 0 picks a free one (tests). */
   PREDICTIONS_PORT: setting.port(4003),
@@ -87,47 +88,54 @@ const env = readConfig({
   /** Seconds a prediction stays cached (Redis with REDIS_URL, else in process); 0 = off. Default 300. */
   PREDICTION_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).default(300),
   LOG_LEVEL: setting.logLevel(),
-});
+};
 
-export const config = Object.freeze({
-  host: env.PREDICTIONS_HOST,
-  port: env.PREDICTIONS_PORT,
-  database: databaseOf(env, 'predictions'),
-  gatewaySecret: gatewaySecretOf(env),
-  redisUrl: env.REDIS_URL,
-  rescoreSeconds: env.FLOOD_RESCORE_SECONDS,
-  drift: {
-    warning: env.DRIFT_WARNING_PSI,
-    drift: env.DRIFT_PSI,
-    window: env.DRIFT_WINDOW,
-    minRows: env.DRIFT_MIN_ROWS,
-  },
-  modelsDir: env.MODELS_DIR,
-  flood: {
-    champion: env.FLOOD_MODEL_VERSION,
-    canary: env.FLOOD_CANARY_VERSION
-      ? { version: env.FLOOD_CANARY_VERSION, share: env.FLOOD_CANARY_SHARE }
-      : undefined,
-    shadow: env.FLOOD_SHADOW_VERSION,
-    canaryAssignment: env.FLOOD_CANARY_ASSIGNMENT,
-  },
-  inference: {
-    batching: env.INFERENCE_BATCHING,
-    batch: { maxBatchSize: env.INFERENCE_BATCH_MAX_SIZE, maxWaitMs: env.INFERENCE_BATCH_WAIT_MS },
-    timeoutMs: env.MODEL_TIMEOUT_MS,
-    fallbackMaxAgeSeconds: env.FALLBACK_MAX_AGE_SECONDS,
-    explainThreads: env.EXPLAIN_THREADS,
-  },
-  featuresSnapshot: env.FEATURES_SNAPSHOT,
-  aqi: {
-    version: env.AQI_MODEL_VERSION,
-    sensorsFile: env.AQI_SENSORS_FILE,
-    readingsSnapshot: env.AQI_READINGS_SNAPSHOT,
-    maxSensorDistanceKm: env.AQI_MAX_SENSOR_DISTANCE_KM,
-  },
-  experimentsFile: env.EXPERIMENTS_FILE,
-  predictionCacheTtlSeconds: env.PREDICTION_CACHE_TTL_SECONDS,
-  logLevel: env.LOG_LEVEL,
-});
+/**
+ * The service's settings from an environment (default: the process's), validated and frozen. Pure:
+ * tests call it with the variables they care about and get every other default as production does.
+ */
+export function parseConfig(source: NodeJS.ProcessEnv = process.env) {
+  const env = readConfig(settings, source);
+  return Object.freeze({
+    host: env.PREDICTIONS_HOST,
+    port: env.PREDICTIONS_PORT,
+    database: databaseOf(env, 'predictions'),
+    gatewaySecret: gatewaySecretOf(env),
+    redisUrl: env.REDIS_URL,
+    rescoreSeconds: env.FLOOD_RESCORE_SECONDS,
+    drift: {
+      warning: env.DRIFT_WARNING_PSI,
+      drift: env.DRIFT_PSI,
+      window: env.DRIFT_WINDOW,
+      minRows: env.DRIFT_MIN_ROWS,
+    },
+    modelsDir: env.MODELS_DIR,
+    flood: {
+      champion: env.FLOOD_MODEL_VERSION,
+      canary: env.FLOOD_CANARY_VERSION
+        ? { version: env.FLOOD_CANARY_VERSION, share: env.FLOOD_CANARY_SHARE }
+        : undefined,
+      shadow: env.FLOOD_SHADOW_VERSION,
+      canaryAssignment: env.FLOOD_CANARY_ASSIGNMENT,
+    },
+    inference: {
+      batching: env.INFERENCE_BATCHING,
+      batch: { maxBatchSize: env.INFERENCE_BATCH_MAX_SIZE, maxWaitMs: env.INFERENCE_BATCH_WAIT_MS },
+      timeoutMs: env.MODEL_TIMEOUT_MS,
+      fallbackMaxAgeSeconds: env.FALLBACK_MAX_AGE_SECONDS,
+      explainThreads: env.EXPLAIN_THREADS,
+    },
+    featuresSnapshot: env.FEATURES_SNAPSHOT,
+    aqi: {
+      version: env.AQI_MODEL_VERSION,
+      sensorsFile: env.AQI_SENSORS_FILE,
+      readingsSnapshot: env.AQI_READINGS_SNAPSHOT,
+      maxSensorDistanceKm: env.AQI_MAX_SENSOR_DISTANCE_KM,
+    },
+    experimentsFile: env.EXPERIMENTS_FILE,
+    predictionCacheTtlSeconds: env.PREDICTION_CACHE_TTL_SECONDS,
+    logLevel: env.LOG_LEVEL,
+  });
+}
 
-export type PredictionsConfig = typeof config;
+export type PredictionsConfig = ReturnType<typeof parseConfig>;

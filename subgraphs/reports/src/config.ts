@@ -15,7 +15,8 @@ import { z } from 'zod';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 
-const env = readConfig({
+/** Every setting this service reads, by environment variable. */
+export const settings = {
   REPORTS_HOST: setting.host(),
   /** Port of the reports subgraph. Default 4002; 0 picks a free one (tests). */
   REPORTS_PORT: setting.port(4002),
@@ -70,53 +71,60 @@ const env = readConfig({
   /** Stored images with no report that are older than this are deleted at start. Default 15 minutes. */
   ORPHAN_MIN_AGE_MINUTES: z.coerce.number().min(0).default(15),
   LOG_LEVEL: setting.logLevel(),
-});
+};
 
-if (env.S3_BUCKET && !env.S3_ACCESS_KEY_ID !== !env.S3_SECRET_ACCESS_KEY) {
-  throw new ConfigError('Invalid settings:\n  S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: set both or neither');
+/**
+ * The service's settings from an environment (default: the process's), validated and frozen. Pure:
+ * tests call it with the variables they care about and get every other default as production does.
+ */
+export function parseConfig(source: NodeJS.ProcessEnv = process.env) {
+  const env = readConfig(settings, source);
+  if (env.S3_BUCKET && !env.S3_ACCESS_KEY_ID !== !env.S3_SECRET_ACCESS_KEY) {
+    throw new ConfigError('Invalid settings:\n  S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: set both or neither');
+  }
+
+  // PGlite in memory keeps nothing, so neither should the photos it would point at outlive the run.
+  const defaultUploadsDir =
+    env.DATA_DIR === 'memory://'
+      ? path.join(tmpdir(), `cityassist-uploads-${process.pid}`)
+      : path.resolve(env.DATA_DIR, 'uploads');
+
+  return Object.freeze({
+    host: env.REPORTS_HOST,
+    port: env.REPORTS_PORT,
+    database: databaseOf(env, 'reports'),
+    gatewaySecret: gatewaySecretOf(env),
+    redisUrl: env.REDIS_URL,
+    zonesFile: env.ZONES_FILE,
+    uploads: {
+      maxBytes: env.UPLOAD_MAX_BYTES,
+      maxFiles: env.UPLOAD_MAX_FILES,
+      maxPixels: Math.round(env.UPLOAD_MAX_MEGAPIXELS * 1_000_000),
+      maxEdge: env.PHOTO_MAX_EDGE,
+    },
+    storage: env.S3_BUCKET
+      ? {
+          kind: 's3' as const,
+          bucket: env.S3_BUCKET,
+          endpoint: env.S3_ENDPOINT,
+          region: env.S3_REGION,
+          credentials:
+            env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY
+              ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY }
+              : undefined,
+          forcePathStyle: env.S3_FORCE_PATH_STYLE,
+        }
+      : { kind: 'folder' as const, dir: path.resolve(env.UPLOADS_DIR ?? defaultUploadsDir) },
+    orphanMinAgeMs: env.ORPHAN_MIN_AGE_MINUTES * 60_000,
+    triage: {
+      modelsDir: env.MODELS_DIR,
+      modelVersion: env.IMAGE_MODEL_VERSION,
+      batch: { maxBatchSize: env.IMAGE_BATCH_MAX_SIZE, maxWaitMs: env.IMAGE_BATCH_WAIT_MS },
+      timeoutMs: env.TRIAGE_TIMEOUT_MS,
+      retryIntervalMs: env.TRIAGE_RETRY_INTERVAL_MS,
+    },
+    logLevel: env.LOG_LEVEL,
+  });
 }
 
-// PGlite in memory keeps nothing, so neither should the photos it would point at outlive the run.
-const defaultUploadsDir =
-  env.DATA_DIR === 'memory://'
-    ? path.join(tmpdir(), `cityassist-uploads-${process.pid}`)
-    : path.resolve(env.DATA_DIR, 'uploads');
-
-export const config = Object.freeze({
-  host: env.REPORTS_HOST,
-  port: env.REPORTS_PORT,
-  database: databaseOf(env, 'reports'),
-  gatewaySecret: gatewaySecretOf(env),
-  redisUrl: env.REDIS_URL,
-  zonesFile: env.ZONES_FILE,
-  uploads: {
-    maxBytes: env.UPLOAD_MAX_BYTES,
-    maxFiles: env.UPLOAD_MAX_FILES,
-    maxPixels: Math.round(env.UPLOAD_MAX_MEGAPIXELS * 1_000_000),
-    maxEdge: env.PHOTO_MAX_EDGE,
-  },
-  storage: env.S3_BUCKET
-    ? {
-        kind: 's3' as const,
-        bucket: env.S3_BUCKET,
-        endpoint: env.S3_ENDPOINT,
-        region: env.S3_REGION,
-        credentials:
-          env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY
-            ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY }
-            : undefined,
-        forcePathStyle: env.S3_FORCE_PATH_STYLE,
-      }
-    : { kind: 'folder' as const, dir: path.resolve(env.UPLOADS_DIR ?? defaultUploadsDir) },
-  orphanMinAgeMs: env.ORPHAN_MIN_AGE_MINUTES * 60_000,
-  triage: {
-    modelsDir: env.MODELS_DIR,
-    modelVersion: env.IMAGE_MODEL_VERSION,
-    batch: { maxBatchSize: env.IMAGE_BATCH_MAX_SIZE, maxWaitMs: env.IMAGE_BATCH_WAIT_MS },
-    timeoutMs: env.TRIAGE_TIMEOUT_MS,
-    retryIntervalMs: env.TRIAGE_RETRY_INTERVAL_MS,
-  },
-  logLevel: env.LOG_LEVEL,
-});
-
-export type ReportsConfig = typeof config;
+export type ReportsConfig = ReturnType<typeof parseConfig>;

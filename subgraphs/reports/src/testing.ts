@@ -2,42 +2,31 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestDatabase } from '@cityassist/db';
-import { DEFAULT_ZONES_FILE, loadZoneFeatures, pointInZone } from '@cityassist/geo';
+import { loadZoneFeatures, pointInZone } from '@cityassist/geo';
 import { GATEWAY_SECRET_HEADER, type GraphQLResponse } from '@cityassist/service-kit';
-import { TEST_GATEWAY_SECRET } from '@cityassist/service-kit/testing';
-import type { ReportsConfig } from './config.ts';
+import { TEST_ENV, TEST_GATEWAY_SECRET } from '@cityassist/service-kit/testing';
+import { parseConfig, type ReportsConfig } from './config.ts';
 
-const repoRoot = path.resolve(import.meta.dirname, '../../..');
-
-/** The service's settings for a test: a fresh photo folder, the committed image model, no retry. */
+/**
+ * The service's settings for a test: production's defaults, except a fresh photo folder, no
+ * scheduled retry, and any port. `env` takes the real variable names, e.g. `{ REDIS_URL }`.
+ */
 export function testConfig(
   database: TestDatabase | { url: string } | { dataDir: string },
-  overrides: Partial<Omit<ReportsConfig, 'database' | 'triage'>> & {
-    triage?: Partial<ReportsConfig['triage']>;
-  } = {},
+  env: Record<string, string> = {},
 ): ReportsConfig {
-  const { triage, ...rest } = overrides;
   return {
-    host: '127.0.0.1',
-    port: 0,
-    database,
-    gatewaySecret: TEST_GATEWAY_SECRET,
-    redisUrl: undefined,
-    zonesFile: DEFAULT_ZONES_FILE,
-    uploads: { maxBytes: 10 * 1024 * 1024, maxFiles: 1, maxPixels: 40_000_000, maxEdge: 2048 },
-    storage: { kind: 'folder', dir: path.join(tmpdir(), `reports-test-${randomUUID()}`) },
-    orphanMinAgeMs: 15 * 60_000,
-    triage: {
-      modelsDir: path.join(repoRoot, 'models'),
-      modelVersion: '1.0.0',
-      batch: { maxBatchSize: 16, maxWaitMs: 2 },
+    ...parseConfig({
+      ...TEST_ENV,
+      REPORTS_PORT: '0',
+      UPLOADS_DIR: path.join(tmpdir(), `reports-test-${randomUUID()}`),
+      TRIAGE_RETRY_INTERVAL_MS: '0',
       // Generous: a slow CI machine must not turn a working model into a "model down" test.
-      timeoutMs: 60_000,
-      retryIntervalMs: 0,
-      ...triage,
-    },
-    logLevel: 'silent',
-    ...rest,
+      TRIAGE_TIMEOUT_MS: '60000',
+      IMAGE_BATCH_WAIT_MS: '2',
+      ...env,
+    }),
+    database,
   };
 }
 

@@ -53,7 +53,7 @@ describe('flood levels over Redis', () => {
   const subject = subgraphUnderTest(
     () => Promise.resolve({ dataDir: 'memory://', [Symbol.asyncDispose]: () => Promise.resolve() }),
     async (database) => {
-      const config = testConfig(database, { redisUrl: REDIS_URL });
+      const config = testConfig(database, { REDIS_URL });
       folders.push((config.storage as { dir: string }).dir);
       return startReportsService(config, createLogger('reports', 'silent'), {
         onFloodLevels: () => received.shift()?.(),

@@ -136,7 +136,7 @@ describe('the orphan sweep at start', () => {
 
   it('deletes old images no report points at, and keeps new ones and referenced ones', async () => {
     const database = { dataDir: path.join(dir, 'db') };
-    const config = testConfig(database, { storage: { kind: 'folder', dir: path.join(dir, 'uploads') } });
+    const config = testConfig(database, { UPLOADS_DIR: path.join(dir, 'uploads') });
     const first = await startReportsService(config, logger);
     const scenes = await sceneImages();
     const res = await submitWithPhoto(

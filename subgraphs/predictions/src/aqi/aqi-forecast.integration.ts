@@ -269,7 +269,7 @@ describe('Zone.aqiForecast when a sensor has too few recent readings', () => {
       const dir = await mkdtemp(path.join(tmpdir(), 'aqi-snapshot-'));
       const file = path.join(dir, 'pm25_readings.csv');
       await writeFile(file, `${kept.join('\n')}\n`);
-      return startPredictionsService(testConfig(database, { aqi: { readingsSnapshot: file } }), logger);
+      return startPredictionsService(testConfig(database, { AQI_READINGS_SNAPSHOT: file }), logger);
     },
   );
 
@@ -295,7 +295,7 @@ describe('Zone.aqiForecast when the model times out', () => {
     () => Promise.resolve({ dataDir: 'memory://', [Symbol.asyncDispose]: () => Promise.resolve() }),
     (database) =>
       startPredictionsService(
-        testConfig(database, { inference: { batch: { maxBatchSize: 1024, maxWaitMs: 50 }, timeoutMs: 10 } }),
+        testConfig(database, { INFERENCE_BATCH_WAIT_MS: '50', MODEL_TIMEOUT_MS: '10' }),
         logger,
       ),
   );

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { onEachDatabase } from '@cityassist/db';
-import { DEFAULT_ZONES_FILE } from '@cityassist/geo';
 import { createLogger, postGraphQL } from '@cityassist/service-kit';
 import { subgraphUnderTest, TEST_GATEWAY_SECRET } from '@cityassist/service-kit/testing';
 import { startZonesService } from '../service.ts';
+import { testConfig } from '../testing.ts';
 
 const PAGE = `query Page($first: Int!, $after: String, $n: String) {
   zones(first: $first, after: $after, neighbourhood: $n) {
@@ -15,17 +15,7 @@ const PAGE = `query Page($first: Int!, $after: String, $n: String) {
 onEachDatabase((label, open) => {
   describe(`zones subgraph on ${label}`, () => {
     const subject = subgraphUnderTest(open, (database) =>
-      startZonesService(
-        {
-          host: '127.0.0.1',
-          port: 0,
-          database,
-          zonesFile: DEFAULT_ZONES_FILE,
-          logLevel: 'silent',
-          gatewaySecret: TEST_GATEWAY_SECRET,
-        },
-        createLogger('zones', 'silent'),
-      ),
+      startZonesService(testConfig(database), createLogger('zones', 'silent')),
     );
     const gql = subject.gql;
 

@@ -68,7 +68,7 @@ onEachDatabase((label, open) => {
     const folders: string[] = [];
     const subject = subgraphUnderTest(open, (database) => {
       model.current = new FlakyModel(real);
-      const config = testConfig(database, { triage: { retryIntervalMs: 25 } });
+      const config = testConfig(database, { TRIAGE_RETRY_INTERVAL_MS: '25' });
       folders.push((config.storage as { dir: string }).dir);
       return startReportsService(config, createLogger('reports', 'silent'), {
         classifier: model.current,
@@ -150,7 +150,7 @@ describe('triage when the model cannot even load at start', () => {
       };
     },
     (database) => {
-      const config = testConfig(database, { triage: { modelsDir, retryIntervalMs: 25 } });
+      const config = testConfig(database, { MODELS_DIR: modelsDir, TRIAGE_RETRY_INTERVAL_MS: '25' });
       folders.push((config.storage as { dir: string }).dir);
       return startReportsService(config, createLogger('reports', 'silent'));
     },

@@ -90,7 +90,7 @@ describe('a model that times out, through the subgraph', () => {
     () => Promise.resolve({ dataDir: 'memory://', [Symbol.asyncDispose]: () => Promise.resolve() }),
     (database) =>
       startPredictionsService(
-        testConfig(database, { inference: { batch: { maxBatchSize: 1024, maxWaitMs: 50 }, timeoutMs: 10 } }),
+        testConfig(database, { INFERENCE_BATCH_WAIT_MS: '50', MODEL_TIMEOUT_MS: '10' }),
         logger,
       ),
   );
