@@ -2,7 +2,7 @@
  * `npm run test:training`: the training side of CI. Python unit tests of training/ (converter,
  * simulators, loaders, generators) and a smoke training of each model on tiny data, with Debian's
  * /usr/bin/python3 (see training/README.md). The ONNX parity tests against onnxruntime-node are
- * in the fast tests. Off CI, a machine without the Debian packages skips with a message.
+ * in the unit tests; flake8, black and the quick pytest tests in `npm run check:python`. Off CI, a machine without the Debian packages skips with a message.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -38,8 +38,8 @@ const run = (what: string, args: string[], cwd = ROOT) => {
 };
 
 let ok = run(
-  'python unit tests',
-  ['-m', 'unittest', 'discover', '-s', 'tests', '-p', 'test_*.py'],
+  'python tests (pytest, the slow ones too)',
+  ['-m', 'pytest', '-q', '-p', 'no:cacheprovider'],
   path.join(ROOT, 'training'),
 );
 for (const [model, config] of SMOKE) {

@@ -30,18 +30,37 @@ MODELS = {
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="train.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="train.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = p.add_subparsers(dest="model", required=True, metavar="{" + ",".join(MODELS) + "}")
     for name, help_ in MODELS.items():
         s = sub.add_parser(name, help=help_)
-        s.add_argument("--config", default=str(HERE / "configs" / f"{name}.json"), help="training config (JSON)")
-        s.add_argument("--data-dir", default=str(REPO / "data"), help="root of the input data (default: repo data/)")
+        s.add_argument(
+            "--config", default=str(HERE / "configs" / f"{name}.json"), help="training config (JSON)"
+        )
+        s.add_argument(
+            "--data-dir", default=str(REPO / "data"), help="root of the input data (default: repo data/)"
+        )
         s.add_argument("--data", default=None, help="a single input file, for models that take one")
-        s.add_argument("--out", default=None, help="models root; writes <out>/<name>/<version>/ (default: repo models/, or a temp dir with --smoke)")
+        s.add_argument(
+            "--out",
+            default=None,
+            help=(
+                "models root; writes <out>/<name>/<version>/ (default: repo models/, or a temp dir with"
+                " --smoke)"
+            ),
+        )
         s.add_argument("--report", default=None, help="also write the evaluation as JSON here")
         s.add_argument("--seed", type=int, default=None, help="override the config's seed")
-        s.add_argument("--smoke", action="store_true", help="tiny data, for CI: seconds, written to a temp dir unless --out is given")
-        s.add_argument("--snapshot", default=None, help="(flood) where to write the feature-store snapshot CSV")
+        s.add_argument(
+            "--smoke",
+            action="store_true",
+            help="tiny data, for CI: seconds, written to a temp dir unless --out is given",
+        )
+        s.add_argument(
+            "--snapshot", default=None, help="(flood) where to write the feature-store snapshot CSV"
+        )
         s.add_argument("--experiments", default=None, help="experiment log (JSON lines) to append the run to")
         # A model may add flags of its own; it skips the shared ones defined above.
         cli = _model_module(name, "cli")

@@ -27,14 +27,26 @@ def code_version(paths: list[str]) -> dict:
     files: list[Path] = []
     for rel in paths:
         p = TRAINING_DIR / rel
-        files += [p] if p.is_file() else [q for q in p.rglob("*") if q.is_file() and q.suffix in {".py", ".json"} and "__pycache__" not in q.parts]
+        files += (
+            [p]
+            if p.is_file()
+            else [
+                q
+                for q in p.rglob("*")
+                if q.is_file() and q.suffix in {".py", ".json"} and "__pycache__" not in q.parts
+            ]
+        )
     h = hashlib.sha256()
     for p in sorted(set(files)):
         h.update(str(p.relative_to(TRAINING_DIR)).encode())
         h.update(p.read_bytes())
     try:
         commit = subprocess.run(
-            ["git", "describe", "--always", "--dirty"], cwd=TRAINING_DIR, capture_output=True, text=True, check=True
+            ["git", "describe", "--always", "--dirty"],
+            cwd=TRAINING_DIR,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit = None

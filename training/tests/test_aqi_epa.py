@@ -17,7 +17,20 @@ from cityassist_training.aqi import epa  # noqa: E402
 
 class Pm25(unittest.TestCase):
     def test_breakpoint_edges(self):
-        for c, expected in [(0.0, 0), (9.0, 50), (9.1, 51), (35.4, 100), (35.5, 101), (55.4, 150), (55.5, 151), (125.4, 200), (125.5, 201), (225.4, 300), (225.5, 301), (325.4, 500)]:
+        for c, expected in [
+            (0.0, 0),
+            (9.0, 50),
+            (9.1, 51),
+            (35.4, 100),
+            (35.5, 101),
+            (55.4, 150),
+            (55.5, 151),
+            (125.4, 200),
+            (125.5, 201),
+            (225.4, 300),
+            (225.5, 301),
+            (325.4, 500),
+        ]:
             self.assertEqual(epa.aqi("pm25", c).aqi, expected, c)
 
     def test_interpolation(self):
@@ -48,14 +61,40 @@ class Pm25(unittest.TestCase):
 
 class Pm10(unittest.TestCase):
     def test_values(self):
-        for c, expected in [(0, 0), (54, 50), (54.9, 50), (55, 51), (100, 73), (154, 100), (155, 101), (254, 150), (354, 200), (424, 300), (425, 301), (604, 500)]:
+        for c, expected in [
+            (0, 0),
+            (54, 50),
+            (54.9, 50),
+            (55, 51),
+            (100, 73),
+            (154, 100),
+            (155, 101),
+            (254, 150),
+            (354, 200),
+            (424, 300),
+            (425, 301),
+            (604, 500),
+        ]:
             self.assertEqual(epa.aqi("pm10", c).aqi, expected, c)
         self.assertEqual(epa.aqi("pm10", 200).category, "Unhealthy for Sensitive Groups")
 
 
 class No2(unittest.TestCase):
     def test_ppb(self):
-        for c, expected in [(0, 0), (53, 50), (54, 51), (100, 100), (101, 101), (360, 150), (361, 151), (649, 200), (650, 201), (1249, 300), (1250, 301), (2049, 500)]:
+        for c, expected in [
+            (0, 0),
+            (53, 50),
+            (54, 51),
+            (100, 100),
+            (101, 101),
+            (360, 150),
+            (361, 151),
+            (649, 200),
+            (650, 201),
+            (1249, 300),
+            (1250, 301),
+            (2049, 500),
+        ]:
             self.assertEqual(epa.aqi("no2", c, "ppb").aqi, expected, c)
         # (150-101)/(360-101)·(200-101)+101 = 119.73 -> 120
         self.assertEqual(epa.aqi("no2", 200).aqi, 120)

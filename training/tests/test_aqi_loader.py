@@ -16,7 +16,13 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cityassist_training.aqi.features import FeatureSpec, baselines, panel_features, targets, window_features  # noqa: E402
+from cityassist_training.aqi.features import (  # noqa: E402
+    FeatureSpec,
+    baselines,
+    panel_features,
+    targets,
+    window_features,
+)
 from cityassist_training.aqi.loader import AqiDataError, load_long_csv  # noqa: E402
 
 HEADER = "location_id,datetime,parameter,value,unit\n"
@@ -26,14 +32,27 @@ def csv(rows: list[str], header: str = HEADER) -> io.StringIO:
     return io.StringIO(header + "".join(r + "\n" for r in rows))
 
 
-def hourly(station: str, n: int, start: str = "2024-01-01T00:00:00Z", param: str = "pm25", unit: str = "µg/m³", value=lambda i: 10 + i % 5) -> list[str]:
+def hourly(
+    station: str,
+    n: int,
+    start: str = "2024-01-01T00:00:00Z",
+    param: str = "pm25",
+    unit: str = "µg/m³",
+    value=lambda i: 10 + i % 5,
+) -> list[str]:
     t0 = pd.Timestamp(start)
-    return [f"{station},{(t0 + pd.Timedelta(hours=i)).strftime('%Y-%m-%dT%H:%M:%SZ')},{param},{value(i)},{unit}" for i in range(n)]
+    return [
+        f"{station},{(t0 + pd.Timedelta(hours=i)).strftime('%Y-%m-%dT%H:%M:%SZ')},{param},{value(i)},{unit}"
+        for i in range(n)
+    ]
 
 
 def daily(station: str, n: int, start: str = "2005-01-01T00:00:00Z", value=lambda i: 20 + i % 7) -> list[str]:
     t0 = pd.Timestamp(start)
-    return [f"{station},{(t0 + pd.Timedelta(days=i)).strftime('%Y-%m-%dT%H:%M:%SZ')},pm10,{value(i)},µg/m³" for i in range(n)]
+    return [
+        f"{station},{(t0 + pd.Timedelta(days=i)).strftime('%Y-%m-%dT%H:%M:%SZ')},pm10,{value(i)},µg/m³"
+        for i in range(n)
+    ]
 
 
 class MissingColumns(unittest.TestCase):
@@ -127,7 +146,11 @@ class UnitsAndParameters(unittest.TestCase):
         self.assertIn("'ppm'", str(cm.exception))
 
     def test_unit_spellings_are_the_same_unit(self):
-        rows = hourly("s1", 24, unit="µg/m³") + hourly("s2", 24, unit="ug/m3") + hourly("s3", 24, unit="\u03bcg/m\u00b3")
+        rows = (
+            hourly("s1", 24, unit="µg/m³")
+            + hourly("s2", 24, unit="ug/m3")
+            + hourly("s3", 24, unit="\u03bcg/m\u00b3")
+        )
         p = load_long_csv(csv(rows))
         self.assertEqual(p.unit, "µg/m³")
 
@@ -203,7 +226,14 @@ class GapsAndStations(unittest.TestCase):
         X, ok = panel_features(p.values, p.times, spec)
         Y = targets(p.values, spec)
         P, N = baselines(p.values, spec)
-        fc = model.fit(spec, X, Y, evaluate.masks_before(ok, Y, 700), {"n_estimators": 30, "max_depth": 3, "n_jobs": 1}, seed=1)
+        fc = model.fit(
+            spec,
+            X,
+            Y,
+            evaluate.masks_before(ok, Y, 700),
+            {"n_estimators": 30, "max_depth": 3, "n_jobs": 1},
+            seed=1,
+        )
         m = evaluate.eval_masks(ok, Y, P, N, 700, len(p.times))
         pred = evaluate.predict_cells(fc, X, m)
         mae = evaluate.mae_only(Y, pred["forecast"], m)
@@ -227,7 +257,19 @@ class TrainerRefusesBadData(unittest.TestCase):
         (tmp / "c.json").write_text(json.dumps(cfg))
         ap = argparse.ArgumentParser()
         cli.add_arguments(ap)
-        args = ap.parse_args(["--config", str(tmp / "c.json"), "--data", str(data), "--out", str(tmp / "out"), "--experiments", str(tmp / "runs.jsonl"), *extra])
+        args = ap.parse_args(
+            [
+                "--config",
+                str(tmp / "c.json"),
+                "--data",
+                str(data),
+                "--out",
+                str(tmp / "out"),
+                "--experiments",
+                str(tmp / "runs.jsonl"),
+                *extra,
+            ]
+        )
         return cli.run(args)
 
     def test_gap_riddled_series_is_refused_with_exit_code_2(self):

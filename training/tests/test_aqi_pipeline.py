@@ -24,7 +24,9 @@ CONFIG = Path(__file__).resolve().parents[1] / "configs" / "aqi.json"
 def run(out: Path, *extra: str) -> int:
     ap = argparse.ArgumentParser()
     cli.add_arguments(ap)
-    args = ap.parse_args(["--config", str(CONFIG), "--smoke", "--out", str(out), "--report", str(out / "report.json"), *extra])
+    args = ap.parse_args(
+        ["--config", str(CONFIG), "--smoke", "--out", str(out), "--report", str(out / "report.json"), *extra]
+    )
     err, sys.stderr = sys.stderr, io.StringIO()
     try:
         return cli.run(args)
@@ -33,6 +35,8 @@ def run(out: Path, *extra: str) -> int:
 
 
 class SmokePipeline(unittest.TestCase):
+    slow = True  # two --smoke trainings: pytest marker `slow` (tests/conftest.py)
+
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
@@ -47,7 +51,16 @@ class SmokePipeline(unittest.TestCase):
         r = json.loads((self.a / "report.json").read_text())
         self.assertEqual([x["horizon"] for x in r["per_horizon"]], list(range(1, 25)))
         for x in r["per_horizon"]:
-            for k in ("mae", "rmse", "mae_persistence", "mae_seasonal_naive", "mae_ci95", "mae_persistence_ci95", "mae_seasonal_naive_ci95", "coverage"):
+            for k in (
+                "mae",
+                "rmse",
+                "mae_persistence",
+                "mae_seasonal_naive",
+                "mae_ci95",
+                "mae_persistence_ci95",
+                "mae_seasonal_naive_ci95",
+                "coverage",
+            ):
                 self.assertIn(k, x)
             self.assertLessEqual(x["mae_ci95"][0], x["mae"])
             self.assertLessEqual(x["mae"], x["mae_ci95"][1])
@@ -66,14 +79,28 @@ class SmokePipeline(unittest.TestCase):
         self.assertIn("pm25", meta["epa_breakpoints"]["pollutants"])
         self.assertTrue(all(s["sha256"] for s in meta["lineage"]["sources"]))
         card = (d / "MODEL_CARD.md").read_text()
-        for section in ("Model details", "Intended use", "Factors", "Metrics", "Evaluation data", "Training data", "Quantitative analyses", "Ethical considerations", "Caveats and recommendations"):
+        for section in (
+            "Model details",
+            "Intended use",
+            "Factors",
+            "Metrics",
+            "Evaluation data",
+            "Training data",
+            "Quantitative analyses",
+            "Ethical considerations",
+            "Caveats and recommendations",
+        ):
             self.assertIn(f"## {section}", card)
         self.assertIn("**Simulated:**", card)
         self.assertTrue((self.a / "runs.jsonl").read_text().strip())
 
     def test_deterministic(self):
         for f in ("model.onnx", "metadata.json", "test_vectors.json", "evaluation.json", "MODEL_CARD.md"):
-            self.assertEqual((self.a / "aqi" / "1.0.0-smoke" / f).read_bytes(), (self.b / "aqi" / "1.0.0-smoke" / f).read_bytes(), f)
+            self.assertEqual(
+                (self.a / "aqi" / "1.0.0-smoke" / f).read_bytes(),
+                (self.b / "aqi" / "1.0.0-smoke" / f).read_bytes(),
+                f,
+            )
 
 
 if __name__ == "__main__":

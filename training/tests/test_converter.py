@@ -79,13 +79,26 @@ class ConverterTest(unittest.TestCase):
                     self.assertAlmostEqual(kids, n["cover"], delta=1e-3 * max(1.0, n["cover"]))
 
     def test_thresholds_are_the_boosters_float32(self):
-        thr = [np.float32(c) for t in self.trees for c, l in zip(t["split_conditions"], t["left_children"]) if l != -1]
-        got = [np.float32(v) for v, m in zip(self.attrs["nodes_values"], self.attrs["nodes_modes"]) if m != b"LEAF"]
+        thr = [
+            np.float32(c)
+            for t in self.trees
+            for c, l in zip(t["split_conditions"], t["left_children"])
+            if l != -1
+        ]
+        got = [
+            np.float32(v)
+            for v, m in zip(self.attrs["nodes_values"], self.attrs["nodes_modes"])
+            if m != b"LEAF"
+        ]
         self.assertEqual([x.tobytes() for x in thr], [x.tobytes() for x in got])
 
     def test_missing_follows_default_left(self):
         dl = [d for t in self.trees for d, l in zip(t["default_left"], t["left_children"]) if l != -1]
-        got = [v for v, m in zip(self.attrs["nodes_missing_value_tracks_true"], self.attrs["nodes_modes"]) if m != b"LEAF"]
+        got = [
+            v
+            for v, m in zip(self.attrs["nodes_missing_value_tracks_true"], self.attrs["nodes_modes"])
+            if m != b"LEAF"
+        ]
         self.assertEqual(list(map(int, dl)), list(got))
         self.assertIn(1, got)  # the data has NaNs, so some default directions go left...
         self.assertIn(0, got)  # ...and some right
@@ -118,7 +131,9 @@ class ShippedModelTest(unittest.TestCase):
     def test_treeshap_from_shipped_onnx(self):
         model = onnx.load(str(self.DIR / "model.onnx"))
         v = json.loads((self.DIR / "test_vectors.json").read_text())
-        X = np.array([[np.nan if x is None else x for x in row] for row in v["inputs"][:15]], dtype=np.float32)
+        X = np.array(
+            [[np.nan if x is None else x for x in row] for row in v["inputs"][:15]], dtype=np.float32
+        )
         ot = xo.onnx_trees(model)
         np.testing.assert_allclose(xo.margin_from_onnx(ot, X), v["margins"][:15], atol=1e-4)
         np.testing.assert_allclose(xo.treeshap_from_onnx(ot, X), np.array(v["contribs"][:15]), atol=2e-4)

@@ -15,7 +15,12 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cityassist_training.image.data import (  # noqa: E402
-    MEAN, STD, decode, load_folder, normalise, stratified_split,
+    MEAN,
+    STD,
+    decode,
+    load_folder,
+    normalise,
+    stratified_split,
 )
 from cityassist_training.image.generator import CLASSES, generate  # noqa: E402
 
@@ -73,7 +78,12 @@ class DecodeTest(unittest.TestCase):
 
     def test_unusable_files_raise_value_error_with_a_reason(self):
         good = _jpeg(np.full((32, 32, 3), 120, np.uint8))
-        for data in (b"", b"not an image at all", good[: len(good) // 2], _png(np.zeros((4, 4, 3), np.uint8))):
+        for data in (
+            b"",
+            b"not an image at all",
+            good[: len(good) // 2],
+            _png(np.zeros((4, 4, 3), np.uint8)),
+        ):
             with self.assertRaises(ValueError):
                 decode(io.BytesIO(data), 16)
 
@@ -86,7 +96,9 @@ class FolderTest(unittest.TestCase):
         for i, s in enumerate(self.scenes):
             folder = self.root / s.label.replace("_", "-").title()  # "Fallen-Tree": names are normalised
             folder.mkdir(exist_ok=True)
-            (folder / f"{i}.{'jpg' if i % 2 else 'png'}").write_bytes(_jpeg(s.image) if i % 2 else _png(s.image))
+            (folder / f"{i}.{'jpg' if i % 2 else 'png'}").write_bytes(
+                _jpeg(s.image) if i % 2 else _png(s.image)
+            )
 
     def tearDown(self):
         self.tmp.cleanup()
@@ -108,8 +120,10 @@ class FolderTest(unittest.TestCase):
         (self.root / "README.md").write_text("stray file")
         fd = load_folder(self.root, CLASSES, 32)
         self.assertEqual(fd.counts["pothole"], 6)
-        self.assertEqual(sorted(s["file"] for s in fd.skipped),
-                         ["Pothole/broken.jpg", "Pothole/text.png", "Pothole/truncated.jpg"])
+        self.assertEqual(
+            sorted(s["file"] for s in fd.skipped),
+            ["Pothole/broken.jpg", "Pothole/text.png", "Pothole/truncated.jpg"],
+        )
         self.assertEqual(sorted(fd.ignored), ["Pothole/notes.txt", "README.md"])
 
     def test_duplicates_kept_once_and_conflicts_dropped(self):

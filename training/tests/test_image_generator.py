@@ -13,7 +13,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cityassist_training.image.generator import (  # noqa: E402
-    CLASSES, DISTRACTORS, Style, generate, render_scene, scene_rng, stack,
+    CLASSES,
+    DISTRACTORS,
+    Style,
+    generate,
+    render_scene,
+    scene_rng,
+    stack,
 )
 
 SIZE = 128

@@ -99,6 +99,8 @@ class CamContractTest(unittest.TestCase):
 
 
 class SmokeRunTest(unittest.TestCase):
+    slow = True  # three --smoke trainings: pytest marker `slow` (tests/conftest.py)
+
     def test_smoke_run_writes_everything_and_is_deterministic(self):
         code1, log1 = _run_captured("--config", str(CONFIG), "--smoke")
         code2, log2 = _run_captured("--config", str(CONFIG), "--smoke")
@@ -119,15 +121,31 @@ class SmokeRunTest(unittest.TestCase):
         self.assertEqual(meta, meta_b, "metadata.json differs between runs")
         self.assertEqual(meta["task"], "image-classification")
         self.assertEqual(meta["classes"], ["pothole", "garbage", "fallen_tree", "other"])
-        self.assertEqual(meta["onnx"], {"file": "model.onnx", "input": "image",
-                                        "outputs": {"logits": "logits", "cam": "cam"}, "opset": 13})
+        self.assertEqual(
+            meta["onnx"],
+            {
+                "file": "model.onnx",
+                "input": "image",
+                "outputs": {"logits": "logits", "cam": "cam"},
+                "opset": 13,
+            },
+        )
         self.assertEqual(meta["input"]["layout"], "NCHW")
         self.assertFalse(meta["validated_on_real_photos"])
         self.assertIn("image_code_sha256", meta["lineage"]["code_version"])
         self.assertTrue(meta["metrics"]["cam_localisation"]["available"])
         card = (a / "MODEL_CARD.md").read_text()
-        for section in ("Model details", "Intended use", "Factors", "Metrics", "Evaluation data", "Training data",
-                        "Quantitative analyses", "Ethical considerations", "Caveats and recommendations"):
+        for section in (
+            "Model details",
+            "Intended use",
+            "Factors",
+            "Metrics",
+            "Evaluation data",
+            "Training data",
+            "Quantitative analyses",
+            "Ethical considerations",
+            "Caveats and recommendations",
+        ):
             self.assertIn(f"## {section}", card)
         self.assertIn("not validated on real photos", card)
         self.assertTrue((a.parents[1] / "runs.jsonl").is_file(), "smoke runs log next to their output")
@@ -145,7 +163,9 @@ class SmokeRunTest(unittest.TestCase):
         data = meta["lineage"]["data"]
         self.assertEqual(data["kind"], "folder")
         self.assertEqual(data["skipped_count"], 1)
-        self.assertEqual(data["counts_per_class"], {"pothole": 10, "garbage": 10, "fallen_tree": 10, "other": 10})
+        self.assertEqual(
+            data["counts_per_class"], {"pothole": 10, "garbage": 10, "fallen_tree": 10, "other": 10}
+        )
         self.assertFalse(meta["metrics"]["cam_localisation"]["available"])
 
     def test_bad_input_fails_with_a_clear_code(self):

@@ -4,4 +4,6 @@ forecaster with conformal intervals, US EPA AQI, evaluation, ONNX export. See tr
 ``train.py aqi`` dispatches to :func:`add_arguments` and :func:`run`.
 """
 
-from .cli import add_arguments, run  # noqa: F401
+from .cli import add_arguments, run
+
+__all__ = ["add_arguments", "run"]

@@ -8,7 +8,9 @@ from .cli import add_arguments, run
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cityassist_training.aqi", description="Train and evaluate the AQI forecaster.")
+    parser = argparse.ArgumentParser(
+        prog="python -m cityassist_training.aqi", description="Train and evaluate the AQI forecaster."
+    )
     add_arguments(parser)
     argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)

@@ -49,13 +49,28 @@ def booster_dump(booster) -> tuple[float, list[dict]]:
     return float(learner["learner_model_param"]["base_score"]), trees
 
 
-def tree_ensemble_regressor(boosters: list, input_name: str, output_name: str, *, with_cover: bool = False, name: str = "trees"):
+def tree_ensemble_regressor(
+    boosters: list, input_name: str, output_name: str, *, with_cover: bool = False, name: str = "trees"
+):
     """One TreeEnsembleRegressor node whose output column j is booster j's prediction."""
-    a: dict[str, list] = {k: [] for k in (
-        "nodes_treeids", "nodes_nodeids", "nodes_featureids", "nodes_modes", "nodes_values",
-        "nodes_truenodeids", "nodes_falsenodeids", "nodes_missing_value_tracks_true", "nodes_hitrates",
-        "target_treeids", "target_nodeids", "target_ids", "target_weights",
-    )}
+    a: dict[str, list] = {
+        k: []
+        for k in (
+            "nodes_treeids",
+            "nodes_nodeids",
+            "nodes_featureids",
+            "nodes_modes",
+            "nodes_values",
+            "nodes_truenodeids",
+            "nodes_falsenodeids",
+            "nodes_missing_value_tracks_true",
+            "nodes_hitrates",
+            "target_treeids",
+            "target_nodeids",
+            "target_ids",
+            "target_weights",
+        )
+    }
     base_values = []
     tree_id = 0
     for target, booster in enumerate(boosters):

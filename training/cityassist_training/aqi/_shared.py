@@ -36,11 +36,21 @@ except ImportError:  # pragma: no cover - fallback only
     def code_version() -> dict:
         h = hashlib.sha256()
         pkg = Path(__file__).resolve().parent
-        for p in sorted(q for q in pkg.rglob("*") if q.is_file() and q.suffix in {".py", ".R"} and "__pycache__" not in q.parts):
+        for p in sorted(
+            q
+            for q in pkg.rglob("*")
+            if q.is_file() and q.suffix in {".py", ".R"} and "__pycache__" not in q.parts
+        ):
             h.update(str(p.relative_to(pkg)).encode())
             h.update(p.read_bytes())
         try:
-            git = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=_TRAINING, capture_output=True, text=True, check=True).stdout.strip()
+            git = subprocess.run(
+                ["git", "describe", "--always", "--dirty"],
+                cwd=_TRAINING,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
         except (OSError, subprocess.CalledProcessError):
             git = None
         return {"git": git, "aqi_code_sha256": h.hexdigest()}

@@ -53,14 +53,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             parser.add_argument(*flags, **kw)
 
     add("--config", required=True, help="JSON config, e.g. training/configs/aqi_airbase.json")
-    add("--data", help="OpenAQ-style long CSV (location_id,datetime,parameter,value,unit); overrides the config's data source")
+    add(
+        "--data",
+        help=(
+            "OpenAQ-style long CSV (location_id,datetime,parameter,value,unit); overrides the config's data"
+            " source"
+        ),
+    )
     add("--parameter", help="pollutant to model if the CSV holds several (default: the config's)")
     add("--report", help="write the evaluation report (JSON) here too")
-    add("--out", default=None, help="models root; the run writes <out>/aqi/<version>/ (default: models/, or a temp dir with --smoke)")
+    add(
+        "--out",
+        default=None,
+        help=(
+            "models root; the run writes <out>/aqi/<version>/ (default: models/, or a temp dir with --smoke)"
+        ),
+    )
     add("--smoke", action="store_true", help="tiny data and models for CI (< 60 s)")
     add("--seed", type=int, help="override the config's seed")
     add("--version", help="override the config's version (the model directory name)")
-    add("--experiments", help="experiment log (default training/experiments/runs.jsonl; with --smoke <out>/runs.jsonl)")
+    add(
+        "--experiments",
+        help="experiment log (default training/experiments/runs.jsonl; with --smoke <out>/runs.jsonl)",
+    )
     add("--simulate-out", help="when the config simulates the data, also keep the simulated CSV here")
 
 
@@ -95,7 +110,10 @@ def _run(args) -> int:
     cfg = json.loads(Path(args.config).read_text(encoding="utf-8"))
     if args.smoke:
         sim_over = {"data": SMOKE["data"]} if "simulate" in cfg.get("data", {}) else {}
-        cfg = _merge(cfg, {k: v for k, v in SMOKE.items() if k not in ("data", "smoke_stations", "smoke_steps")} | sim_over)
+        cfg = _merge(
+            cfg,
+            {k: v for k, v in SMOKE.items() if k not in ("data", "smoke_stations", "smoke_steps")} | sim_over,
+        )
         cfg["version"] = cfg["version"] + "-smoke"
     if args.seed is not None:
         cfg["seed"] = args.seed
@@ -103,7 +121,11 @@ def _run(args) -> int:
         cfg["version"] = args.version
     seed = int(cfg.get("seed", 0))
     parameter = getattr(args, "parameter", None) or cfg.get("data", {}).get("parameter")
-    out_root = Path(args.out) if args.out else (Path(tempfile.mkdtemp(prefix="aqi-smoke-")) if args.smoke else REPO / "models")
+    out_root = (
+        Path(args.out)
+        if args.out
+        else (Path(tempfile.mkdtemp(prefix="aqi-smoke-")) if args.smoke else REPO / "models")
+    )
     out_dir = out_root / "aqi" / cfg["version"]
     rng_eval = np.random.default_rng([seed, 1])
     rng_vec = np.random.default_rng([seed, 2])
@@ -125,16 +147,36 @@ def _run(args) -> int:
         from . import simulate as sim
 
         sc = sim.SimConfig(**data_cfg["simulate"])
-        tmp = Path(args.simulate_out) if getattr(args, "simulate_out", None) else Path(tempfile.mkdtemp(prefix="aqi-sim-")) / "olinda_sensors.csv"
+        tmp = (
+            Path(args.simulate_out)
+            if getattr(args, "simulate_out", None)
+            else Path(tempfile.mkdtemp(prefix="aqi-sim-")) / "olinda_sensors.csv"
+        )
         log(f"simulating {sc.n_sensors} sensors {sc.start}..{sc.end} (seed {sc.seed}) -> {tmp}")
         long, sensors, events = sim.simulate(sc, with_events=True)
         sim.write_frames(long, sensors, tmp, tmp.with_name(tmp.stem + "_sensors.csv"))
         panel = load_long_csv(tmp, parameter)
         panel.report["source"] = "(generated) " + tmp.name  # not the temp path: reruns must be identical
         sources += [
-            {"path": _rel(sim.TERRAIN), "sha256": sha256_file(sim.TERRAIN), "role": "sensor positions and zone attributes (real, IBGE census tracts)", "real": True},
-            {"path": _rel(sim.WEATHER), "sha256": sha256_file(sim.WEATHER), "role": "daily weather driving the simulation (real, NOAA Seattle)", "real": True},
-            {"path": "(generated) " + tmp.name, "sha256": sha256_file(tmp), "role": "simulated hourly readings, regenerated from the config", "real": False, "rows": int(len(long))},
+            {
+                "path": _rel(sim.TERRAIN),
+                "sha256": sha256_file(sim.TERRAIN),
+                "role": "sensor positions and zone attributes (real, IBGE census tracts)",
+                "real": True,
+            },
+            {
+                "path": _rel(sim.WEATHER),
+                "sha256": sha256_file(sim.WEATHER),
+                "role": "daily weather driving the simulation (real, NOAA Seattle)",
+                "real": True,
+            },
+            {
+                "path": "(generated) " + tmp.name,
+                "sha256": sha256_file(tmp),
+                "role": "simulated hourly readings, regenerated from the config",
+                "real": False,
+                "rows": int(len(long)),
+            },
         ]
         sim_context = sim.failure_context(events, sc)
         provenance = "simulated"
@@ -142,14 +184,24 @@ def _run(args) -> int:
         raise AqiDataError("no data: pass --data <csv> or set data.path / data.simulate in the config")
     if args.smoke and "simulate" not in data_cfg:
         steps = SMOKE["smoke_steps"][panel.resolution]
-        keep = sorted(panel.stations, key=lambda s: -panel.report["per_station"][s]["observed"])[: SMOKE["smoke_stations"]]
+        keep = sorted(panel.stations, key=lambda s: -panel.report["per_station"][s]["observed"])[
+            : SMOKE["smoke_stations"]
+        ]
         panel = panel.subset(keep, max(0, len(panel.times) - steps))
-    log(f"{panel.parameter} [{panel.unit}] {panel.resolution}: {len(panel.stations)} stations × {len(panel.times)} steps, coverage {np.isfinite(panel.values).mean():.1%}")
+    log(
+        f"{panel.parameter} [{panel.unit}] {panel.resolution}: {len(panel.stations)} stations ×"
+        f" {len(panel.times)} steps, coverage {np.isfinite(panel.values).mean():.1%}"
+    )
 
     # ---- features and periods -------------------------------------------------------------------
     H = int(cfg.get("horizons", 24))
     fcfg = cfg.get("features", {})
-    spec = FeatureSpec.for_resolution(panel.resolution, H, fcfg.get("n_lags", {}).get(panel.resolution), fcfg.get("long_window", {}).get(panel.resolution))
+    spec = FeatureSpec.for_resolution(
+        panel.resolution,
+        H,
+        fcfg.get("n_lags", {}).get(panel.resolution),
+        fcfg.get("long_window", {}).get(panel.resolution),
+    )
     X, ok = panel_features(panel.values, panel.times, spec)
     Y = targets(panel.values, spec)
     P, N = baselines(panel.values, spec)
@@ -159,7 +211,9 @@ def _run(args) -> int:
     t_cal, t_test = evaluate.period_bounds(T, split)
     origins = sorted({int(np.floor(T * float(o))) for o in ecfg["backtest_origins"]})
     if origins[-1] != t_test:
-        raise ValueError(f"the last backtest origin must be the start of the test period ({1 - split['test']})")
+        raise ValueError(
+            f"the last backtest origin must be the start of the test period ({1 - split['test']})"
+        )
     if t_cal not in origins:
         raise ValueError("the start of the calibration period must be one of the backtest origins")
     stride = int(_by_resolution(ecfg.get("train_stride", 1), panel.resolution))
@@ -173,8 +227,14 @@ def _run(args) -> int:
         train_m = evaluate.masks_before(ok, Y, o, stride=stride)
         n_train = int(train_m[0].sum())
         if n_train < int(cfg.get("min_train_rows", 200)) // (10 if args.smoke else 1):
-            raise AqiDataError(f"only {n_train} usable training windows before {panel.times[o].date()} (horizon 1); the series is too short or too gap-riddled to train on")
-        log(f"fold {i + 1}/{len(origins)}: train anchors < {panel.times[o]} ({n_train} rows at h=1), score [{panel.times[o]}, {panel.times[end - 1]}]")
+            raise AqiDataError(
+                f"only {n_train} usable training windows before {panel.times[o].date()} (horizon 1); the"
+                " series is too short or too gap-riddled to train on"
+            )
+        log(
+            f"fold {i + 1}/{len(origins)}: train anchors < {panel.times[o]} ({n_train} rows at h=1), score"
+            f" [{panel.times[o]}, {panel.times[end - 1]}]"
+        )
         fc = model.fit(spec, X, Y, train_m, cfg["model"], seed)
         em = evaluate.eval_masks(ok, Y, P, N, o, end)
         pr = evaluate.predict_cells(fc, X, em)
@@ -195,7 +255,10 @@ def _run(args) -> int:
     for h in range(H):
         e = np.concatenate(cal_res[h]) if cal_res[h] else np.array([])
         if len(e) < 20:
-            raise AqiDataError(f"only {len(e)} calibration residuals for horizon {h + 1}; the series is too short for intervals")
+            raise AqiDataError(
+                f"only {len(e)} calibration residuals for horizon {h + 1}; the series is too short for"
+                " intervals"
+            )
         lo, hi = model.split_conformal_quantiles(e, alpha)
         q_lo.append(lo)
         q_hi.append(hi)
@@ -210,19 +273,30 @@ def _run(args) -> int:
     block = int(_by_resolution(ecfg.get("block_length", spec.season), panel.resolution))
     table = evaluate.horizon_table(Y, preds, P, N, test_masks, block, reps, rng_eval, alpha)
     headline = evaluate.summary(table, alpha)
-    log(f"test MAE (mean over horizons) model {headline['mae']} | persistence {headline['mae_persistence']} | seasonal naive {headline['mae_seasonal_naive']} | coverage {headline['coverage']}")
+    log(
+        f"test MAE (mean over horizons) model {headline['mae']} | persistence {headline['mae_persistence']} |"
+        f" seasonal naive {headline['mae_seasonal_naive']} | coverage {headline['coverage']}"
+    )
 
     backtest = _backtest(folds, Y, P, N, panel, block, reps, rng_eval, spec)
-    robust = evaluate.robustness(panel.values, panel.times, spec, fc, Y, test_masks, preds, rng_eval, cfg.get("robustness", {}))
+    robust = evaluate.robustness(
+        panel.values, panel.times, spec, fc, Y, test_masks, preds, rng_eval, cfg.get("robustness", {})
+    )
     train_level_max = float(np.nanmax(X[:, :, spec.level_index][evaluate.masks_before(ok, Y, t_test)[0]]))
     robust["shifted_levels"]["level_feature_training_max"] = round(train_level_max, 3)
-    worst = evaluate.worst_failures(panel.values, panel.times, panel.stations, spec, X, Y, preds, test_masks, 10, sim_context)
+    worst = evaluate.worst_failures(
+        panel.values, panel.times, panel.stations, spec, X, Y, preds, test_masks, 10, sim_context
+    )
 
     periods = {
         "train": [panel.times[0].isoformat(), panel.times[t_test - 1].isoformat()],
         "calibration": [panel.times[t_cal].isoformat(), panel.times[t_test - 1].isoformat()],
         "test": [panel.times[t_test].isoformat(), panel.times[-1].isoformat()],
-        "note": "the shipped model is fitted on anchors whose targets lie before the test period; the calibration period is scored out-of-sample by the earlier rolling-origin models, whose residuals set the interval offsets",
+        "note": (
+            "the shipped model is fitted on anchors whose targets lie before the test period; the calibration"
+            " period is scored out-of-sample by the earlier rolling-origin models, whose residuals set the"
+            " interval offsets"
+        ),
     }
     report = {
         "model": "aqi",
@@ -237,8 +311,15 @@ def _run(args) -> int:
         "per_horizon": table,
         "summary": headline,
         "interval": {
-            "method": "normalised split conformal: signed residuals (y/level - ratio) / sigma, sigma = max(r_std_s, scale_floor), pooled from the out-of-sample calibration folds; each tail alpha/2 with the (n+1) correction",
-            "formula": "lower = max(0, level * (ratio + q_lo[h] * sigma)), upper = max(0, level * (ratio + q_hi[h] * sigma))",
+            "method": (
+                "normalised split conformal: signed residuals (y/level - ratio) / sigma, sigma = max(r_std_s,"
+                " scale_floor), pooled from the out-of-sample calibration folds; each tail alpha/2 with the"
+                " (n+1) correction"
+            ),
+            "formula": (
+                "lower = max(0, level * (ratio + q_lo[h] * sigma)), upper = max(0, level * (ratio + q_hi[h] *"
+                " sigma))"
+            ),
             "scale_floor": fc.scale_floor,
             "nominal_coverage": 1 - alpha,
             "coverage_test": headline["coverage"],
@@ -247,7 +328,15 @@ def _run(args) -> int:
             "q_hi": fc.q_hi.tolist(),
             "n_calibration": n_cal,
         },
-        "bootstrap": {"method": "circular moving-block bootstrap over anchor times, stations resampled together, paired across methods", "block_length_steps": block, "replicates": reps, "ci": "2.5th-97.5th percentiles"},
+        "bootstrap": {
+            "method": (
+                "circular moving-block bootstrap over anchor times, stations resampled together, paired"
+                " across methods"
+            ),
+            "block_length_steps": block,
+            "replicates": reps,
+            "ci": "2.5th-97.5th percentiles",
+        },
         "backtest": backtest,
         "robustness": robust,
         "worst_failures": worst,
@@ -260,11 +349,30 @@ def _run(args) -> int:
     train_cells = evaluate.masks_before(ok, Y, t_test)[0]
     X_train = X[train_cells]
     described = describe(spec, panel.unit)
-    props = {"name": "aqi", "version": cfg["version"], "parameter": panel.parameter, "unit": panel.unit, "resolution": panel.resolution, "features": ",".join(spec.names)}
-    doc = f"CityAssist AQI forecaster {cfg['version']}: {panel.parameter} ({panel.unit}), {panel.resolution}, horizons 1..{H}. Inputs and outputs: metadata.json."
+    props = {
+        "name": "aqi",
+        "version": cfg["version"],
+        "parameter": panel.parameter,
+        "unit": panel.unit,
+        "resolution": panel.resolution,
+        "features": ",".join(spec.names),
+    }
+    doc = (
+        f"CityAssist AQI forecaster {cfg['version']}: {panel.parameter} ({panel.unit}), {panel.resolution},"
+        f" horizons 1..{H}. Inputs and outputs: metadata.json."
+    )
     onnx_model = export.build_onnx(fc, doc, props)
     (out_dir / "model.onnx").write_bytes(onnx_model.SerializeToString())
-    vectors = export.test_vectors(fc, X, panel.values, panel.times, panel.stations, test_masks[0], int(cfg.get("test_vectors", 40)), rng_vec)
+    vectors = export.test_vectors(
+        fc,
+        X,
+        panel.values,
+        panel.times,
+        panel.stations,
+        test_masks[0],
+        int(cfg.get("test_vectors", 40)),
+        rng_vec,
+    )
     export.write_json(out_dir / "test_vectors.json", vectors)
 
     code = code_version()
@@ -274,7 +382,10 @@ def _run(args) -> int:
         "name": "aqi",
         "version": cfg["version"],
         "createdAt": cfg.get("created_at"),
-        "createdAtNote": "fixed in the training config so a rerun is byte-identical; the wall-clock time of each run is in the experiment log",
+        "createdAtNote": (
+            "fixed in the training config so a rerun is byte-identical; the wall-clock time of each run is in"
+            " the experiment log"
+        ),
         "task": "multi-horizon forecast of a pollutant concentration with prediction intervals",
         "parameter": panel.parameter,
         "unit": panel.unit,
@@ -286,20 +397,53 @@ def _run(args) -> int:
         "onnx": {
             "file": "model.onnx",
             "opset": OPSET_JSON,
-            "input": {"name": "features", "dtype": "float32", "shape": ["N", len(spec.names)], "missing": "NaN where a feature is nullable; the trees follow xgboost's learned default branch"},
+            "input": {
+                "name": "features",
+                "dtype": "float32",
+                "shape": ["N", len(spec.names)],
+                "missing": (
+                    "NaN where a feature is nullable; the trees follow xgboost's learned default branch"
+                ),
+            },
             "graph": [
                 "trees = TreeEnsembleRegressor(features)  [N, H], column h-1 = booster of horizon h",
-                "base = r_lag_0 if not NaN, else r_mean_3 if not NaN, else 1" if fc.target == "delta" else "base = 0",
+                "base = r_lag_0 if not NaN, else r_mean_3 if not NaN, else 1"
+                if fc.target == "delta"
+                else "base = 0",
                 "ratio = trees + base  (predicted y[t+h] / level)",
                 "forecast = max(0, ratio * level)",
                 f"sigma = max(r_std_{spec.season}, scale_floor)",
-                "lower = max(0, (ratio + q_lo[h] * sigma) * level); upper = max(0, (ratio + q_hi[h] * sigma) * level)",
+                (
+                    "lower = max(0, (ratio + q_lo[h] * sigma) * level); upper = max(0, (ratio + q_hi[h] *"
+                    " sigma) * level)"
+                ),
             ],
             "outputs": {
-                "forecast": {"shape": ["N", H], "unit": panel.unit, "description": f"point forecast of {panel.parameter} for t+1 .. t+{H} steps ({panel.resolution}); column h-1 = horizon h"},
-                "lower": {"shape": ["N", H], "unit": panel.unit, "description": f"lower end of the {1 - alpha:.0%} prediction interval (conformal offsets baked in)"},
-                "upper": {"shape": ["N", H], "unit": panel.unit, "description": f"upper end of the {1 - alpha:.0%} prediction interval"},
-                "ratio": {"shape": ["N", H], "unit": "ratio", "description": "forecast / level before clipping at 0; for parity checks"},
+                "forecast": {
+                    "shape": ["N", H],
+                    "unit": panel.unit,
+                    "description": (
+                        f"point forecast of {panel.parameter} for t+1 .. t+{H} steps ({panel.resolution});"
+                        " column h-1 = horizon h"
+                    ),
+                },
+                "lower": {
+                    "shape": ["N", H],
+                    "unit": panel.unit,
+                    "description": (
+                        f"lower end of the {1 - alpha:.0%} prediction interval (conformal offsets baked in)"
+                    ),
+                },
+                "upper": {
+                    "shape": ["N", H],
+                    "unit": panel.unit,
+                    "description": f"upper end of the {1 - alpha:.0%} prediction interval",
+                },
+                "ratio": {
+                    "shape": ["N", H],
+                    "unit": "ratio",
+                    "description": "forecast / level before clipping at 0; for parity checks",
+                },
             },
         },
         "features": export.feature_schema(spec, described, X_train),
@@ -310,18 +454,37 @@ def _run(args) -> int:
             "level_floor": LEVEL_FLOOR,
             "min_level_readings": spec.min_level_obs,
             "min_long_readings": spec.min_long_obs,
-            "anchor": "t = the grid step of the latest reading the forecast uses (UTC); y[t-k] = reading k steps earlier; missing readings are NaN",
+            "anchor": (
+                "t = the grid step of the latest reading the forecast uses (UTC); y[t-k] = reading k steps"
+                " earlier; missing readings are NaN"
+            ),
             "grid": f"UTC, step {panel.step_seconds} s, phase {panel.report.get('grid_phase_seconds', 0)} s",
-            "no_forecast_when": f"fewer than {spec.min_level_obs} valid readings among the last {spec.season} steps",
-            "reference_implementation": "training/cityassist_training/aqi/features.py: window_features (test_vectors.json 'windows' has worked examples)",
+            "no_forecast_when": (
+                f"fewer than {spec.min_level_obs} valid readings among the last {spec.season} steps"
+            ),
+            "reference_implementation": (
+                "training/cityassist_training/aqi/features.py: window_features (test_vectors.json 'windows'"
+                " has worked examples)"
+            ),
         },
         "intervals": report["interval"],
-        "metrics": {"test": {"summary": headline, "per_horizon": table}, "backtest": backtest["summary"], "robustness": {k: {kk: vv for kk, vv in v.items() if kk != "mae_by_horizon"} for k, v in robust.items()}},
+        "metrics": {
+            "test": {"summary": headline, "per_horizon": table},
+            "backtest": backtest["summary"],
+            "robustness": {
+                k: {kk: vv for kk, vv in v.items() if kk != "mae_by_horizon"} for k, v in robust.items()
+            },
+        },
         "periods": periods,
         "aqi": {"how": _aqi_how(panel.parameter, panel.resolution)},
         "epa_breakpoints": epa.breakpoints_json(),
         "training": {
-            "algorithm": f"XGBoost {xgboost.__version__}, one booster per horizon; target {'y[t+h]/level - base' if fc.target == 'delta' else 'y[t+h]/level'}; objective {cfg['model'].get('objective', 'reg:squarederror')}, sample weight {cfg['model'].get('weight', 'level2')}",
+            "algorithm": (
+                f"XGBoost {xgboost.__version__}, one booster per horizon; target"
+                f" {'y[t+h]/level - base' if fc.target == 'delta' else 'y[t+h]/level'}; objective"
+                f" {cfg['model'].get('objective', 'reg:squarederror')}, sample weight"
+                f" {cfg['model'].get('weight', 'level2')}"
+            ),
             "params": cfg["model"],
             "trees_per_horizon": [int(len(b.get_dump())) for b in fc.boosters],
             "rows_per_horizon": [int(m.sum()) for m in evaluate.masks_before(ok, Y, t_test, stride=stride)],
@@ -335,7 +498,13 @@ def _run(args) -> int:
             "config_path": _rel(Path(args.config)),
             "seed": seed,
             "command": _command(args),
-            "environment": {"python": platform.python_version(), "xgboost": xgboost.__version__, "numpy": np.__version__, "pandas": pd.__version__, "onnx": __import__("onnx").__version__},
+            "environment": {
+                "python": platform.python_version(),
+                "xgboost": xgboost.__version__,
+                "numpy": np.__version__,
+                "pandas": pd.__version__,
+                "onnx": __import__("onnx").__version__,
+            },
         },
     }
     export.write_json(out_dir / "metadata.json", metadata)
@@ -353,14 +522,27 @@ def _run(args) -> int:
         "duration_s": round(time.time() - t0, 1),
         "smoke": bool(args.smoke),
         "seed": seed,
-        "params": {"model": cfg["model"], "features": spec.names, "horizons": H, "split": split, "parameter": panel.parameter, "resolution": panel.resolution},
+        "params": {
+            "model": cfg["model"],
+            "features": spec.names,
+            "horizons": H,
+            "split": split,
+            "parameter": panel.parameter,
+            "resolution": panel.resolution,
+        },
         "config_path": _rel(Path(args.config)),
-        "metrics": {k: headline[k] for k in ("mae", "rmse", "mae_persistence", "mae_seasonal_naive", "coverage")},
+        "metrics": {
+            k: headline[k] for k in ("mae", "rmse", "mae_persistence", "mae_seasonal_naive", "coverage")
+        },
         "out_dir": _rel(out_dir),
         "artifacts": artifacts,
         "code_version": code,
     }
-    exp_log = Path(args.experiments) if getattr(args, "experiments", None) else (out_root / "runs.jsonl" if args.smoke else REPO / "training" / "experiments" / "runs.jsonl")
+    exp_log = (
+        Path(args.experiments)
+        if getattr(args, "experiments", None)
+        else (out_root / "runs.jsonl" if args.smoke else REPO / "training" / "experiments" / "runs.jsonl")
+    )
     append_run(exp_log, export.clean(run_record))
     log(f"done in {time.time() - t0:.0f} s: {out_dir} (experiment log {_rel(exp_log)})")
     return 0
@@ -385,11 +567,21 @@ def _aqi_how(parameter: str, resolution: str) -> str:
         return f"no EPA AQI table for {parameter}"
     avg = table["averaging"]
     if avg == "1h":
-        return f"{parameter} uses 1-hour concentrations: each hourly forecast maps to an AQI with epa_breakpoints" + (" (daily forecasts are not the right average for it)" if resolution == "daily" else "")
+        return (
+            f"{parameter} uses 1-hour concentrations: each hourly forecast maps to an AQI with"
+            " epa_breakpoints"
+            + (" (daily forecasts are not the right average for it)" if resolution == "daily" else "")
+        )
     if resolution == "hourly":
-        return (f"{parameter} uses 24-hour means: the next-24-hour AQI is the AQI of the mean of the 24 hourly forecasts "
-                "(EPA's NowCast for current conditions is not implemented); a category per hourly value is only indicative")
-    return f"{parameter} uses 24-hour means: a daily forecast is already one, so each horizon maps to an AQI with epa_breakpoints"
+        return (
+            f"{parameter} uses 24-hour means: the next-24-hour AQI is the AQI of the mean of the 24 hourly"
+            " forecasts (EPA's NowCast for current conditions is not implemented); a category per hourly"
+            " value is only indicative"
+        )
+    return (
+        f"{parameter} uses 24-hour means: a daily forecast is already one, so each horizon maps to an AQI"
+        " with epa_breakpoints"
+    )
 
 
 def _by_resolution(value, resolution: str):
@@ -400,18 +592,28 @@ def _by_resolution(value, resolution: str):
 OPSET_JSON = {"ai.onnx": export.OPSET[""], "ai.onnx.ml": export.OPSET["ai.onnx.ml"]}
 
 
-def _check_usable(panel: Panel, ok: np.ndarray, Y: np.ndarray, first_origin: int, t_test: int, spec: FeatureSpec) -> None:
+def _check_usable(
+    panel: Panel, ok: np.ndarray, Y: np.ndarray, first_origin: int, t_test: int, spec: FeatureSpec
+) -> None:
     """Refuse data that would give a silently bad model, and say which stations were unusable."""
     usable = ok & np.isfinite(Y[:, :, 0])
     per_station = usable.sum(axis=0)
     dead = [s for s, n in zip(panel.stations, per_station) if n == 0]
     panel.report["stations_without_usable_windows"] = dead
     if dead:
-        log(f"warning: {len(dead)} station(s) have no window with enough history and an observed next value and are not used: {', '.join(dead[:10])}")
+        log(
+            f"warning: {len(dead)} station(s) have no window with enough history and an observed next value"
+            f" and are not used: {', '.join(dead[:10])}"
+        )
     if usable[:first_origin].sum() == 0:
-        raise AqiDataError("no usable training window before the first backtest origin: every window lacks history (fewer than half a season of readings) or an observed target")
+        raise AqiDataError(
+            "no usable training window before the first backtest origin: every window lacks history (fewer"
+            " than half a season of readings) or an observed target"
+        )
     if usable[t_test:].sum() == 0:
-        raise AqiDataError("no usable window in the test period: the end of the series is too gap-riddled to evaluate on")
+        raise AqiDataError(
+            "no usable window in the test period: the end of the series is too gap-riddled to evaluate on"
+        )
     panel.report["usable_windows_h1"] = int(usable.sum())
 
 
@@ -421,13 +623,19 @@ def _backtest(folds, Y, P, N, panel, block, reps, rng, spec) -> dict:
         mae = evaluate.mae_only(Y, f["pred"]["forecast"], f["masks"])
         mp = evaluate.mae_only(Y, P, f["masks"])
         mn = evaluate.mae_only(Y, N, f["masks"])
-        per_origin.append({
-            "origin": panel.times[f["origin"]].isoformat(),
-            "scored_until": panel.times[f["end"] - 1].isoformat(),
-            "train_rows_h1": f["n_train_h1"],
-            "mae_by_horizon": mae, "mae_persistence_by_horizon": mp, "mae_seasonal_naive_by_horizon": mn,
-            "mae_mean": evaluate._mean(mae), "mae_persistence_mean": evaluate._mean(mp), "mae_seasonal_naive_mean": evaluate._mean(mn),
-        })
+        per_origin.append(
+            {
+                "origin": panel.times[f["origin"]].isoformat(),
+                "scored_until": panel.times[f["end"] - 1].isoformat(),
+                "train_rows_h1": f["n_train_h1"],
+                "mae_by_horizon": mae,
+                "mae_persistence_by_horizon": mp,
+                "mae_seasonal_naive_by_horizon": mn,
+                "mae_mean": evaluate._mean(mae),
+                "mae_persistence_mean": evaluate._mean(mp),
+                "mae_seasonal_naive_mean": evaluate._mean(mn),
+            }
+        )
     # Pooled over all origins: one table with bootstrap intervals.
     H = spec.horizons
     pooled_pred = {k: np.full(Y.shape, np.nan) for k in ("forecast", "lower", "upper")}
@@ -439,7 +647,10 @@ def _backtest(folds, Y, P, N, panel, block, reps, rng, spec) -> dict:
             pooled_pred["forecast"][:, :, k][m] = f["pred"]["forecast"][:, :, k][m]
     table = evaluate.horizon_table(Y, pooled_pred, P, N, pooled_masks, block, reps, rng, None)
     return {
-        "method": "rolling origin: at each origin a model is fitted on all earlier targets and scored until the next origin (the last origin's model is the shipped one)",
+        "method": (
+            "rolling origin: at each origin a model is fitted on all earlier targets and scored until the"
+            " next origin (the last origin's model is the shipped one)"
+        ),
         "per_origin": per_origin,
         "pooled_per_horizon": table,
         "summary": {**evaluate.summary(table, None), "origins": [p["origin"] for p in per_origin]},

@@ -139,7 +139,9 @@ def aqi(pollutant: str, concentration: float, unit: str | None = None) -> AqiRes
     table = _TABLES[key]
     c = float(concentration)
     if not math.isfinite(c) or c < 0:
-        raise ValueError(f"{pollutant} concentration must be a finite non-negative number, got {concentration!r}")
+        raise ValueError(
+            f"{pollutant} concentration must be a finite non-negative number, got {concentration!r}"
+        )
     table_unit = table["unit"]
     if unit is not None and normalise_unit(unit) != normalise_unit(table_unit):
         if key == "no2" and normalise_unit(unit) == UGM3:
@@ -168,9 +170,9 @@ def breakpoints_json() -> dict:
     return {
         "source": SOURCE,
         "method": (
-            "truncate the averaged concentration to the table precision (decimals), find the band with "
-            "c_lo <= C <= c_hi, AQI = round_half_up((aqi_hi - aqi_lo) / (c_hi - c_lo) * (C - c_lo) + aqi_lo); "
-            "above the last c_hi report 500 and flag beyond_index"
+            "truncate the averaged concentration to the table precision (decimals), find the band with c_lo"
+            " <= C <= c_hi, AQI = round_half_up((aqi_hi - aqi_lo) / (c_hi - c_lo) * (C - c_lo) + aqi_lo);"
+            " above the last c_hi report 500 and flag beyond_index"
         ),
         "no2_ugm3_per_ppb": NO2_UGM3_PER_PPB,
         "categories": [{"name": n, "aqi_lo": lo, "aqi_hi": hi} for n, lo, hi in CATEGORIES],
@@ -187,4 +189,3 @@ def breakpoints_json() -> dict:
             for key, t in _TABLES.items()
         },
     }
-

@@ -34,7 +34,9 @@ def period_bounds(T: int, split: dict) -> tuple[int, int]:
     return t_cal, t_test
 
 
-def masks_before(ok: np.ndarray, Y: np.ndarray, end: int, start: int = 0, stride: int = 1) -> list[np.ndarray]:
+def masks_before(
+    ok: np.ndarray, Y: np.ndarray, end: int, start: int = 0, stride: int = 1
+) -> list[np.ndarray]:
     """Per horizon: cells with features, an observed target, anchor >= start, target time < end."""
     T = ok.shape[0]
     t = np.arange(T)[:, None]
@@ -45,14 +47,23 @@ def masks_before(ok: np.ndarray, Y: np.ndarray, end: int, start: int = 0, stride
     return out
 
 
-def eval_masks(ok: np.ndarray, Y: np.ndarray, P: np.ndarray, N: np.ndarray, start: int, end: int) -> list[np.ndarray]:
+def eval_masks(
+    ok: np.ndarray, Y: np.ndarray, P: np.ndarray, N: np.ndarray, start: int, end: int
+) -> list[np.ndarray]:
     """Per horizon: comparison cells with anchor in [start, end) (targets may run past end)."""
     T = ok.shape[0]
     t = np.arange(T)[:, None]
     out = []
     for h in range(1, Y.shape[2] + 1):
         k = h - 1
-        m = ok & np.isfinite(Y[:, :, k]) & np.isfinite(P[:, :, k]) & np.isfinite(N[:, :, k]) & (t >= start) & (t < end)
+        m = (
+            ok
+            & np.isfinite(Y[:, :, k])
+            & np.isfinite(P[:, :, k])
+            & np.isfinite(N[:, :, k])
+            & (t >= start)
+            & (t < end)
+        )
         out.append(m)
     return out
 
@@ -82,7 +93,9 @@ def block_bootstrap_index(n: int, block: int, reps: int, rng: np.random.Generato
     return idx.reshape(reps, -1)[:, :n]
 
 
-def horizon_table(Y, preds: dict, P, N, masks, block: int, reps: int, rng: np.random.Generator, alpha: float | None) -> list[dict]:
+def horizon_table(
+    Y, preds: dict, P, N, masks, block: int, reps: int, rng: np.random.Generator, alpha: float | None
+) -> list[dict]:
     rows = []
     for h, m in enumerate(masks, start=1):
         k = h - 1
@@ -98,7 +111,10 @@ def horizon_table(Y, preds: dict, P, N, masks, block: int, reps: int, rng: np.ra
         }
         # Per-time sums make each bootstrap replicate a cheap weighted sum.
         cnt = m[times].sum(axis=1).astype(float)
-        sums = {name: (np.where(m, np.abs(e), 0)[times].sum(axis=1), np.where(m, e * e, 0)[times].sum(axis=1)) for name, e in err.items()}
+        sums = {
+            name: (np.where(m, np.abs(e), 0)[times].sum(axis=1), np.where(m, e * e, 0)[times].sum(axis=1))
+            for name, e in err.items()
+        }
         idx = block_bootstrap_index(len(times), block, reps, rng)
         c_b = cnt[idx].sum(axis=1)
         row = {"horizon": h, "n": int(cnt.sum()), "n_anchor_times": int(len(times))}
@@ -117,7 +133,9 @@ def horizon_table(Y, preds: dict, P, N, masks, block: int, reps: int, rng: np.ra
         for base in ("persistence", "seasonal_naive"):
             row[f"mae_diff_vs_{base}"] = round(row["mae"] - row[f"mae_{base}"], 4)
             row[f"mae_diff_vs_{base}_ci95"] = _ci(boot_mae["model"] - boot_mae[base])
-            row[f"skill_vs_{base}"] = round(1 - row["mae"] / row[f"mae_{base}"], 4) if row[f"mae_{base}"] > 0 else None
+            row[f"skill_vs_{base}"] = (
+                round(1 - row["mae"] / row[f"mae_{base}"], 4) if row[f"mae_{base}"] > 0 else None
+            )
         if alpha is not None:
             lo, hi = preds["lower"][:, :, k], preds["upper"][:, :, k]
             inside = (y >= lo) & (y <= hi)
@@ -135,10 +153,24 @@ def _ci(x: np.ndarray) -> list[float]:
 def summary(table: list[dict], alpha: float | None) -> dict:
     """Averages over horizons (each horizon weighted equally)."""
     rows = [r for r in table if r.get("n")]
-    out = {k: round(float(np.mean([r[k] for r in rows])), 4) for k in ("mae", "rmse", "mae_persistence", "mae_seasonal_naive", "rmse_persistence", "rmse_seasonal_naive")}
+    out = {
+        k: round(float(np.mean([r[k] for r in rows])), 4)
+        for k in (
+            "mae",
+            "rmse",
+            "mae_persistence",
+            "mae_seasonal_naive",
+            "rmse_persistence",
+            "rmse_seasonal_naive",
+        )
+    }
     out["horizons_better_than_persistence"] = int(sum(r["mae_diff_vs_persistence_ci95"][1] < 0 for r in rows))
-    out["horizons_better_than_seasonal_naive"] = int(sum(r["mae_diff_vs_seasonal_naive_ci95"][1] < 0 for r in rows))
-    out["horizons_note"] = "counts of horizons whose 95% CI of (model MAE - baseline MAE) lies entirely below 0"
+    out["horizons_better_than_seasonal_naive"] = int(
+        sum(r["mae_diff_vs_seasonal_naive_ci95"][1] < 0 for r in rows)
+    )
+    out[
+        "horizons_note"
+    ] = "counts of horizons whose 95% CI of (model MAE - baseline MAE) lies entirely below 0"
     if alpha is not None:
         n = sum(r["n"] for r in rows)
         out["coverage"] = round(sum(r["coverage"] * r["n"] for r in rows) / n, 4)
@@ -147,10 +179,15 @@ def summary(table: list[dict], alpha: float | None) -> dict:
 
 
 def mae_only(Y, forecast, masks) -> list[float]:
-    return [round(float(np.abs(forecast[:, :, h][m] - Y[:, :, h][m]).mean()), 4) if m.any() else None for h, m in enumerate(masks)]
+    return [
+        round(float(np.abs(forecast[:, :, h][m] - Y[:, :, h][m]).mean()), 4) if m.any() else None
+        for h, m in enumerate(masks)
+    ]
 
 
-def perturbed(values: np.ndarray, times: pd.DatetimeIndex, spec: FeatureSpec, fc, masks_clean, *, targets_from=None):
+def perturbed(
+    values: np.ndarray, times: pd.DatetimeIndex, spec: FeatureSpec, fc, masks_clean, *, targets_from=None
+):
     """Recompute features from a perturbed input series and score against clean targets."""
     X, ok = panel_features(values, times, spec)
     Y = targets(values if targets_from is None else targets_from, spec)
@@ -159,7 +196,9 @@ def perturbed(values: np.ndarray, times: pd.DatetimeIndex, spec: FeatureSpec, fc
     return X, ok, Y, masks, preds
 
 
-def robustness(values, times, spec: FeatureSpec, fc, Y, masks, preds_clean, rng: np.random.Generator, cfg: dict) -> dict:
+def robustness(
+    values, times, spec: FeatureSpec, fc, Y, masks, preds_clean, rng: np.random.Generator, cfg: dict
+) -> dict:
     """Noisy inputs, missing inputs, and a shifted level, all on the test period."""
     out: dict = {}
     clean_mae = mae_only(Y, preds_clean["forecast"], masks)
@@ -172,8 +211,12 @@ def robustness(values, times, spec: FeatureSpec, fc, Y, masks, preds_clean, rng:
     pers_n = pd.DataFrame(noisy).ffill(limit=spec.season - 1).to_numpy()
     mae_pn = mae_only(Y, np.repeat(pers_n[:, :, None], spec.horizons, axis=2), m_n)
     out["noisy_inputs"] = {
-        "what": f"every input reading multiplied by lognormal noise (sd {sd} in log space, about ±{sd:.0%}); targets clean",
-        "mae_by_horizon": mae_n, "mae_mean": _mean(mae_n),
+        "what": (
+            f"every input reading multiplied by lognormal noise (sd {sd} in log space, about ±{sd:.0%});"
+            " targets clean"
+        ),
+        "mae_by_horizon": mae_n,
+        "mae_mean": _mean(mae_n),
         "persistence_mae_mean": _mean(mae_pn),
         "relative_change": _rel(_mean(mae_n), out["clean"]["mae_mean"]),
     }
@@ -186,22 +229,33 @@ def robustness(values, times, spec: FeatureSpec, fc, Y, masks, preds_clean, rng:
     same = mae_only(Y, preds_clean["forecast"], m_m)  # clean model on the same cells
     lost = int(sum(m.sum() for m in masks) - sum(m.sum() for m in m_m))
     out["missing_inputs"] = {
-        "what": f"{share:.0%} of input readings deleted at random; features recomputed (NaN-aware), targets clean",
-        "mae_by_horizon": mae_m, "mae_mean": _mean(mae_m),
+        "what": (
+            f"{share:.0%} of input readings deleted at random; features recomputed (NaN-aware), targets clean"
+        ),
+        "mae_by_horizon": mae_m,
+        "mae_mean": _mean(mae_m),
         "clean_mae_mean_same_cells": _mean(same),
         "relative_change": _rel(_mean(mae_m), _mean(same)),
         "forecasts_impossible": lost,
-        "forecasts_impossible_note": "cells where fewer than half a season of readings remained, so no forecast is issued",
+        "forecasts_impossible_note": (
+            "cells where fewer than half a season of readings remained, so no forecast is issued"
+        ),
     }
 
     factor = float(cfg.get("shift_factor", 1.3))
     shifted = values * factor
     _, _, Ys, m_s, p_s = perturbed(shifted, times, spec, fc, masks)
     mae_s = mae_only(Ys, p_s["forecast"], m_s)
-    cov = [float(((Ys[:, :, k] >= p_s["lower"][:, :, k]) & (Ys[:, :, k] <= p_s["upper"][:, :, k]))[m].mean()) if m.any() else None for k, m in enumerate(m_s)]
+    cov = [
+        float(((Ys[:, :, k] >= p_s["lower"][:, :, k]) & (Ys[:, :, k] <= p_s["upper"][:, :, k]))[m].mean())
+        if m.any()
+        else None
+        for k, m in enumerate(m_s)
+    ]
     out["shifted_levels"] = {
         "what": f"all readings (inputs and targets) multiplied by {factor}",
-        "mae_by_horizon": mae_s, "mae_mean": _mean(mae_s),
+        "mae_by_horizon": mae_s,
+        "mae_mean": _mean(mae_s),
         "mae_mean_divided_by_factor": round(_mean(mae_s) / factor, 4),
         "relative_change_after_rescaling": _rel(_mean(mae_s) / factor, out["clean"]["mae_mean"]),
         "coverage": round(float(np.nanmean([c for c in cov if c is not None])), 4),
@@ -218,7 +272,9 @@ def _rel(a: float, b: float) -> float:
     return round(a / b - 1, 4) if b else float("nan")
 
 
-def worst_failures(values, times, stations, spec: FeatureSpec, X, Y, preds, masks, n: int = 10, context=None) -> list[dict]:
+def worst_failures(
+    values, times, stations, spec: FeatureSpec, X, Y, preds, masks, n: int = 10, context=None
+) -> list[dict]:
     """The n largest absolute errors on the test period, one per event (station and target time
     at least one season apart), each with an automatic diagnosis from the data around it."""
     T, S = values.shape
@@ -249,46 +305,78 @@ def worst_failures(values, times, stations, spec: FeatureSpec, X, Y, preds, mask
         hist_max = float(np.nanmax(hist)) if np.isfinite(hist).any() else float("nan")
         n_missing = int(X[t, s, spec.names.index("n_missing")])
         row_vals = values[tgt]
-        high_share = float(np.nanmean(row_vals > 1.5 * station_median)) if np.isfinite(row_vals).any() else float("nan")
+        high_share = (
+            float(np.nanmean(row_vals > 1.5 * station_median))
+            if np.isfinite(row_vals).any()
+            else float("nan")
+        )
         reasons = []
         if y > f:
             if y > 2 * level and (not math.isfinite(hist_max) or y > hist_max):
-                reasons.append(f"unforeseeable spike: the actual {y:.1f} is {y / level:.1f}× the recent level ({level:.1f}) and above anything in the previous {spec.long_window} steps (max {hist_max:.1f})")
+                reasons.append(
+                    f"unforeseeable spike: the actual {y:.1f} is {y / level:.1f}× the recent level"
+                    f" ({level:.1f}) and above anything in the previous {spec.long_window} steps (max"
+                    f" {hist_max:.1f})"
+                )
             elif y > 1.5 * level:
-                reasons.append(f"rise the history did not announce: the actual {y:.1f} is {y / level:.1f}× the recent level ({level:.1f})")
+                reasons.append(
+                    f"rise the history did not announce: the actual {y:.1f} is {y / level:.1f}× the recent"
+                    f" level ({level:.1f})"
+                )
         else:
             last = float(values[t, s]) if np.isfinite(values[t, s]) else float("nan")
             long_mean = float(X[t, s, spec.names.index(f"r_mean_{spec.long_window}")]) * level
             if math.isfinite(long_mean) and long_mean > 1.5 * level and (not math.isfinite(last) or f > last):
-                reasons.append(f"an episode had just ended: the {spec.season}-step level ({level:.1f}) had collapsed below the {spec.long_window}-step mean ({long_mean:.1f}) and the model expected a rebound that did not come; features relative to a collapsed level exaggerate it")
+                reasons.append(
+                    f"an episode had just ended: the {spec.season}-step level ({level:.1f}) had collapsed"
+                    f" below the {spec.long_window}-step mean ({long_mean:.1f}) and the model expected a"
+                    " rebound that did not come; features relative to a collapsed level exaggerate it"
+                )
             elif math.isfinite(last) and last > 1.5 * level:
-                reasons.append(f"the forecast carried on a peak that ended: the last reading {last:.1f} was {last / level:.1f}× the level, the actual fell to {y:.1f}")
+                reasons.append(
+                    f"the forecast carried on a peak that ended: the last reading {last:.1f} was"
+                    f" {last / level:.1f}× the level, the actual fell to {y:.1f}"
+                )
             else:
-                reasons.append(f"sharp drop the history did not announce: actual {y:.1f} vs recent level {level:.1f}")
+                reasons.append(
+                    f"sharp drop the history did not announce: actual {y:.1f} vs recent level {level:.1f}"
+                )
         if math.isfinite(high_share):
             if high_share >= 0.5:
-                reasons.append(f"regional episode: {high_share:.0%} of stations were above 1.5× their median at the target time (weather-driven, and the model sees no weather)")
+                reasons.append(
+                    f"regional episode: {high_share:.0%} of stations were above 1.5× their median at the"
+                    " target time (weather-driven, and the model sees no weather)"
+                )
             elif high_share <= 0.15 and y > f:
-                reasons.append(f"local event: only {high_share:.0%} of stations were elevated at the target time")
+                reasons.append(
+                    f"local event: only {high_share:.0%} of stations were elevated at the target time"
+                )
         if n_missing >= spec.season // 4:
-            reasons.append(f"{n_missing} of the last {spec.season} readings were missing when the forecast was made")
+            reasons.append(
+                f"{n_missing} of the last {spec.season} readings were missing when the forecast was made"
+            )
         if h > spec.season and abs(f - level) < 0.5 * level:
-            reasons.append(f"long horizon ({h} steps, beyond one season): the forecast is close to the station's recent mean by design")
+            reasons.append(
+                f"long horizon ({h} steps, beyond one season): the forecast is close to the station's recent"
+                " mean by design"
+            )
         if context is not None:
             extra = context(stations[s], times[tgt])
             if extra:
                 reasons.append(extra)
-        out.append({
-            "station": stations[s],
-            "issued_at": times[t].isoformat(),
-            "target_time": times[tgt].isoformat(),
-            "horizon": h,
-            "actual": round(y, 2),
-            "forecast": round(f, 2),
-            "lower": round(float(preds["lower"][t, s, h - 1]), 2),
-            "upper": round(float(preds["upper"][t, s, h - 1]), 2),
-            "abs_error": round(err, 2),
-            "level_at_issue": round(level, 2),
-            "reason": "; ".join(reasons),
-        })
+        out.append(
+            {
+                "station": stations[s],
+                "issued_at": times[t].isoformat(),
+                "target_time": times[tgt].isoformat(),
+                "horizon": h,
+                "actual": round(y, 2),
+                "forecast": round(f, 2),
+                "lower": round(float(preds["lower"][t, s, h - 1]), 2),
+                "upper": round(float(preds["upper"][t, s, h - 1]), 2),
+                "abs_error": round(err, 2),
+                "level_at_issue": round(level, 2),
+                "reason": "; ".join(reasons),
+            }
+        )
     return out

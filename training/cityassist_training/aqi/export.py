@@ -37,7 +37,10 @@ OPSET = {"": 15, "ai.onnx.ml": 3}
 def build_onnx(fc: Forecaster, doc: str, props: dict[str, str]) -> onnx.ModelProto:
     spec = fc.spec
     F, H = len(spec.names), spec.horizons
-    c = lambda name, arr: numpy_helper.from_array(np.asarray(arr), name)  # noqa: E731
+
+    def c(name, arr):
+        return numpy_helper.from_array(np.asarray(arr), name)
+
     inits = [
         c("idx_level", np.array([spec.level_index], dtype=np.int64)),
         c("idx_lag0", np.array([spec.names.index("r_lag_0")], dtype=np.int64)),
@@ -79,7 +82,10 @@ def build_onnx(fc: Forecaster, doc: str, props: dict[str, str]) -> onnx.ModelPro
         n("Mul", ["hi_ratio", "level"], ["hi_raw"]),
         n("Max", ["hi_raw", "zero"], ["upper"]),
     ]
-    out = lambda name: helper.make_tensor_value_info(name, TensorProto.FLOAT, ["N", H])  # noqa: E731
+
+    def out(name):
+        return helper.make_tensor_value_info(name, TensorProto.FLOAT, ["N", H])
+
     graph = helper.make_graph(
         nodes,
         "aqi_forecaster",
@@ -87,7 +93,12 @@ def build_onnx(fc: Forecaster, doc: str, props: dict[str, str]) -> onnx.ModelPro
         [out("forecast"), out("lower"), out("upper"), out("ratio")],
         initializer=inits,
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid(d, v) for d, v in OPSET.items()], producer_name="cityassist-training", doc_string=doc)
+    model = helper.make_model(
+        graph,
+        opset_imports=[helper.make_opsetid(d, v) for d, v in OPSET.items()],
+        producer_name="cityassist-training",
+        doc_string=doc,
+    )
     model.ir_version = 8  # onnxruntime-node 1.30 reads IR 8; onnx 1.12 would default to 8 too
     for k, v in props.items():
         model.metadata_props.append(onnx.StringStringEntryProto(key=k, value=v))
@@ -107,7 +118,11 @@ def reference_histogram(col: np.ndarray, bins: int = 10) -> dict:
     if len(edges) == 1:
         edges = np.array([edges[0], edges[0]])
     counts, _ = np.histogram(valid, bins=edges)
-    return {"edges": [_r(e) for e in edges], "counts": counts.astype(int).tolist(), "nan_count": int(len(x) - len(valid))}
+    return {
+        "edges": [_r(e) for e in edges],
+        "counts": counts.astype(int).tolist(),
+        "nan_count": int(len(x) - len(valid)),
+    }
 
 
 def _r(x: float, nd: int = 6) -> float | None:
@@ -139,19 +154,30 @@ def feature_schema(spec: FeatureSpec, described: list[dict], X_train: np.ndarray
             rng = VALID_RANGES[name]
         else:
             rng = [0.0, 100.0]  # ratios to the level: 0 .. 100× is physically possible, more is a unit error
-        out.append({
-            "index": j,
-            **d,
-            "nullable": name not in NON_NULLABLE(spec),
-            "valid_range": rng,
-            "training_range": [_r(valid.min()), _r(valid.max())] if len(valid) else None,
-            "training_nan_share": _r(1 - len(valid) / len(col), 4) if len(col) else None,
-            "reference_histogram": reference_histogram(col),
-        })
+        out.append(
+            {
+                "index": j,
+                **d,
+                "nullable": name not in NON_NULLABLE(spec),
+                "valid_range": rng,
+                "training_range": [_r(valid.min()), _r(valid.max())] if len(valid) else None,
+                "training_nan_share": _r(1 - len(valid) / len(col), 4) if len(col) else None,
+                "reference_histogram": reference_histogram(col),
+            }
+        )
     return out
 
 
-def test_vectors(fc: Forecaster, X: np.ndarray, values: np.ndarray, times, stations, cells: np.ndarray, n: int, rng: np.random.Generator) -> dict:
+def test_vectors(
+    fc: Forecaster,
+    X: np.ndarray,
+    values: np.ndarray,
+    times,
+    stations,
+    cells: np.ndarray,
+    n: int,
+    rng: np.random.Generator,
+) -> dict:
     """Inputs and native (xgboost + float32 numpy) outputs, chosen to exercise the graph: ordinary
     rows, the highest levels, and rows with missing inputs (including a missing r_lag_0, and both
     r_lag_0 and r_mean_3, which switch the base of the forecast). A few rows also carry the raw
@@ -182,19 +208,25 @@ def test_vectors(fc: Forecaster, X: np.ndarray, values: np.ndarray, times, stati
         origin.append(None)
     Xv = np.stack(rows).astype(np.float32)
     pred = fc.predict(Xv)
-    enc = lambda a: [[None if not np.isfinite(v) else float(v) for v in r] for r in a]  # noqa: E731
+
+    def enc(a):
+        return [[None if not np.isfinite(v) else float(v) for v in r] for r in a]
 
     windows = []
     for t, s in [o for o in origin if o is not None][:8]:
         w = values[max(0, t - spec.history + 1) : t + 1, s]
         feats = window_features(w, times[t], spec)
-        np.testing.assert_allclose(feats, X[t, s], rtol=1e-5, atol=1e-6, err_msg="window_features != panel_features")
-        windows.append({
-            "station": stations[s],
-            "anchor": times[t].isoformat(),
-            "readings": [None if not np.isfinite(v) else float(v) for v in w],
-            "features": [None if not np.isfinite(v) else float(v) for v in feats],
-        })
+        np.testing.assert_allclose(
+            feats, X[t, s], rtol=1e-5, atol=1e-6, err_msg="window_features != panel_features"
+        )
+        windows.append(
+            {
+                "station": stations[s],
+                "anchor": times[t].isoformat(),
+                "readings": [None if not np.isfinite(v) else float(v) for v in w],
+                "features": [None if not np.isfinite(v) else float(v) for v in feats],
+            }
+        )
     return {
         "input": "features",
         "feature_names": spec.names,
@@ -204,17 +236,28 @@ def test_vectors(fc: Forecaster, X: np.ndarray, values: np.ndarray, times, stati
             "lower": {"abs": 1e-5, "scale": "level"},
             "upper": {"abs": 1e-5, "scale": "level"},
         },
-        "tolerance_note": "xgboost and onnxruntime sum the float32 tree leaves in different orders, so the unit-free ratio agrees to 1e-5 absolute; forecast/lower/upper are that ratio times the row's level (µg/m³), so their error is allowed 1e-5 × max(1, level)",
-        "native": "xgboost " + __import__("xgboost").__version__ + " Booster.predict, then float32 numpy for base/level/offsets (Forecaster.predict)",
+        "tolerance_note": (
+            "xgboost and onnxruntime sum the float32 tree leaves in different orders, so the unit-free ratio"
+            " agrees to 1e-5 absolute; forecast/lower/upper are that ratio times the row's level (µg/m³), so"
+            " their error is allowed 1e-5 × max(1, level)"
+        ),
+        "native": "xgboost "
+        + __import__("xgboost").__version__
+        + " Booster.predict, then float32 numpy for base/level/offsets (Forecaster.predict)",
         "inputs": enc(Xv),
         "expected": {k: enc(v) for k, v in pred.items()},
         "windows": windows,
-        "windows_note": "readings: the last `history` readings up to and including the anchor (null = missing); features: what they must produce (window_features in features.py)",
+        "windows_note": (
+            "readings: the last `history` readings up to and including the anchor (null = missing); features:"
+            " what they must produce (window_features in features.py)"
+        ),
     }
 
 
 def write_json(path: Path, obj) -> None:
-    path.write_text(json.dumps(clean(obj), indent=1, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(clean(obj), indent=1, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
+    )
 
 
 def clean(o):

@@ -5,7 +5,7 @@ relative to the *anchor* t, the last step whose reading is (or could be) known w
 made. y[t-k] is the reading k steps before the anchor; NaN/absent = missing. With s the season
 (24 steps hourly, 7 daily), L the number of lags and W the long window:
 
-    level      = max(LEVEL_FLOOR, mean of the valid y[t-s+1 .. t])     needs >= ceil(s/2) valid, else no forecast
+    level      = max(LEVEL_FLOOR, mean of the valid y[t-s+1 .. t])     no forecast if < ceil(s/2) valid
     r_lag_k    = y[t-k] / level,                 k = 0 .. L-1            NaN if missing
     r_mean_3   = mean of valid y[t-2 .. t] / level                       NaN if none valid
     r_mean_W   = mean of valid y[t-W+1 .. t] / level                     NaN if fewer than ceil(W/4) valid
@@ -45,7 +45,9 @@ class FeatureSpec:
     horizons: int  # H
 
     @staticmethod
-    def for_resolution(resolution: str, horizons: int = 24, n_lags: int | None = None, long_window: int | None = None) -> "FeatureSpec":
+    def for_resolution(
+        resolution: str, horizons: int = 24, n_lags: int | None = None, long_window: int | None = None
+    ) -> "FeatureSpec":
         if resolution == "hourly":
             return FeatureSpec("hourly", 24, n_lags or 24, long_window or 168, horizons)
         if resolution == "daily":
@@ -90,20 +92,56 @@ def describe(spec: FeatureSpec, unit: str) -> list[dict]:
         {
             "name": "level",
             "unit": unit,
-            "description": f"max({LEVEL_FLOOR}, mean of the valid readings y[t-{s - 1}..t]); needs >= {spec.min_level_obs} valid readings, else do not forecast",
+            "description": (
+                f"max({LEVEL_FLOOR}, mean of the valid readings y[t-{s - 1}..t]); needs >="
+                f" {spec.min_level_obs} valid readings, else do not forecast"
+            ),
         }
     ]
     for k in range(spec.n_lags):
-        out.append({"name": f"r_lag_{k}", "unit": "ratio", "description": f"y[t-{k}] / level (reading {k} {step} before the anchor); NaN if missing"})
+        out.append(
+            {
+                "name": f"r_lag_{k}",
+                "unit": "ratio",
+                "description": f"y[t-{k}] / level (reading {k} {step} before the anchor); NaN if missing",
+            }
+        )
     out += [
-        {"name": "r_mean_3", "unit": "ratio", "description": "mean of the valid y[t-2..t] / level; NaN if none valid"},
-        {"name": f"r_mean_{w}", "unit": "ratio", "description": f"mean of the valid y[t-{w - 1}..t] / level; NaN if fewer than {spec.min_long_obs} valid"},
-        {"name": f"r_std_{s}", "unit": "ratio", "description": f"population standard deviation (ddof 0) of the valid y[t-{s - 1}..t] / level; NaN if fewer than {spec.min_level_obs} valid"},
-        {"name": "n_missing", "unit": "count", "description": f"number of missing readings among y[t-{s - 1}..t]"},
+        {
+            "name": "r_mean_3",
+            "unit": "ratio",
+            "description": "mean of the valid y[t-2..t] / level; NaN if none valid",
+        },
+        {
+            "name": f"r_mean_{w}",
+            "unit": "ratio",
+            "description": (
+                f"mean of the valid y[t-{w - 1}..t] / level; NaN if fewer than {spec.min_long_obs} valid"
+            ),
+        },
+        {
+            "name": f"r_std_{s}",
+            "unit": "ratio",
+            "description": (
+                f"population standard deviation (ddof 0) of the valid y[t-{s - 1}..t] / level; NaN if fewer"
+                f" than {spec.min_level_obs} valid"
+            ),
+        },
+        {
+            "name": "n_missing",
+            "unit": "count",
+            "description": f"number of missing readings among y[t-{s - 1}..t]",
+        },
     ]
     if spec.resolution == "hourly":
         out.append({"name": "hour", "unit": "hour", "description": "UTC hour of the anchor time t, 0..23"})
-    out.append({"name": "dow", "unit": "day", "description": "UTC day of week of the anchor time t, Monday = 0 .. Sunday = 6"})
+    out.append(
+        {
+            "name": "dow",
+            "unit": "day",
+            "description": "UTC day of week of the anchor time t, Monday = 0 .. Sunday = 6",
+        }
+    )
     return out
 
 
@@ -113,10 +151,10 @@ def window_features(window: np.ndarray, anchor: pd.Timestamp, spec: FeatureSpec)
     y = np.asarray(window, dtype=float)
     if len(y) < spec.history:
         y = np.concatenate([np.full(spec.history - len(y), np.nan), y])
-    y = y[-spec.history:]
+    y = y[-spec.history :]
 
     def last(n: int) -> np.ndarray:
-        return y[len(y) - n:]
+        return y[len(y) - n :]
 
     season = last(spec.season)
     valid = season[np.isfinite(season)]
@@ -139,7 +177,9 @@ def window_features(window: np.ndarray, anchor: pd.Timestamp, spec: FeatureSpec)
     return np.asarray(feats, dtype=np.float32)
 
 
-def panel_features(values: np.ndarray, times: pd.DatetimeIndex, spec: FeatureSpec) -> tuple[np.ndarray, np.ndarray]:
+def panel_features(
+    values: np.ndarray, times: pd.DatetimeIndex, spec: FeatureSpec
+) -> tuple[np.ndarray, np.ndarray]:
     """Features for every (anchor, station) of a panel.
 
     Returns X [T, S, F] float32 (NaN rows where no forecast is possible) and ``ok`` [T, S] bool.

@@ -85,7 +85,11 @@ class Panel:
         return 24 if self.resolution == "hourly" else 7
 
     def subset(self, stations: list[str] | None = None, t0: int = 0, t1: int | None = None) -> "Panel":
-        cols = [self.stations.index(s) for s in stations] if stations is not None else list(range(len(self.stations)))
+        cols = (
+            [self.stations.index(s) for s in stations]
+            if stations is not None
+            else list(range(len(self.stations)))
+        )
         return Panel(
             self.parameter,
             self.unit,
@@ -247,7 +251,9 @@ def load_long_csv(
         }
         for s, i in col.items()
     }
-    report["gap_policy"] = "gaps are left missing (no imputation); windows lacking history are excluded by the trainer"
+    report[
+        "gap_policy"
+    ] = "gaps are left missing (no imputation); windows lacking history are excluded by the trainer"
     return Panel(parameter, unit, res_name, step, times, stations, grid, report)
 
 
@@ -270,7 +276,9 @@ def _parse_times(col: pd.Series) -> tuple[pd.Series, pd.Series]:
     todo = out.isna() & (s != "")
     for i in s.index[todo]:
         try:
-            out[i] = pd.Timestamp(s[i]).tz_localize("UTC") if naive[i] else pd.Timestamp(s[i]).tz_convert("UTC")
+            out[i] = (
+                pd.Timestamp(s[i]).tz_localize("UTC") if naive[i] else pd.Timestamp(s[i]).tz_convert("UTC")
+            )
         except (ValueError, TypeError, OverflowError):
             pass
     return out, naive

@@ -113,7 +113,9 @@ def rows(X: np.ndarray, Y: np.ndarray, mask: np.ndarray, h: int) -> tuple[np.nda
     return X[mask], Y[:, :, h - 1][mask]
 
 
-def fit(spec: FeatureSpec, X: np.ndarray, Y: np.ndarray, train_masks: list[np.ndarray], cfg: dict, seed: int) -> Forecaster:
+def fit(
+    spec: FeatureSpec, X: np.ndarray, Y: np.ndarray, train_masks: list[np.ndarray], cfg: dict, seed: int
+) -> Forecaster:
     """Train one booster per horizon. ``train_masks[h-1]`` selects the training cells of horizon h
     (the caller guarantees that their targets lie before the calibration/test periods)."""
     params, rounds = xgb_params(cfg, seed)

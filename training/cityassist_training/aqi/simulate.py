@@ -19,7 +19,8 @@ Model, per sensor i and hour t (local time = UTC-3, Olinda has no daylight savin
     PM10       = R_i · PM2.5_true + coarse(wind, rain, traffic) (+ the same kind of noise)
     NO2        = B2_i · D2(hour) · K2(weekday) · wind^-0.6 · cold · exp(b_city(t) + b_i(t))
 
-    B_i    base PM2.5: 9 µg/m³ × (1 + 0.25·z(log density)) × (1 + 0.3·low-lying share) × (1 + 0.004·(20 - mean elevation))
+    B_i    base PM2.5: 9 µg/m³ × (1 + 0.25·z(log density)) × (1 + 0.3·low-lying share)
+           × (1 + 0.004·(20 - mean elevation))
     D      diurnal: morning rush (08 h), evening rush + shallow night boundary layer (20 h), afternoon
            mixing dip (14 h); normalised to mean 1
     K      weekly: Mon–Fri 1, Sat 0.88, Sun 0.78 (less traffic)
@@ -79,7 +80,11 @@ def choose_sensors(terrain: pd.DataFrame, n: int) -> pd.DataFrame:
     pops = t.groupby("neighbourhood")["population"].sum().sort_values(ascending=False, kind="mergesort")
     rows = []
     for k, hood in enumerate(pops.index[:n]):
-        zone = t[t["neighbourhood"] == hood].sort_values(["population", "zone_id"], ascending=[False, True]).iloc[0]
+        zone = (
+            t[t["neighbourhood"] == hood]
+            .sort_values(["population", "zone_id"], ascending=[False, True])
+            .iloc[0]
+        )
         rows.append(
             {
                 "location_id": f"olinda-{k + 1:02d}",
@@ -129,7 +134,9 @@ def _daily_to_hourly_log(daily: pd.Series, hours: pd.DatetimeIndex) -> np.ndarra
     return np.exp(np.interp(xi, x, np.log(daily.to_numpy())))
 
 
-def simulate(cfg: SimConfig, terrain_path: Path = TERRAIN, weather_path: Path = WEATHER, with_events: bool = False):
+def simulate(
+    cfg: SimConfig, terrain_path: Path = TERRAIN, weather_path: Path = WEATHER, with_events: bool = False
+):
     """Return (long readings, sensors), plus the list of simulated episodes if ``with_events``
     (used only to explain forecast failures; the model never sees it)."""
     rng = np.random.default_rng(cfg.seed)
@@ -145,8 +152,10 @@ def simulate(cfg: SimConfig, terrain_path: Path = TERRAIN, weather_path: Path = 
     day1 = local[-1].normalize().tz_localize(None)
     w = weather.loc[day0 - pd.Timedelta(days=1) : day1]
     if len(w) == 0 or w.index[0] > day0 or w.index[-1] < day1:
-        raise ValueError(f"the weather series covers {weather.index[0].date()}..{weather.index[-1].date()}; "
-                         f"the period needs {day0.date()}..{day1.date()}")
+        raise ValueError(
+            f"the weather series covers {weather.index[0].date()}..{weather.index[-1].date()}; "
+            f"the period needs {day0.date()}..{day1.date()}"
+        )
 
     # Weather factors per day -> hourly (same for all sensors: one city, one weather).
     rain = w["precipitation"].clip(lower=0) + 0.5 * w["precipitation"].shift(1).fillna(0)
@@ -178,7 +187,12 @@ def simulate(cfg: SimConfig, terrain_path: Path = TERRAIN, weather_path: Path = 
     params: list[dict] = []
     events: list[dict] = []
     for i, s in sensors.iterrows():
-        base = cfg.pm25_base * (1 + 0.25 * z[i]) * (1 + 0.3 * s["low_lying_share"]) * (1 + 0.004 * (20 - s["elevation_mean_m"]))
+        base = (
+            cfg.pm25_base
+            * (1 + 0.25 * z[i])
+            * (1 + 0.3 * s["low_lying_share"])
+            * (1 + 0.004 * (20 - s["elevation_mean_m"]))
+        )
         base = max(base, 3.0)
         pm_true = base * d_pm * k_pm * m_pm * np.exp(city_pm + _ar1(rng, n, 0.95, 0.12))
         # Episodes: impulse of random size, exponential decay (6 h e-folding).
@@ -197,15 +211,37 @@ def simulate(cfg: SimConfig, terrain_path: Path = TERRAIN, weather_path: Path = 
         coarse = 6.0 * (wind_h / 3.0) ** 0.7 * rain_h * (0.7 + 0.3 * d_no2) * np.exp(_ar1(rng, n, 0.9, 0.15))
         pm10_true = ratio * pm_true + coarse
         no2_base = max(cfg.no2_base * (1 + 0.2 * z[i]), 5.0)
-        no2_true = no2_base * d_no2 * k_no2 * (wind_h / 3.0) ** -0.6 * cold_no2 * np.exp(city_no2 + _ar1(rng, n, 0.93, 0.15))
+        no2_true = (
+            no2_base
+            * d_no2
+            * k_no2
+            * (wind_h / 3.0) ** -0.6
+            * cold_no2
+            * np.exp(city_no2 + _ar1(rng, n, 0.93, 0.15))
+        )
 
-        params.append({"sim_pm25_base": round(base, 3), "sim_pm10_ratio": round(ratio, 3), "sim_no2_base": round(no2_base, 3)})
+        params.append(
+            {
+                "sim_pm25_base": round(base, 3),
+                "sim_pm10_ratio": round(ratio, 3),
+                "sim_no2_base": round(no2_base, 3),
+            }
+        )
         down = _outages(rng, n, cfg.outage_rate_per_hour)
         for param, truth in (("pm25", pm_true), ("pm10", pm10_true), ("no2", no2_true)):
             obs = truth * rng.lognormal(0.0, 0.06, n) + rng.normal(0.0, 0.5, n)
             obs = np.round(np.clip(obs, 0.0, None), 1)
             keep = ~down & (rng.random(n) >= cfg.single_loss)
-            frames.append(pd.DataFrame({"location_id": s["location_id"], "t": np.flatnonzero(keep), "parameter": param, "value": obs[keep]}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "location_id": s["location_id"],
+                        "t": np.flatnonzero(keep),
+                        "parameter": param,
+                        "value": obs[keep],
+                    }
+                )
+            )
 
     long = pd.concat(frames, ignore_index=True)
     dup = rng.random(len(long)) < cfg.duplicate_share
@@ -239,7 +275,9 @@ def _outages(rng: np.random.Generator, n: int, rate: float) -> np.ndarray:
     return down
 
 
-def write_frames(long: pd.DataFrame, sensors: pd.DataFrame, out_csv: Path, sensors_csv: Path | None = None) -> None:
+def write_frames(
+    long: pd.DataFrame, sensors: pd.DataFrame, out_csv: Path, sensors_csv: Path | None = None
+) -> None:
     out_csv.parent.mkdir(parents=True, exist_ok=True)
     long.to_csv(out_csv, index=False, float_format="%.1f", lineterminator="\n")
     if sensors_csv is not None:
@@ -260,22 +298,34 @@ def failure_context(events: pd.DataFrame, cfg: SimConfig, weather_path: Path = W
 
     def explain(station: str, when: pd.Timestamp) -> str:
         parts = []
-        ev = events[(events["location_id"] == station) & (events["start"] <= when) & (events["start"] > when - pd.Timedelta(hours=18))]
+        ev = events[
+            (events["location_id"] == station)
+            & (events["start"] <= when)
+            & (events["start"] > when - pd.Timedelta(hours=18))
+        ]
         if len(ev):
             e = ev.iloc[-1]
             hours_before = int((when - e["start"]) / pd.Timedelta(hours=1))
-            parts.append(f"simulated burning episode at this sensor started {hours_before} h before (+{e['size']:.0f} µg/m³ PM2.5 at onset)")
+            parts.append(
+                f"simulated burning episode at this sensor started {hours_before} h before"
+                f" (+{e['size']:.0f} µg/m³ PM2.5 at onset)"
+            )
         day = (when + pd.Timedelta(hours=LOCAL_UTC_OFFSET_H)).tz_localize(None).normalize()
         if day in weather.index:
             w = weather.loc[day]
-            parts.append(f"weather driver that day (Seattle {day.date()}): rain {w['precipitation']:.1f} mm, wind {w['wind']:.1f} m/s, {w['temp_min']:.0f}–{w['temp_max']:.0f} °C")
+            parts.append(
+                f"weather driver that day (Seattle {day.date()}): rain {w['precipitation']:.1f} mm, wind"
+                f" {w['wind']:.1f} m/s, {w['temp_min']:.0f}–{w['temp_max']:.0f} °C"
+            )
         return "simulator ground truth: " + "; ".join(parts) if parts else ""
 
     return explain
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Simulate hourly Olinda air-quality sensors (OpenAQ-style long CSV).")
+    ap = argparse.ArgumentParser(
+        description="Simulate hourly Olinda air-quality sensors (OpenAQ-style long CSV)."
+    )
     ap.add_argument("--out", required=True, type=Path, help="long CSV to write")
     ap.add_argument("--sensors-out", type=Path, help="sensor table CSV to write")
     ap.add_argument("--seed", type=int, default=SimConfig.seed)

@@ -47,10 +47,14 @@ def read_terrain(path: str) -> pd.DataFrame:
     if missing:
         raise ValueError(f"{path}: missing columns {missing}")
     if df["zone_id"].duplicated().any():
-        raise ValueError(f"{path}: duplicated zone_id {df.loc[df.zone_id.duplicated(), 'zone_id'].head(3).tolist()}")
+        raise ValueError(
+            f"{path}: duplicated zone_id {df.loc[df.zone_id.duplicated(), 'zone_id'].head(3).tolist()}"
+        )
     num = ["elevation_mean", "elevation_min", "low_lying_share", "centroid_lon", "centroid_lat"]
     if df[num].isna().any().any():
-        raise ValueError(f"{path}: missing terrain values in {df[num].columns[df[num].isna().any()].tolist()}")
+        raise ValueError(
+            f"{path}: missing terrain values in {df[num].columns[df[num].isna().any()].tolist()}"
+        )
     if not df["low_lying_share"].between(0, 1).all():
         raise ValueError(f"{path}: low_lying_share outside [0, 1]")
     df["neighbourhood"] = df["neighbourhood"].fillna("Unassigned")
@@ -102,7 +106,9 @@ def simulate_city(data_dir: str, cfg: dict, seed: int) -> CitySim:
     em = terrain.elevation_mean.to_numpy(float)
     emin = terrain.elevation_min.to_numpy(float)
     low = terrain.low_lying_share.to_numpy(float)
-    fl = simulate_floods(rain.mm, em, emin, low, DrainageConfig(**cfg.get("drainage", {})), rng_for(seed, "drainage"))
+    fl = simulate_floods(
+        rain.mm, em, emin, low, DrainageConfig(**cfg.get("drainage", {})), rng_for(seed, "drainage")
+    )
     ff = simulate_flooded_fraction(
         fl.ponding_mm, rain.mm, low, SatelliteConfig(**cfg.get("satellite", {})), rng_for(seed, "satellite")
     )

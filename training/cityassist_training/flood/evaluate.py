@@ -14,18 +14,29 @@ therefore also reported on **wet hours only** (rain_24h_mm >= 10 mm), where the 
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupKFold
 
 from . import model
-from .data import feature_frame, rng_for, sample_rows, simulate_city
+from .data import feature_frame, rng_for, simulate_city
 from .metrics import best_threshold, bootstrap, point_metrics
 
 WET_24H_MM = 10.0
-SEASONS = {12: "DJF", 1: "DJF", 2: "DJF", 3: "MAM", 4: "MAM", 5: "MAM", 6: "JJA", 7: "JJA", 8: "JJA", 9: "SON", 10: "SON", 11: "SON"}
+SEASONS = {
+    12: "DJF",
+    1: "DJF",
+    2: "DJF",
+    3: "MAM",
+    4: "MAM",
+    5: "MAM",
+    6: "JJA",
+    7: "JJA",
+    8: "JJA",
+    9: "SON",
+    10: "SON",
+    11: "SON",
+}
 
 
 def spatial_oof(train: pd.DataFrame, features: list[str], params: dict, seed: int, folds: int) -> np.ndarray:
@@ -67,7 +78,13 @@ def _eval_block(y, p, clusters, threshold, ecfg, rng, wet_mask=None) -> dict:
     out = bootstrap(y, p, clusters, threshold, ecfg["calibration_bins"], ecfg["bootstrap"], rng)
     if wet_mask is not None and wet_mask.any() and y[wet_mask].sum() > 0:
         out["wet_hours"] = bootstrap(
-            y[wet_mask], p[wet_mask], clusters[wet_mask], threshold, ecfg["calibration_bins"], ecfg["bootstrap"], rng
+            y[wet_mask],
+            p[wet_mask],
+            clusters[wet_mask],
+            threshold,
+            ecfg["calibration_bins"],
+            ecfg["bootstrap"],
+            rng,
         )
         out["wet_hours"]["definition"] = f"rain_24h_mm >= {WET_24H_MM}"
     return out
@@ -81,9 +98,10 @@ def _brief(y, p, threshold, bins) -> dict:
     }
 
 
-def full_evaluation(*, cfg, sim, train, test, features, booster, oof, p_test, threshold, threshold_score, seed, data_dir, log) -> dict:
+def full_evaluation(
+    *, cfg, sim, train, test, features, booster, oof, p_test, threshold, threshold_score, seed, data_dir, log
+) -> dict:
     ecfg = cfg["evaluation"]
-    bins = ecfg["calibration_bins"]
     rng = rng_for(seed, "eval")
     y_tr, y_te = train.label.to_numpy(), test.label.to_numpy()
     wet_tr = train.rain_24h_mm.to_numpy() >= WET_24H_MM
@@ -101,14 +119,24 @@ def full_evaluation(*, cfg, sim, train, test, features, booster, oof, p_test, th
             "train_positives": int(y_tr.sum()),
             "holdout_rows": int(len(test)),
             "holdout_positives": int(y_te.sum()),
-            "label_noise": "labels are recorded floods: ~5% of true flood hours unreported, rare false reports (simulated)",
+            "label_noise": (
+                "labels are recorded floods: ~5% of true flood hours unreported, rare false reports"
+                " (simulated)"
+            ),
         },
-        "threshold": {"value": threshold, "criterion": cfg["threshold"]["criterion"], "oof_score": threshold_score},
+        "threshold": {
+            "value": threshold,
+            "criterion": cfg["threshold"]["criterion"],
+            "oof_score": threshold_score,
+        },
     }
 
     log("  spatial CV metrics")
     metrics["spatial_cv"] = {
-        "method": f"GroupKFold({cfg['split']['cv_folds']}) by neighbourhood, training period, out-of-fold predictions",
+        "method": (
+            f"GroupKFold({cfg['split']['cv_folds']}) by neighbourhood, training period, out-of-fold"
+            " predictions"
+        ),
         **_eval_block(y_tr, oof, train.zone_id.to_numpy(), threshold, ecfg, rng, wet_tr),
     }
     log("  time hold-out metrics")
@@ -122,8 +150,21 @@ def full_evaluation(*, cfg, sim, train, test, features, booster, oof, p_test, th
     k, rule = _rain_rule(train, ecfg["rain_threshold_rule_mm"], cfg["threshold"]["criterion"])
     base = {}
     for name, p_oof, p_ho, desc in (
-        ("climatology", np.full(len(train), prevalence), np.full(len(test), prevalence), f"constant training prevalence {prevalence:.5f}"),
-        ("rain_rule", rule(train), rule(test), f"alert when rain_1h_mm >= {k} (chosen on training by {cfg['threshold']['criterion']}); probability = training flood rate above/below"),
+        (
+            "climatology",
+            np.full(len(train), prevalence),
+            np.full(len(test), prevalence),
+            f"constant training prevalence {prevalence:.5f}",
+        ),
+        (
+            "rain_rule",
+            rule(train),
+            rule(test),
+            (
+                f"alert when rain_1h_mm >= {k} (chosen on training by {cfg['threshold']['criterion']});"
+                " probability = training flood rate above/below"
+            ),
+        ),
     ):
         # The rule's own threshold sits between its two probabilities; climatology never alerts.
         thr = (p_ho.max() + p_ho.min()) / 2 if p_ho.max() > p_ho.min() else 1.1
@@ -156,9 +197,9 @@ def robustness(cfg, sim, test, features, booster, threshold, seed, data_dir, rng
     for j in rain_cols:
         # Gauge/radar error grows with intensity: multiplicative gaussian noise plus 0.2 mm absolute.
         Xn[:, j] = np.maximum(0, X[:, j] * (1 + rng.normal(0, sd, len(X))) + rng.normal(0, 0.2, len(X)))
-    out["rain_noise"] = {"description": f"rain features x (1 + N(0, {sd})) + N(0, 0.2 mm), clipped at 0"} | _brief(
-        y, model.predict_proba(booster, Xn), threshold, bins
-    )
+    out["rain_noise"] = {
+        "description": f"rain features x (1 + N(0, {sd})) + N(0, 0.2 mm), clipped at 0"
+    } | _brief(y, model.predict_proba(booster, Xn), threshold, bins)
 
     rate = ecfg["missing_rate"]
     Xm = X.copy()
@@ -178,19 +219,26 @@ def robustness(cfg, sim, test, features, booster, threshold, seed, data_dir, rng
     for j in rain_cols:
         Xs[:, j] *= factor
     out["rain_sensor_bias"] = {
-        "description": f"rain features x{factor}, labels unchanged: a gauge reading {round((factor - 1) * 100)}% high"
+        "description": (
+            f"rain features x{factor}, labels unchanged: a gauge reading {round((factor - 1) * 100)}% high"
+        )
     } | _brief(y, model.predict_proba(booster, Xs), threshold, bins)
 
     # A genuinely wetter climate: resimulate the hold-out period with every daily total x factor, so
     # labels follow the physics. Same seed: same spatial fields, profiles and hidden drains.
     shifted_cfg = dict(cfg)
-    shifted_cfg["rain"] = dict(cfg.get("rain", {}), daily_scale=cfg.get("rain", {}).get("daily_scale", 1.0) * factor)
+    shifted_cfg["rain"] = dict(
+        cfg.get("rain", {}), daily_scale=cfg.get("rain", {}).get("daily_scale", 1.0) * factor
+    )
     wet_sim = simulate_city(data_dir, shifted_cfg, seed)
     t_idx, z_idx = test.t_idx.to_numpy(), test.z_idx.to_numpy()
     Xw = feature_frame(wet_sim, t_idx, z_idx, features).to_numpy(np.float32)
     yw = wet_sim.label[t_idx, z_idx]
     out["wetter_climate"] = {
-        "description": f"hold-out resimulated with daily rain x{factor} (labels resimulated too): covariate and prior shift"
+        "description": (
+            f"hold-out resimulated with daily rain x{factor} (labels resimulated too): covariate and prior"
+            " shift"
+        )
     } | _brief(yw, model.predict_proba(booster, Xw), threshold, bins)
     return out
 
@@ -246,29 +294,39 @@ def worst_failures(sim, test, p, n, threshold) -> list[dict]:
             if r.rain_1h_mm < 3:
                 before = float(sim.rain[max(0, t - 3) : t, z].sum())
                 parts.append(
-                    f"only {r.rain_1h_mm:.1f} mm in the last hour but {before:.1f} mm in the 3 h before: "
-                    f"the water ({ponding:.1f} mm ponding) was still draining, and no feature covers 2-3 h back"
+                    f"only {r.rain_1h_mm:.1f} mm in the last hour but {before:.1f} mm in the 3 h before: the"
+                    f" water ({ponding:.1f} mm ponding) was still draining, and no feature covers 2-3 h back"
                 )
             if r.rain_72h_mm > r.rain_24h_mm * 1.5:
                 parts.append("soil storage from rain older than 24 h")
-            why = "missed flood: " + ("; ".join(parts) or "ponding just over the flood depth, from state the features do not show (tide, storage > 72 h)")
+            why = "missed flood: " + (
+                "; ".join(parts)
+                or "ponding just over the flood depth, from state the features do not show"
+                " (tide, storage > 72 h)"
+            )
         else:
             parts = []
             if hidden > 1.2:
                 parts.append(f"drains at {hidden:.2f}x nominal capacity (better than the terrain suggests)")
             parts.append(f"ponding reached {ponding:.1f} mm, below the flood depth")
             why = "false alarm: " + "; ".join(parts) + " (tide low or drains coped)"
-        out.append({
-            "time": r.time.isoformat(),
-            "zone_id": r.zone_id,
-            "neighbourhood": r.neighbourhood,
-            "label": int(y[i]),
-            "probability": float(p[i]),
-            "log_loss": float(loss[i]),
-            "features": {f: (None if pd.isna(r[f]) else float(r[f])) for f in test.columns if f.endswith(("_mm", "_m", "_share", "_fraction"))},
-            "hidden": {"ponding_mm": ponding, "true_flood": true, "drain_capacity_factor": hidden},
-            "reason": why,
-        })  # fmt: skip
+        out.append(
+            {
+                "time": r.time.isoformat(),
+                "zone_id": r.zone_id,
+                "neighbourhood": r.neighbourhood,
+                "label": int(y[i]),
+                "probability": float(p[i]),
+                "log_loss": float(loss[i]),
+                "features": {
+                    f: (None if pd.isna(r[f]) else float(r[f]))
+                    for f in test.columns
+                    if f.endswith(("_mm", "_m", "_share", "_fraction"))
+                },
+                "hidden": {"ponding_mm": ponding, "true_flood": true, "drain_capacity_factor": hidden},
+                "reason": why,
+            }
+        )
     return out
 
 

@@ -12,7 +12,10 @@ import numpy as np
 FEATURE_SPECS: dict[str, dict] = {
     "rain_1h_mm": {
         "unit": "mm",
-        "description": "Rain in the zone during the last hour (ending at as_of). Simulated hourly disaggregation of real daily totals.",
+        "description": (
+            "Rain in the zone during the last hour (ending at as_of). Simulated hourly disaggregation of real"
+            " daily totals."
+        ),
         "min": 0,
         "max": 250,
         "edges": [0, 0.05, 0.5, 1, 2, 5, 10, 20, 40, 250],
@@ -26,7 +29,9 @@ FEATURE_SPECS: dict[str, dict] = {
     },
     "rain_72h_mm": {
         "unit": "mm",
-        "description": "Rain in the zone during the last 72 hours: antecedent wetness (saturated soil and drains).",
+        "description": (
+            "Rain in the zone during the last 72 hours: antecedent wetness (saturated soil and drains)."
+        ),
         "min": 0,
         "max": 2000,
         "edges": [0, 0.05, 1, 5, 10, 20, 40, 80, 150, 2000],
@@ -54,7 +59,11 @@ FEATURE_SPECS: dict[str, dict] = {
     },
     "flooded_fraction": {
         "unit": "fraction",
-        "description": "Share of the zone's pixels a satellite flood-segmentation model classes as water in the latest image; missing (null) when clouds hid the ground. SIMULATED: no satellite imagery is available offline.",
+        "description": (
+            "Share of the zone's pixels a satellite flood-segmentation model classes as water in the latest"
+            " image; missing (null) when clouds hid the ground. SIMULATED: no satellite imagery is available"
+            " offline."
+        ),
         "min": 0,
         "max": 1,
         "edges": [0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 1],
@@ -70,4 +79,8 @@ def reference_histogram(col: np.ndarray, spec: dict) -> dict:
     v = col[~np.isnan(col)]
     idx = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, len(edges) - 2)
     counts = np.bincount(idx, minlength=len(edges) - 1)
-    return {"bins": edges.tolist(), "counts": counts.astype(int).tolist(), "missing": int(np.isnan(col).sum())}
+    return {
+        "bins": edges.tolist(),
+        "counts": counts.astype(int).tolist(),
+        "missing": int(np.isnan(col).sum()),
+    }

@@ -29,8 +29,14 @@ from .data import rng_for, sample_rows, simulate_city, source_paths, feature_fra
 from .features import FEATURE_SPECS, reference_histogram
 
 # The code this model depends on, for lineage.code_version (relative to training/).
-CODE_PATHS = ["train.py", "cityassist_training/flood", "cityassist_training/simulate/rain.py",
-              "cityassist_training/simulate/flood.py", "cityassist_training/onnx_export", "cityassist_training/lineage.py"]
+CODE_PATHS = [
+    "train.py",
+    "cityassist_training/flood",
+    "cityassist_training/simulate/rain.py",
+    "cityassist_training/simulate/flood.py",
+    "cityassist_training/onnx_export",
+    "cityassist_training/lineage.py",
+]
 
 SMOKE_OVERRIDES = {
     # Tiny data for CI: 1/10 of the zones, seven months, a few trees, few bootstrap replicates.
@@ -76,7 +82,9 @@ def _clean(o):
 
 
 def write_json(path: Path, obj) -> None:
-    path.write_text(json.dumps(_clean(obj), indent=2, allow_nan=False, default=_json_default) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(_clean(obj), indent=2, allow_nan=False, default=_json_default) + "\n", encoding="utf-8"
+    )
 
 
 def run(args) -> int:
@@ -92,10 +100,16 @@ def run(args) -> int:
     seed = int(cfg["seed"])
     features: list[str] = list(cfg["features"])
     data_dir = args.data_dir
-    out_root = Path(args.out) if args.out else (Path(tempfile.mkdtemp(prefix="flood-smoke-")) if args.smoke else repo / "models")
+    out_root = (
+        Path(args.out)
+        if args.out
+        else (Path(tempfile.mkdtemp(prefix="flood-smoke-")) if args.smoke else repo / "models")
+    )
     out_dir = out_root / cfg["name"] / cfg["version"]
     out_dir.mkdir(parents=True, exist_ok=True)
-    log = lambda msg: print(f"[flood {time.time() - t0:6.1f}s] {msg}", file=sys.stderr, flush=True)  # noqa: E731
+
+    def log(msg):
+        print(f"[flood {time.time() - t0:6.1f}s] {msg}", file=sys.stderr, flush=True)
 
     log(f"simulating the city (seed {seed})")
     sim = simulate_city(data_dir, cfg, seed)
@@ -103,11 +117,14 @@ def run(args) -> int:
     holdout_start = pd.Timestamp(cfg["split"]["holdout_start"], tz="UTC")
     train = rows[rows.time < holdout_start].reset_index(drop=True)
     test = rows[rows.time >= holdout_start].reset_index(drop=True)
-    log(f"{len(rows)} zone-hours sampled: {len(train)} train ({train.label.sum()} floods), {len(test)} hold-out ({test.label.sum()} floods)")
+    log(
+        f"{len(rows)} zone-hours sampled: {len(train)} train ({train.label.sum()} floods),"
+        f" {len(test)} hold-out ({test.label.sum()} floods)"
+    )
 
     xgb_params = cfg["xgboost"]
     X_train, y_train = train[features].to_numpy(np.float32), train.label.to_numpy()
-    X_test, y_test = test[features].to_numpy(np.float32), test.label.to_numpy()
+    X_test = test[features].to_numpy(np.float32)
 
     log("spatial cross-validation (folds by neighbourhood)")
     oof = evaluate.spatial_oof(train, features, xgb_params, seed, cfg["split"]["cv_folds"])
@@ -133,7 +150,10 @@ def run(args) -> int:
     base_margin = xgboost_onnx.logit(xgboost_onnx.booster_trees(booster)[1])
     onnx_model = xgboost_onnx.convert(
         booster,
-        doc=f"CityAssist flood risk {cfg['version']}: P(flood in the zone this hour). Features: {', '.join(features)}.",
+        doc=(
+            f"CityAssist flood risk {cfg['version']}: P(flood in the zone this hour). Features:"
+            f" {', '.join(features)}."
+        ),
         metadata={"name": cfg["name"], "version": cfg["version"], "features": ",".join(features)},
     )
     (out_dir / "model.onnx").write_bytes(onnx_model.SerializeToString())
@@ -142,13 +162,21 @@ def run(args) -> int:
     vectors = make_test_vectors(booster, test, features, int(cfg["test_vectors"]), rng_for(seed, "eval"))
     write_json(out_dir / "test_vectors.json", vectors)
 
-    snapshot_path = Path(args.snapshot) if args.snapshot else (out_root / "flood_features_snapshot.csv" if args.smoke else repo / cfg["snapshot"]["path"])
+    snapshot_path = (
+        Path(args.snapshot)
+        if args.snapshot
+        else (out_root / "flood_features_snapshot.csv" if args.smoke else repo / cfg["snapshot"]["path"])
+    )
     snap_info = write_snapshot(sim, booster, features, snapshot_path, cfg)
     log(f"snapshot {snapshot_path}: {snap_info['as_of']} ({snap_info['reason']})")
 
     sources = [{"path": os.path.relpath(p, repo) if not os.path.isabs(os.path.relpath(p, repo)) else p,
                 "sha256": lineage.sha256_file(p)} for p in source_paths(data_dir)]  # fmt: skip
-    code = lineage.code_version(CODE_PATHS + [os.path.relpath(args.config, lineage.TRAINING_DIR)] if os.path.abspath(args.config).startswith(str(lineage.TRAINING_DIR)) else CODE_PATHS)
+    code = lineage.code_version(
+        CODE_PATHS + [os.path.relpath(args.config, lineage.TRAINING_DIR)]
+        if os.path.abspath(args.config).startswith(str(lineage.TRAINING_DIR))
+        else CODE_PATHS
+    )
     feature_specs = []
     for j, name in enumerate(features):
         spec = {k: v for k, v in FEATURE_SPECS[name].items() if k != "edges"}
@@ -160,7 +188,10 @@ def run(args) -> int:
         "name": cfg["name"],
         "version": cfg["version"],
         "createdAt": cfg["created_at"],
-        "createdAtNote": "fixed in the training config (created_at) so that a rerun is byte-identical; the wall-clock time of each run is in training/experiments/runs.jsonl",
+        "createdAtNote": (
+            "fixed in the training config (created_at) so that a rerun is byte-identical; the wall-clock time"
+            " of each run is in training/experiments/runs.jsonl"
+        ),
         "task": "binary-classification",
         "target": "a flood is recorded in the zone during the hour (simulated labels; see MODEL_CARD.md)",
         "onnx": {
@@ -171,13 +202,24 @@ def run(args) -> int:
             "opset": xgboost_onnx.OPSET,
         },
         "features": feature_specs,
-        "missingValues": "NaN (null in the feature store) is allowed for every feature; the trees route it along XGBoost's learned default branch",
+        "missingValues": (
+            "NaN (null in the feature store) is allowed for every feature; the trees route it along XGBoost's"
+            " learned default branch"
+        ),
         "levels": cfg["levels"],
         "levelsNote": "lower probability bounds; see MODEL_CARD.md 'Operating threshold and levels'",
         "threshold": threshold,
-        "thresholdSelection": {"criterion": tcfg["criterion"], "on": "out-of-fold predictions of the spatial cross-validation (training period only)", "score": thr_score},
+        "thresholdSelection": {
+            "criterion": tcfg["criterion"],
+            "on": "out-of-fold predictions of the spatial cross-validation (training period only)",
+            "score": thr_score,
+        },
         "baseValue": base_margin,
-        "explanations": {"method": "TreeSHAP (path-dependent) from nodes_hitrates = XGBoost cover", "bias": "last column of test_vectors.contribs", "space": "margin (log-odds)"},
+        "explanations": {
+            "method": "TreeSHAP (path-dependent) from nodes_hitrates = XGBoost cover",
+            "bias": "last column of test_vectors.contribs",
+            "space": "margin (log-odds)",
+        },
         "metrics": metrics,
         "snapshot": snap_info,
         "lineage": {
@@ -209,14 +251,23 @@ def run(args) -> int:
         "duration_s": round(time.time() - t0, 1),
         "smoke": bool(args.smoke),
         "seed": seed,
-        "params": {"features": features, "xgboost": xgb_params, "sample_fraction": cfg["sample_fraction"], "threshold": threshold},
+        "params": {
+            "features": features,
+            "xgboost": xgb_params,
+            "sample_fraction": cfg["sample_fraction"],
+            "threshold": threshold,
+        },
         "config_path": args.config,
         "metrics": evaluate.headline(metrics),
         "out_dir": str(out_dir),
         "artifacts": artifacts,
         "code_version": code,
     }
-    exp_log = Path(args.experiments) if args.experiments else (out_root / "runs.jsonl" if args.smoke else repo / "training/experiments/runs.jsonl")
+    exp_log = (
+        Path(args.experiments)
+        if args.experiments
+        else (out_root / "runs.jsonl" if args.smoke else repo / "training/experiments/runs.jsonl")
+    )
     lineage.append_run(exp_log, _clean(run_record))
     log(f"done: {out_dir}  (experiment log {exp_log})")
     return 0
@@ -232,7 +283,9 @@ def resolve_levels(levels: dict, threshold: float) -> dict:
     return out
 
 
-def make_test_vectors(booster, test: pd.DataFrame, features: list[str], n: int, rng: np.random.Generator) -> dict:
+def make_test_vectors(
+    booster, test: pd.DataFrame, features: list[str], n: int, rng: np.random.Generator
+) -> dict:
     """~n hold-out rows chosen to exercise the model: floods, high scores, ordinary hours, and rows
     with missing values (one feature, several, all) so NaN routing is checked too."""
     p = model.predict_proba(booster, test[features].to_numpy(np.float32))
@@ -254,7 +307,11 @@ def make_test_vectors(booster, test: pd.DataFrame, features: list[str], n: int, 
     X = np.vstack([X, extra]).astype(np.float32)
     return {
         "features": features,
-        "note": "inputs are float32 values (null = missing/NaN); probabilities are XGBoost's predict() for the positive class, margins its output_margin, contribs its pred_contribs (TreeSHAP, bias last), all from the native library",
+        "note": (
+            "inputs are float32 values (null = missing/NaN); probabilities are XGBoost's predict() for the"
+            " positive class, margins its output_margin, contribs its pred_contribs (TreeSHAP, bias last),"
+            " all from the native library"
+        ),
         "inputs": [[None if np.isnan(v) else float(v) for v in row] for row in X],
         "probabilities": [float(v) for v in model.predict_proba(booster, X)],
         "margins": [float(v) for v in model.predict_margin(booster, X)],
@@ -283,7 +340,10 @@ def write_snapshot(sim, booster, features: list[str], path: Path, cfg: dict) -> 
             X = feature_frame(sim, np.full(n_z, h), np.arange(n_z), features).to_numpy(np.float32)
             spreads.append(float(np.std(model.predict_proba(booster, X))))
         h = hours[int(np.argmax(spreads))]
-        reason = f"hour with the widest spread of predicted risk across zones on the wettest day ({daily.loc[day]:.1f} mm after scaling)"
+        reason = (
+            "hour with the widest spread of predicted risk across zones on the wettest day"
+            f" ({daily.loc[day]:.1f} mm after scaling)"
+        )
     else:
         h = d * 24 + int(scfg["hour"])
         reason = f"configured hour {int(scfg['hour'])}"
@@ -298,7 +358,10 @@ def write_snapshot(sim, booster, features: list[str], path: Path, cfg: dict) -> 
     p = model.predict_proba(booster, back[features].to_numpy(np.float32))
     levels = cfg["levels"]
     bounds = sorted(levels.items(), key=lambda kv: kv[1])
-    level_of = lambda q: [name for name, b in bounds if q >= b][-1]  # noqa: E731
+
+    def level_of(q):
+        return [name for name, b in bounds if q >= b][-1]
+
     counts = pd.Series([level_of(q) for q in p]).value_counts().to_dict()
     return {
         "path": str(cfg["snapshot"]["path"]),
@@ -309,5 +372,7 @@ def write_snapshot(sim, booster, features: list[str], path: Path, cfg: dict) -> 
         "zones": int(n_z),
         "levels": {name: int(counts.get(name, 0)) for name, _ in bounds},
         "recorded_floods_that_hour": int(sim.label[h].sum()),
-        "note": "rounded to 4 decimals in the CSV; the model was applied to the rounded values for these counts",
+        "note": (
+            "rounded to 4 decimals in the CSV; the model was applied to the rounded values for these counts"
+        ),
     }

@@ -13,16 +13,24 @@ def _ci(ci) -> str:
 
 
 def _robustness_table(rob: dict) -> list[str]:
-    lines = ["| condition | n | accuracy [95% CI] | macro-F1 | ECE | mean confidence | pointing game |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| condition | n | accuracy [95% CI] | macro-F1 | ECE | mean confidence | pointing game |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rob["conditions"] + rob["shifts"]:
-        lines.append(f"| {r['condition']} | {r['n']} | {_pct(r['accuracy'])} {_ci(r['accuracy_ci95'])} | "
-                     f"{r['macro_f1']:.3f} | {r['ece']:.3f} | {_pct(r['mean_confidence'])} | {_pct(r['pointing_game'])} |")
+        lines.append(
+            f"| {r['condition']} | {r['n']} | {_pct(r['accuracy'])} {_ci(r['accuracy_ci95'])} |"
+            f" {r['macro_f1']:.3f} | {r['ece']:.3f} | {_pct(r['mean_confidence'])} |"
+            f" {_pct(r['pointing_game'])} |"
+        )
     return lines
 
 
 def _recall_table(rob: dict, classes: list[str]) -> list[str]:
-    lines = ["| condition | " + " | ".join(f"recall {c}" for c in classes) + " |", "|---" * (len(classes) + 1) + "|"]
+    lines = [
+        "| condition | " + " | ".join(f"recall {c}" for c in classes) + " |",
+        "|---" * (len(classes) + 1) + "|",
+    ]
     for r in rob["conditions"] + rob["shifts"]:
         lines.append(f"| {r['condition']} | " + " | ".join(_pct(r["recall"][c]) for c in classes) + " |")
     return lines
@@ -40,113 +48,178 @@ def render(meta: dict, report: dict) -> str:
 
     w(f"# Model card: {meta['name']} {meta['version']} (image triage CNN)\n")
     if synthetic:
-        w("> **Trained and evaluated on synthetic scenes only.** There is no labelled street-photo set on the "
-          "machines this was built on, so every image the model has seen was drawn by a procedural generator "
-          "(`training/cityassist_training/image/generator.py`). **The model is not validated on real photos.** "
-          "The figures below measure how well it separates the generator's classes, not how it will do on "
-          "citizens' photos; treat it as a plumbing-complete placeholder until it has been evaluated on, and "
-          "most likely retrained with, a labelled sample of real reports (`train.py image --data-dir`).\n")
+        w(
+            "> **Trained and evaluated on synthetic scenes only.** There is no labelled street-photo set on"
+            " the machines this was built on, so every image the model has seen was drawn by a procedural"
+            " generator (`training/cityassist_training/image/generator.py`). **The model is not validated on"
+            " real photos.** The figures below measure how well it separates the generator's classes, not how"
+            " it will do on citizens' photos; treat it as a plumbing-complete placeholder until it has been"
+            " evaluated on, and most likely retrained with, a labelled sample of real reports (`train.py"
+            " image --data-dir`).\n"
+        )
     else:
-        w(f"> Trained on the labelled folder `{report['data']['path']}` (sha256 {report['data']['sha256'][:16]}...). "
-          "Figures are on a held-out stratified split of that folder.\n")
+        w(
+            f"> Trained on the labelled folder `{report['data']['path']}` (sha256"
+            f" {report['data']['sha256'][:16]}...). Figures are on a held-out stratified split of that"
+            " folder.\n"
+        )
 
     w("## Model details\n")
-    w(f"- **Name / version:** `{meta['name']}` {meta['version']}, created {meta['createdAt']} (fixed in the config).")
-    w(f"- **Type:** convolutional network, {meta['framework']['parameters']:,} parameters: "
-      f"{meta['framework']['architecture']}; a global-average-pool + linear head, so the class activation maps are "
-      "exact (CAM_c = sum_k w_ck A_k; logit_c = mean(CAM_c) + b_c) and equal Grad-CAM at that layer up to a "
-      "positive factor.")
-    w(f"- **Input:** `image` float32 [N, 3, {inp['height']}, {inp['width']}] (NCHW, RGB). {inp['resize']}. "
-      f"Then `(pixel / 255 - mean) / std` with mean {inp['mean']} and std {inp['std']}.")
+    w(
+        f"- **Name / version:** `{meta['name']}` {meta['version']}, created {meta['createdAt']} (fixed in the"
+        " config)."
+    )
+    w(
+        f"- **Type:** convolutional network, {meta['framework']['parameters']:,} parameters:"
+        f" {meta['framework']['architecture']}; a global-average-pool + linear head, so the class activation"
+        " maps are exact (CAM_c = sum_k w_ck A_k; logit_c = mean(CAM_c) + b_c) and equal Grad-CAM at that"
+        " layer up to a positive factor."
+    )
+    w(
+        f"- **Input:** `image` float32 [N, 3, {inp['height']}, {inp['width']}] (NCHW, RGB). {inp['resize']}. "
+        f"Then `(pixel / 255 - mean) / std` with mean {inp['mean']} and std {inp['std']}."
+    )
     cam = meta["outputs"]["cam"]
-    w(f"- **Outputs:** `logits` [N, {len(classes)}] over {classes} (calibrated: temperature "
-      f"{meta['calibration']['temperature']} folded into the head); `cam` [N, {len(classes)}, {cam['dims'][2]}, "
-      f"{cam['dims'][3]}] (stride {cam['stride']} px). The heatmap and bounding region recipes are in "
-      "`metadata.json` → `explanations`.")
-    w(f"- **Training:** torch {meta['framework']['torch']}, AdamW + one-cycle schedule, "
-      f"{meta['lineage']['config']['train']['epochs']} epochs, seed {meta['lineage']['seed']}, "
-      f"{meta['framework']['threads']} CPU thread, deterministic algorithms; exported with `torch.onnx.export`, opset 13, "
-      "dynamic batch axis.")
-    w(f"- **Code version:** image package sha256 `{meta['lineage']['code_version']['image_code_sha256'][:16]}`; "
-      f"config sha256 `{meta['lineage']['config_sha256'][:16]}`.")
+    w(
+        f"- **Outputs:** `logits` [N, {len(classes)}] over {classes} (calibrated: temperature"
+        f" {meta['calibration']['temperature']} folded into the head); `cam` [N, {len(classes)},"
+        f" {cam['dims'][2]}, {cam['dims'][3]}] (stride {cam['stride']} px). The heatmap and bounding region"
+        " recipes are in `metadata.json` → `explanations`."
+    )
+    w(
+        f"- **Training:** torch {meta['framework']['torch']}, AdamW + one-cycle schedule,"
+        f" {meta['lineage']['config']['train']['epochs']} epochs, seed {meta['lineage']['seed']},"
+        f" {meta['framework']['threads']} CPU thread, deterministic algorithms; exported with"
+        " `torch.onnx.export`, opset 13, dynamic batch axis."
+    )
+    w(
+        "- **Code version:** image package sha256"
+        f" `{meta['lineage']['code_version']['image_code_sha256'][:16]}`; config sha256"
+        f" `{meta['lineage']['config_sha256'][:16]}`."
+    )
     w("- **Licence:** as the repository (MIT). **Contact:** the CityAssist data-science owners.\n")
 
     w("## Intended use\n")
-    w("- **Primary use:** *ordering* the queue of citizen reports that come with a photo: suggest a category "
-      "(pothole, garbage, fallen tree, other) and a priority, and show the heatmap so a city worker can see what "
-      "the suggestion rests on. A person confirms every report; the model's output is a suggestion.")
+    w(
+        "- **Primary use:** *ordering* the queue of citizen reports that come with a photo: suggest a"
+        " category (pothole, garbage, fallen tree, other) and a priority, and show the heatmap so a city"
+        " worker can see what the suggestion rests on. A person confirms every report; the model's output is"
+        " a suggestion."
+    )
     w("- **Users:** the reports service (issue 5) and the city staff who triage reports.")
-    w("- **Out of scope:** rejecting or closing reports automatically; any decision about people; identifying "
-      "people, vehicles or places; photos that are not of a street (the `other` class is a catch-all, not a "
-      "detector of irrelevant images); safety-critical alerts (a fallen tree blocking a road must not wait for "
-      "this model).\n")
+    w(
+        "- **Out of scope:** rejecting or closing reports automatically; any decision about people;"
+        " identifying people, vehicles or places; photos that are not of a street (the `other` class is a"
+        " catch-all, not a detector of irrelevant images); safety-critical alerts (a fallen tree blocking a"
+        " road must not wait for this model).\n"
+    )
 
     w("## Factors\n")
-    w("- **Groups / instrumentation:** phone cameras differ in exposure, blur, noise and compression; the "
-      "generator varies exposure (x0.7-1.25), tint, blur (sigma 0-1), noise (sigma 0.005-0.03), JPEG quality "
-      "35-95 and camera tilt (+-8 degrees) / zoom, and the robustness table stresses each further.")
-    w("- **Environment:** day versus night, road surface (dark asphalt in training; concrete and red asphalt as "
-      "shifts), object size and distance, hard negatives in the scene (manhole covers, puddles, parked cars, "
-      "shadows, standing trees, litter bins, scattered leaves).")
-    w("- **Not covered:** real photos, rain, snow, motion blur, people in the frame, close-ups, unusual "
-      "viewpoints (from a car, from above), regional road and bin designs.\n")
+    w(
+        "- **Groups / instrumentation:** phone cameras differ in exposure, blur, noise and compression; the"
+        " generator varies exposure (x0.7-1.25), tint, blur (sigma 0-1), noise (sigma 0.005-0.03), JPEG"
+        " quality 35-95 and camera tilt (+-8 degrees) / zoom, and the robustness table stresses each further."
+    )
+    w(
+        "- **Environment:** day versus night, road surface (dark asphalt in training; concrete and red"
+        " asphalt as shifts), object size and distance, hard negatives in the scene (manhole covers, puddles,"
+        " parked cars, shadows, standing trees, litter bins, scattered leaves)."
+    )
+    w(
+        "- **Not covered:** real photos, rain, snow, motion blur, people in the frame, close-ups, unusual "
+        "viewpoints (from a car, from above), regional road and bin designs.\n"
+    )
 
     w("## Metrics\n")
-    w("- Accuracy and macro-F1 with percentile bootstrap 95% intervals (test images resampled); per-class "
-      "precision and recall (with intervals), because the classes have different costs: a missed fallen tree "
-      "(low recall) costs more than a garbage report misfiled as a pothole.")
-    w("- Calibration: expected calibration error (15 equal-width bins of the top probability), before and after "
-      "temperature scaling, because the service turns confidence into priority.")
-    w(f"- CAM localisation on images with an object, using the true class's CAM: the **pointing game** (the CAM's "
-      f"peak lies inside the object's box; strict, and with a margin of one 8-px CAM cell) and the **IoU** of the "
-      f"CAM region's box (threshold "
-      f"{loc.get('threshold', 0.5)} x max, connected component around the peak) with the object's box, against two "
-      "baselines: the image centre as the peak and the whole image as the box.\n")
+    w(
+        "- Accuracy and macro-F1 with percentile bootstrap 95% intervals (test images resampled); per-class"
+        " precision and recall (with intervals), because the classes have different costs: a missed fallen"
+        " tree (low recall) costs more than a garbage report misfiled as a pothole."
+    )
+    w(
+        "- Calibration: expected calibration error (15 equal-width bins of the top probability), before and"
+        " after temperature scaling, because the service turns confidence into priority."
+    )
+    w(
+        "- CAM localisation on images with an object, using the true class's CAM: the **pointing game** (the"
+        " CAM's peak lies inside the object's box; strict, and with a margin of one 8-px CAM cell) and the"
+        f" **IoU** of the CAM region's box (threshold {loc.get('threshold', 0.5)} x max, connected component"
+        " around the peak) with the object's box, against two baselines: the image centre as the peak and"
+        " the whole image as the box.\n"
+    )
 
     w("## Evaluation data\n")
     if synthetic:
         cnt = report["data"]["counts"]
-        w(f"- **Test:** {cnt['test']} generated scenes ({report['data']['per_class']['test']} per class) from an "
-          "independent random stream (split code 2 in the seed sequence), never seen in training or validation.")
-        w(f"- **Shifted distributions:** {len(rob['shifts'])} sets of generated scenes with night lighting or a "
-          "different road surface (never in training).")
+        w(
+            f"- **Test:** {cnt['test']} generated scenes ({report['data']['per_class']['test']} per class)"
+            " from an independent random stream (split code 2 in the seed sequence), never seen in training"
+            " or validation."
+        )
+        w(
+            f"- **Shifted distributions:** {len(rob['shifts'])} sets of generated scenes with night lighting"
+            " or a different road surface (never in training)."
+        )
         if rob.get("windows"):
             win = rob["windows"]
-            w(f"- **Seed windows** (the image analogue of a backtest over historical windows): {len(win['accuracy'])} "
-              f"further independent test sets of {win['n_each']} scenes from other seeds.")
-        w(f"- **Perturbations:** the first {rob['subset']} test scenes, corrupted as listed in the robustness table.\n")
+            w(
+                "- **Seed windows** (the image analogue of a backtest over historical windows):"
+                f" {len(win['accuracy'])} further independent test sets of {win['n_each']} scenes from other"
+                " seeds."
+            )
+        w(
+            f"- **Perturbations:** the first {rob['subset']} test scenes, corrupted as listed in the"
+            " robustness table.\n"
+        )
     else:
-        w(f"- A stratified {report['data']['split']['test']}-image held-out split of the folder; perturbations on "
-          f"{rob['subset']} of them. No boxes, so no CAM localisation.\n")
+        w(
+            f"- A stratified {report['data']['split']['test']}-image held-out split of the folder;"
+            f" perturbations on {rob['subset']} of them. No boxes, so no CAM localisation.\n"
+        )
 
     w("## Training data\n")
     if synthetic:
-        w(f"- {report['data']['counts']['train']} generated scenes ({report['data']['per_class']['train']} per class), "
-          f"{report['data']['counts']['val']} more for validation (used for the per-epoch curve and the temperature).")
-        w("- The generator (documented in `training/IMAGE.md`) draws sky and buildings, a road in perspective with "
-          "kerbs, pavement and lane markings, lighting and cast shadows, camera tilt/zoom, blur, noise and JPEG "
-          "artefacts, and one object: a pothole (dark irregular hole, crumbled rim, shaded far wall, cracks, "
-          "sometimes water), garbage (a pile of coloured bags and boxes with loose litter) or a fallen tree "
-          "(trunk, branches and leaf clusters across the road); `other` scenes have none. Hard negatives appear in "
-          "every class (in 80% of `other` scenes, 45% of the rest).")
-        w("- Augmentation during training: horizontal mirror, shifts of up to "
-          f"{meta['lineage']['config']['train'].get('shift', 0)} px.\n")
+        w(
+            f"- {report['data']['counts']['train']} generated scenes"
+            f" ({report['data']['per_class']['train']} per class), {report['data']['counts']['val']} more for"
+            " validation (used for the per-epoch curve and the temperature)."
+        )
+        w(
+            "- The generator (documented in `training/IMAGE.md`) draws sky and buildings, a road in"
+            " perspective with kerbs, pavement and lane markings, lighting and cast shadows, camera"
+            " tilt/zoom, blur, noise and JPEG artefacts, and one object: a pothole (dark irregular hole,"
+            " crumbled rim, shaded far wall, cracks, sometimes water), garbage (a pile of coloured bags and"
+            " boxes with loose litter) or a fallen tree (trunk, branches and leaf clusters across the road);"
+            " `other` scenes have none. Hard negatives appear in every class (in 80% of `other` scenes, 45%"
+            " of the rest)."
+        )
+        w(
+            "- Augmentation during training: horizontal mirror, shifts of up to "
+            f"{meta['lineage']['config']['train'].get('shift', 0)} px.\n"
+        )
     else:
         d = report["data"]
-        w(f"- Folder `{d['path']}`: {d['counts_per_class']}; {d['skipped_count']} files skipped (unreadable or "
-          f"duplicates), {d['ignored_count']} ignored (not images), unknown label folders: {d['unknown_labels'] or 'none'}.\n")
+        w(
+            f"- Folder `{d['path']}`: {d['counts_per_class']}; {d['skipped_count']} files skipped (unreadable"
+            f" or duplicates), {d['ignored_count']} ignored (not images), unknown label folders:"
+            f" {d['unknown_labels'] or 'none'}.\n"
+        )
 
     w("## Quantitative analyses\n")
-    w(f"**Test set ({m['n']} images):** accuracy **{_pct(m['accuracy'])}** {_ci(m['accuracy_ci95'])}, macro-F1 "
-      f"{m['macro_f1']:.3f} [{m['macro_f1_ci95'][0]:.3f}, {m['macro_f1_ci95'][1]:.3f}], ECE {m['ece']:.3f} "
-      f"(before temperature scaling {m['ece_before_temperature']:.3f}), NLL {m['nll']:.3f}, Brier {m['brier']:.3f}. "
-      f"Chance is {_pct(1 / len(classes))}.\n")
+    w(
+        f"**Test set ({m['n']} images):** accuracy **{_pct(m['accuracy'])}** {_ci(m['accuracy_ci95'])},"
+        f" macro-F1 {m['macro_f1']:.3f} [{m['macro_f1_ci95'][0]:.3f}, {m['macro_f1_ci95'][1]:.3f}], ECE"
+        f" {m['ece']:.3f} (before temperature scaling {m['ece_before_temperature']:.3f}), NLL {m['nll']:.3f},"
+        f" Brier {m['brier']:.3f}. Chance is {_pct(1 / len(classes))}.\n"
+    )
     w("| class | precision [95% CI] | recall [95% CI] | F1 | support |")
     w("|---|---|---|---|---|")
     for c in classes:
         pc = m["per_class"][c]
-        w(f"| {c} | {_pct(pc['precision'])} {_ci(pc['precision_ci95'])} | {_pct(pc['recall'])} {_ci(pc['recall_ci95'])} "
-          f"| {pc['f1']:.3f} | {pc['support']} |")
+        w(
+            f"| {c} | {_pct(pc['precision'])} {_ci(pc['precision_ci95'])} |"
+            f" {_pct(pc['recall'])} {_ci(pc['recall_ci95'])} | {pc['f1']:.3f} | {pc['support']} |"
+        )
     w("\n**Confusion matrix** (rows: true class, columns: predicted):\n")
     w("| true \\ predicted | " + " | ".join(classes) + " |")
     w("|---" * (len(classes) + 1) + "|")
@@ -157,19 +230,24 @@ def render(meta: dict, report: dict) -> str:
         a = loc["all"]
         w(f"**CAM localisation** ({a['n']} test images with an object, CAM of the true class):\n")
         tol = loc.get("tolerance_px", 8)
-        w(f"| subset | n | pointing game [95% CI] | pointing game ±{tol} px | peak on object pixels | mean box IoU [95% CI] "
-          f"| IoU >= 0.5 | baseline: centre point (±{tol} px) | baseline: whole-image box IoU |")
+        w(
+            f"| subset | n | pointing game [95% CI] | pointing game ±{tol} px | peak on object pixels | mean"
+            f" box IoU [95% CI] | IoU >= 0.5 | baseline: centre point (±{tol} px) | baseline: whole-image box"
+            " IoU |"
+        )
         w("|---|---|---|---|---|---|---|---|---|")
         subsets = [("all", a)]
         if loc.get("correctly_classified"):
             subsets.append(("correctly classified", loc["correctly_classified"]))
         subsets += list(loc["per_class"].items())
         for name, s in subsets:
-            w(f"| {name} | {s['n']} | {_pct(s['pointing_game'])} {_ci(s['pointing_game_ci95'])} | "
-              f"{_pct(s['pointing_game_tolerant'])} | {_pct(s.get('peak_in_mask'))} | "
-              f"{s['mean_iou']:.3f} [{s['mean_iou_ci95'][0]:.3f}, {s['mean_iou_ci95'][1]:.3f}] "
-              f"| {_pct(s['iou_at_0_5'])} | {_pct(s['baseline_centre_pointing'])} "
-              f"({_pct(s['baseline_centre_pointing_tolerant'])}) | {s['baseline_whole_image_iou']:.3f} |")
+            w(
+                f"| {name} | {s['n']} | {_pct(s['pointing_game'])} {_ci(s['pointing_game_ci95'])} | "
+                f"{_pct(s['pointing_game_tolerant'])} | {_pct(s.get('peak_in_mask'))} | "
+                f"{s['mean_iou']:.3f} [{s['mean_iou_ci95'][0]:.3f}, {s['mean_iou_ci95'][1]:.3f}] "
+                f"| {_pct(s['iou_at_0_5'])} | {_pct(s['baseline_centre_pointing'])} "
+                f"({_pct(s['baseline_centre_pointing_tolerant'])}) | {s['baseline_whole_image_iou']:.3f} |"
+            )
         w("")
     else:
         w(f"**CAM localisation:** not available ({loc.get('reason')}).\n")
@@ -179,59 +257,91 @@ def render(meta: dict, report: dict) -> str:
     w("Per-class recall under the same conditions (where the mistakes go):\n")
     out.extend(_recall_table(rob, classes))
     w("")
-    w("Occluding half of the object's box and greying the bottom 30% of the image remove part or all of the "
-      "object (objects lie on the ground, in the lower half), so a fall towards `other` there is partly the "
-      "right answer; the other perturbations leave the object in place.\n")
+    w(
+        "Occluding half of the object's box and greying the bottom 30% of the image remove part or all of the"
+        " object (objects lie on the ground, in the lower half), so a fall towards `other` there is partly"
+        " the right answer; the other perturbations leave the object in place.\n"
+    )
     if rob.get("windows"):
         win = rob["windows"]
-        w(f"**Seed windows:** accuracy on {len(win['accuracy'])} independent test sets of {win['n_each']} scenes: "
-          f"{', '.join(_pct(a) for a in win['accuracy'])} (min {_pct(win['min'])}, max {_pct(win['max'])}).\n")
+        w(
+            f"**Seed windows:** accuracy on {len(win['accuracy'])} independent test sets of"
+            f" {win['n_each']} scenes: {', '.join(_pct(a) for a in win['accuracy'])} (min {_pct(win['min'])},"
+            f" max {_pct(win['max'])}).\n"
+        )
     if report["failures"]:
-        w(f"**The {len(report['failures'])} worst failures** (most confident mistakes on the clean test set; PNGs in "
-          "`failures/`: the image with the object's box in green and hard negatives in cyan | the predicted class's "
-          "CAM with its peak circled):\n")
+        w(
+            f"**The {len(report['failures'])} worst failures** (most confident mistakes on the clean test"
+            " set; PNGs in `failures/`: the image with the object's box in green and hard negatives in cyan"
+            " | the predicted class's CAM with its peak circled):\n"
+        )
         w("| # | true | predicted | confidence | reason | image |")
         w("|---|---|---|---|---|---|")
         for f in report["failures"]:
             reason = f["reason"].split(": ", 1)[-1]
             png = f"[{f['png']}](failures/{f['png']})" if f.get("png") else ""
-            w(f"| {f['rank']} | {f['true']} | {f['predicted']} | {_pct(f['confidence'])} | {reason} | {png} |")
+            w(
+                f"| {f['rank']} | {f['true']} | {f['predicted']} | {_pct(f['confidence'])} | {reason} |"
+                f" {png} |"
+            )
         w("")
     w("**Training curve:**\n")
     w("| epoch | train loss | train acc | val loss | val acc |")
     w("|---|---|---|---|---|")
     for h in report["history"]:
-        w(f"| {h['epoch']} | {h['train_loss']} | {_pct(h['train_acc'])} | {h['val_loss']} | {_pct(h['val_acc'])} |")
+        w(
+            f"| {h['epoch']} | {h['train_loss']} | {_pct(h['train_acc'])} | {h['val_loss']} |"
+            f" {_pct(h['val_acc'])} |"
+        )
     w("")
 
     w("## Ethical considerations\n")
-    w("- **Photos are personal data.** Citizens' photos can show faces, number plates and homes, and carry EXIF "
-      "GPS; the service strips metadata before storing (issue 5). The model neither needs nor uses any of it, and "
-      "its heatmap must not be used to locate people.")
-    w("- **Unequal service.** If the model does worse on the streets of some neighbourhoods (other road "
-      "surfaces, older bins, more clutter, poorer lighting at night), reports from there would be ranked lower. "
-      "The night and surface shifts above show that such gaps are real even on synthetic data; on real photos they "
-      "are unmeasured. Monitor accuracy and priority by zone once real, human-confirmed labels exist.")
-    w("- **Automation bias.** A confident label with a plausible heatmap invites rubber-stamping; the interface "
-      "should show the photo first, and confidence should never lower a report's priority below what its "
-      "category alone would give.\n")
+    w(
+        "- **Photos are personal data.** Citizens' photos can show faces, number plates and homes, and carry"
+        " EXIF GPS; the service strips metadata before storing (issue 5). The model neither needs nor uses"
+        " any of it, and its heatmap must not be used to locate people."
+    )
+    w(
+        "- **Unequal service.** If the model does worse on the streets of some neighbourhoods (other road"
+        " surfaces, older bins, more clutter, poorer lighting at night), reports from there would be ranked"
+        " lower. The night and surface shifts above show that such gaps are real even on synthetic data; on"
+        " real photos they are unmeasured. Monitor accuracy and priority by zone once real, human-confirmed"
+        " labels exist."
+    )
+    w(
+        "- **Automation bias.** A confident label with a plausible heatmap invites rubber-stamping; the"
+        " interface should show the photo first, and confidence should never lower a report's priority below"
+        " what its category alone would give.\n"
+    )
 
     w("## Caveats and recommendations\n")
     if synthetic:
-        w("- **Synthetic only, not validated on real photos.** The scenes are stylised (flat facades, drawn "
-          "objects); real potholes, rubbish and trees vary far more. Expect accuracy on real photos to be much "
-          "lower than the synthetic figures, by an unknown amount. Before relying on it: label a few hundred real "
-          "report photos per class, evaluate with `train.py image --data-dir`, and retrain on them (or on a mix).")
-    w("- **Low confidence means \"ask a person\".** Route predictions below a confidence threshold (chosen on real "
-      "data) to manual triage; `other` is a catch-all and its errors are the least informative.")
-    w("- **Night and unfamiliar surfaces degrade it** (see the shifts in the robustness table); so do heavy blur, "
-      "strong noise, occlusion of the object and truncated images. On the synthetic test set the typical mistakes "
-      "are small, blurred or noisy objects missed as `other`, and hard negatives taken for objects (parked cars "
-      "and bins for garbage, shadows and puddles for potholes); the reasons column of the failure table gives "
-      "them case by case.")
-    w("- **The heatmap is evidence, not a segmentation.** It shows where the class's evidence is strongest on a "
-      f"{cam['dims'][2]}x{cam['dims'][3]} grid; its box is coarse (see the IoU figures) and for large objects such "
-      "as trees it usually covers the leafy part only.")
-    w("- **Calibration holds only in distribution:** the temperature was fitted on synthetic validation scenes; "
-      "under shift the model is over-confident (compare mean confidence and accuracy in the robustness table).")
+        w(
+            "- **Synthetic only, not validated on real photos.** The scenes are stylised (flat facades, drawn"
+            " objects); real potholes, rubbish and trees vary far more. Expect accuracy on real photos to be"
+            " much lower than the synthetic figures, by an unknown amount. Before relying on it: label a few"
+            " hundred real report photos per class, evaluate with `train.py image --data-dir`, and retrain on"
+            " them (or on a mix)."
+        )
+    w(
+        '- **Low confidence means "ask a person".** Route predictions below a confidence threshold (chosen on'
+        " real data) to manual triage; `other` is a catch-all and its errors are the least informative."
+    )
+    w(
+        "- **Night and unfamiliar surfaces degrade it** (see the shifts in the robustness table); so do heavy"
+        " blur, strong noise, occlusion of the object and truncated images. On the synthetic test set the"
+        " typical mistakes are small, blurred or noisy objects missed as `other`, and hard negatives taken"
+        " for objects (parked cars and bins for garbage, shadows and puddles for potholes); the reasons"
+        " column of the failure table gives them case by case."
+    )
+    w(
+        "- **The heatmap is evidence, not a segmentation.** It shows where the class's evidence is strongest"
+        f" on a {cam['dims'][2]}x{cam['dims'][3]} grid; its box is coarse (see the IoU figures) and for large"
+        " objects such as trees it usually covers the leafy part only."
+    )
+    w(
+        "- **Calibration holds only in distribution:** the temperature was fitted on synthetic validation"
+        " scenes; under shift the model is over-confident (compare mean confidence and accuracy in the"
+        " robustness table)."
+    )
     return "\n".join(out) + "\n"

@@ -48,12 +48,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             parser.add_argument(*names, **kwargs)
 
     add("--config", default=str(DEFAULT_CONFIG), help="training config (JSON); default %(default)s")
-    add("--data-dir", dest="data_dir", default=None,
-        help="train on a real labelled folder: one subfolder per class (pothole, garbage, fallen_tree, other) "
-             "holding JPEG/PNG/WebP files; without it, on generated scenes")
+    add(
+        "--data-dir",
+        dest="data_dir",
+        default=None,
+        help=(
+            "train on a real labelled folder: one subfolder per class (pothole, garbage, fallen_tree, other) "
+            "holding JPEG/PNG/WebP files; without it, on generated scenes"
+        ),
+    )
     add("--report", default=None, help="also write the full evaluation report (JSON) here")
-    add("--out", default=None, help="models root; the model goes to <out>/<name>/<version>/ (default: models/)")
-    add("--smoke", action="store_true", help="tiny data, one epoch, output in a temporary directory unless --out (CI)")
+    add(
+        "--out",
+        default=None,
+        help="models root; the model goes to <out>/<name>/<version>/ (default: models/)",
+    )
+    add(
+        "--smoke",
+        action="store_true",
+        help="tiny data, one epoch, output in a temporary directory unless --out (CI)",
+    )
     add("--seed", type=int, default=None, help="overrides the config's seed")
     add("--experiments", default=None, help="experiment log (default training/experiments/runs.jsonl)")
 
@@ -61,13 +75,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _merge(base: dict, over: dict) -> dict:
     out = copy.deepcopy(base)
     for k, v in over.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else copy.deepcopy(v)
+        out[k] = (
+            _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else copy.deepcopy(v)
+        )
     return out
 
 
 REQUIRED = {
-    "name": str, "version": str, "created_at": str, "seed": int, "classes": list, "image_size": int, "threads": int,
-    "data": dict, "model": dict, "train": dict, "eval": dict,
+    "name": str,
+    "version": str,
+    "created_at": str,
+    "seed": int,
+    "classes": list,
+    "image_size": int,
+    "threads": int,
+    "data": dict,
+    "model": dict,
+    "train": dict,
+    "eval": dict,
 }
 
 
@@ -94,7 +119,9 @@ def _log(msg: str) -> None:
 
 
 def _b64(a: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(a).astype(a.dtype.newbyteorder("<")).tobytes()).decode("ascii")
+    return base64.b64encode(np.ascontiguousarray(a).astype(a.dtype.newbyteorder("<")).tobytes()).decode(
+        "ascii"
+    )
 
 
 def _command(args: argparse.Namespace) -> str:
@@ -129,37 +156,62 @@ def _scene_meta(s: Scene) -> dict:
 def _synthetic(cfg: dict, seed: int) -> dict:
     classes, size, d = tuple(cfg["classes"]), cfg["image_size"], cfg["data"]
     if classes != CLASSES:
-        raise ConfigError(f"the scene generator draws {list(CLASSES)}; classes {list(classes)} need --data-dir")
+        raise ConfigError(
+            f"the scene generator draws {list(CLASSES)}; classes {list(classes)} need --data-dir"
+        )
     k = len(classes)
     t = time.time()
     train_s = generate(d["train_per_class"] * k, seed, "train", size)
     val_s = generate(d["val_per_class"] * k, seed, "val", size)
     test_s = generate(d["test_per_class"] * k, seed, "test", size)
-    _log(f"generated {len(train_s)} train, {len(val_s)} validation, {len(test_s)} test scenes in {time.time() - t:.0f} s")
+    _log(
+        f"generated {len(train_s)} train, {len(val_s)} validation, {len(test_s)} test scenes in"
+        f" {time.time() - t:.0f} s"
+    )
     x_tr, y_tr = stack(train_s, classes)
     x_va, y_va = stack(val_s, classes)
     x_te, y_te = stack(test_s, classes)
     return {
-        "x_train": x_tr, "y_train": y_tr, "x_val": x_va, "y_val": y_va, "x_test": x_te, "y_test": y_te,
-        "test_meta": [_scene_meta(s) for s in test_s], "test_masks": np.stack([s.mask for s in test_s]),
+        "x_train": x_tr,
+        "y_train": y_tr,
+        "x_val": x_va,
+        "y_val": y_va,
+        "x_test": x_te,
+        "y_test": y_te,
+        "test_meta": [_scene_meta(s) for s in test_s],
+        "test_masks": np.stack([s.mask for s in test_s]),
         "info": {
             "kind": "synthetic",
             "generator": "training/cityassist_training/image/generator.py",
             "note": "procedurally generated street scenes; no real photo was used for training or evaluation",
-            "seed_streams": "numpy SeedSequence([seed, split, lighting, surface, index]); splits train=0, val=1, test=2",
+            "seed_streams": (
+                "numpy SeedSequence([seed, split, lighting, surface, index]); splits train=0, val=1, test=2"
+            ),
             "counts": {"train": len(train_s), "val": len(val_s), "test": len(test_s)},
-            "per_class": {"train": d["train_per_class"], "val": d["val_per_class"], "test": d["test_per_class"]},
+            "per_class": {
+                "train": d["train_per_class"],
+                "val": d["val_per_class"],
+                "test": d["test_per_class"],
+            },
         },
     }
 
 
 def _folder(cfg: dict, seed: int, data_dir: str) -> dict:
     classes, size, d = tuple(cfg["classes"]), cfg["image_size"], cfg["data"]
-    fd = load_folder(data_dir, classes, size, unknown_labels=d.get("unknown_labels", "error"),
-                     min_per_class=int(d.get("min_per_class", 5)))
+    fd = load_folder(
+        data_dir,
+        classes,
+        size,
+        unknown_labels=d.get("unknown_labels", "error"),
+        min_per_class=int(d.get("min_per_class", 5)),
+    )
     if fd.skipped:
-        _log(f"skipped {len(fd.skipped)} files: " + "; ".join(f"{s['file']}: {s['reason']}" for s in fd.skipped[:5])
-             + (" ..." if len(fd.skipped) > 5 else ""))
+        _log(
+            f"skipped {len(fd.skipped)} files: "
+            + "; ".join(f"{s['file']}: {s['reason']}" for s in fd.skipped[:5])
+            + (" ..." if len(fd.skipped) > 5 else "")
+        )
     if fd.ignored:
         _log(f"ignored {len(fd.ignored)} files that are not images in a label folder")
     if fd.unknown_labels:
@@ -167,14 +219,28 @@ def _folder(cfg: dict, seed: int, data_dir: str) -> dict:
     tr, va, te = stratified_split(fd.labels, tuple(d.get("folder_split", [0.15, 0.15])), seed)
     _log(f"{data_dir}: {len(fd.labels)} images {fd.counts}; split {len(tr)}/{len(va)}/{len(te)}")
     return {
-        "x_train": fd.images[tr], "y_train": fd.labels[tr], "x_val": fd.images[va], "y_val": fd.labels[va],
-        "x_test": fd.images[te], "y_test": fd.labels[te],
+        "x_train": fd.images[tr],
+        "y_train": fd.labels[tr],
+        "x_val": fd.images[va],
+        "y_val": fd.labels[va],
+        "x_test": fd.images[te],
+        "y_test": fd.labels[te],
         "test_meta": [{"box": None, "distractors": [], "params": None, "file": fd.files[i]} for i in te],
         "test_masks": None,
         "info": {
-            "kind": "folder", "path": str(data_dir), "sha256": fd.digest, "counts_per_class": fd.counts,
-            "split": {"train": len(tr), "val": len(va), "test": len(te), "method": "stratified by label, seeded"},
-            "skipped": fd.skipped, "skipped_count": len(fd.skipped), "ignored_count": len(fd.ignored),
+            "kind": "folder",
+            "path": str(data_dir),
+            "sha256": fd.digest,
+            "counts_per_class": fd.counts,
+            "split": {
+                "train": len(tr),
+                "val": len(va),
+                "test": len(te),
+                "method": "stratified by label, seeded",
+            },
+            "skipped": fd.skipped,
+            "skipped_count": len(fd.skipped),
+            "ignored_count": len(fd.ignored),
             "unknown_labels": fd.unknown_labels,
         },
     }
@@ -185,17 +251,44 @@ def _folder(cfg: dict, seed: int, data_dir: str) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 
-def _condition_row(name: str, model: TriageCNN, images: np.ndarray, labels: np.ndarray, boxes: list,
-                   masks, cfg: dict, seed: int, kind: str) -> dict:
+def _condition_row(
+    name: str,
+    model: TriageCNN,
+    images: np.ndarray,
+    labels: np.ndarray,
+    boxes: list,
+    masks,
+    cfg: dict,
+    seed: int,
+    kind: str,
+) -> dict:
     classes, ev = tuple(cfg["classes"]), cfg["eval"]
     logits, cams = predict(model, images)
     probs = evaluate.softmax(logits)
     m = evaluate.classification_metrics(probs, labels, classes, ev["bootstrap"], seed)
-    row = {"condition": name, "kind": kind, "n": m["n"], "accuracy": m["accuracy"], "accuracy_ci95": m["accuracy_ci95"],
-           "macro_f1": m["macro_f1"], "ece": m["ece"], "mean_confidence": m["mean_confidence"],
-           "recall": {c: m["per_class"][c]["recall"] for c in classes}}
-    loc = evaluate.cam_localisation(cams, labels, probs.argmax(1), boxes, masks, classes, images.shape[1],
-                                    ev["cam_threshold"], ev["bootstrap"], seed)
+    row = {
+        "condition": name,
+        "kind": kind,
+        "n": m["n"],
+        "accuracy": m["accuracy"],
+        "accuracy_ci95": m["accuracy_ci95"],
+        "macro_f1": m["macro_f1"],
+        "ece": m["ece"],
+        "mean_confidence": m["mean_confidence"],
+        "recall": {c: m["per_class"][c]["recall"] for c in classes},
+    }
+    loc = evaluate.cam_localisation(
+        cams,
+        labels,
+        probs.argmax(1),
+        boxes,
+        masks,
+        classes,
+        images.shape[1],
+        ev["cam_threshold"],
+        ev["bootstrap"],
+        seed,
+    )
     row["pointing_game"] = loc["all"]["pointing_game"] if loc["available"] else None
     return row
 
@@ -205,7 +298,11 @@ def _robustness(model: TriageCNN, data: dict, cfg: dict, seed: int, synthetic: b
     n = min(int(ev["robustness_subset"]), len(data["y_test"]))
     # Synthetic test labels cycle through the classes, so a prefix is balanced; a folder's test
     # split is sorted by class, so take a seeded sample instead.
-    idx = np.arange(n) if synthetic else np.sort(np.random.default_rng(seed).permutation(len(data["y_test"]))[:n])
+    idx = (
+        np.arange(n)
+        if synthetic
+        else np.sort(np.random.default_rng(seed).permutation(len(data["y_test"]))[:n])
+    )
     x, y = data["x_test"][idx], data["y_test"][idx]
     boxes = [data["test_meta"][i]["box"] for i in idx]
     masks = data["test_masks"][idx] if data["test_masks"] is not None else None
@@ -223,8 +320,19 @@ def _robustness(model: TriageCNN, data: dict, cfg: dict, seed: int, synthetic: b
         scenes = generate(ev["shift_per_class"] * len(classes), seed, "shift", size, style)
         xs, ys = stack(scenes, classes)
         name = f"shift: {style.lighting}, {style.surface.replace('_', ' ')}"
-        out["shifts"].append(_condition_row(name, model, xs, ys, [s.box for s in scenes],
-                                            np.stack([s.mask for s in scenes]), cfg, seed, "shift"))
+        out["shifts"].append(
+            _condition_row(
+                name,
+                model,
+                xs,
+                ys,
+                [s.box for s in scenes],
+                np.stack([s.mask for s in scenes]),
+                cfg,
+                seed,
+                "shift",
+            )
+        )
     # The image analogue of a backtest over historical windows: independent test sets drawn from
     # other seeds, to show how much the headline figure moves from one sample of scenes to another.
     accs = []
@@ -233,8 +341,14 @@ def _robustness(model: TriageCNN, data: dict, cfg: dict, seed: int, synthetic: b
         xs, ys = stack(scenes, classes)
         logits, _ = predict(model, xs)
         accs.append(round(float((logits.argmax(1) == ys).mean()), 4))
-    out["windows"] = {"n_each": ev["backtest_per_class"] * len(classes), "seeds": [seed + 1 + w for w in range(len(accs))],
-                      "accuracy": accs, "min": min(accs), "max": max(accs), "mean": round(float(np.mean(accs)), 4)}
+    out["windows"] = {
+        "n_each": ev["backtest_per_class"] * len(classes),
+        "seeds": [seed + 1 + w for w in range(len(accs))],
+        "accuracy": accs,
+        "min": min(accs),
+        "max": max(accs),
+        "mean": round(float(np.mean(accs)), 4),
+    }
     return out
 
 
@@ -242,24 +356,43 @@ def _test_vectors(model: TriageCNN, cfg: dict, seed: int) -> dict:
     """A few scenes (one per class, then night scenes) with torch's logits and CAMs for them."""
     classes, size, n = tuple(cfg["classes"]), cfg["image_size"], int(cfg["eval"]["test_vectors"])
     day = generate(min(n, len(classes)), seed, "vectors", size) if classes == CLASSES else []
-    night = generate(max(0, n - len(day)), seed, "vectors", size, Style("night")) if classes == CLASSES else []
+    night = (
+        generate(max(0, n - len(day)), seed, "vectors", size, Style("night")) if classes == CLASSES else []
+    )
     scenes = (day + night)[:n]
     pixels, labels = stack(scenes, classes)
     logits, cams = predict(model, pixels, batch=len(pixels))
     x = normalise(pixels)
     return {
-        "model": cfg["name"], "version": cfg["version"], "tolerance": 1e-4,
+        "model": cfg["name"],
+        "version": cfg["version"],
+        "tolerance": 1e-4,
         "note": "expected outputs computed by torch on the batch; `input` is exactly normalise(pixels)",
         "classes": list(classes),
         "labels": [classes[i] for i in labels],
         "sources": [f"synthetic {s.params['style']['lighting']} scene, class {s.label}" for s in scenes],
-        "pixels": {"dims": list(pixels.shape), "dtype": "uint8", "layout": "NHWC RGB", "base64": _b64(pixels)},
-        "input": {"name": "image", "dims": list(x.shape), "dtype": "float32", "layout": "NCHW",
-                  "encoding": "base64 of little-endian float32, row-major", "base64": _b64(x)},
+        "pixels": {
+            "dims": list(pixels.shape),
+            "dtype": "uint8",
+            "layout": "NHWC RGB",
+            "base64": _b64(pixels),
+        },
+        "input": {
+            "name": "image",
+            "dims": list(x.shape),
+            "dtype": "float32",
+            "layout": "NCHW",
+            "encoding": "base64 of little-endian float32, row-major",
+            "base64": _b64(x),
+        },
         "expected": {
             "logits": {"dims": list(logits.shape), "values": [[float(v) for v in row] for row in logits]},
-            "cam": {"dims": list(cams.shape), "dtype": "float32", "encoding": "base64 of little-endian float32, row-major",
-                    "base64": _b64(cams.astype(np.float32))},
+            "cam": {
+                "dims": list(cams.shape),
+                "dtype": "float32",
+                "encoding": "base64 of little-endian float32, row-major",
+                "base64": _b64(cams.astype(np.float32)),
+            },
         },
     }
 
@@ -271,11 +404,20 @@ def _reference(x_train: np.ndarray, probs_test: np.ndarray) -> dict:
     conf_counts, conf_bins = np.histogram(probs_test.max(1), bins=20, range=(0, 1))
     chan = x_train.reshape(-1, 3).astype(np.float64) / 255.0
     return {
-        "brightness": {"description": "mean pixel value of an image in [0, 1], training set",
-                       "bins": [round(float(b), 3) for b in bins], "counts": counts.tolist()},
-        "channels": {"mean": [round(float(v), 4) for v in chan.mean(0)], "std": [round(float(v), 4) for v in chan.std(0)]},
-        "confidence": {"description": "top-class probability on the test set (calibrated)",
-                       "bins": [round(float(b), 3) for b in conf_bins], "counts": conf_counts.tolist()},
+        "brightness": {
+            "description": "mean pixel value of an image in [0, 1], training set",
+            "bins": [round(float(b), 3) for b in bins],
+            "counts": counts.tolist(),
+        },
+        "channels": {
+            "mean": [round(float(v), 4) for v in chan.mean(0)],
+            "std": [round(float(v), 4) for v in chan.std(0)],
+        },
+        "confidence": {
+            "description": "top-class probability on the test set (calibrated)",
+            "bins": [round(float(b), 3) for b in conf_bins],
+            "counts": conf_counts.tolist(),
+        },
     }
 
 
@@ -315,11 +457,16 @@ def _run(args: argparse.Namespace) -> int:
     synthetic = data_dir is None
 
     torch.manual_seed(seed)
-    model_cfg = {"widths": list(cfg["model"]["widths"]), "dilations": list(cfg["model"].get("dilations", [1, 1]))}
+    model_cfg = {
+        "widths": list(cfg["model"]["widths"]),
+        "dilations": list(cfg["model"].get("dilations", [1, 1])),
+    }
     model = TriageCNN(len(classes), tuple(model_cfg["widths"]), tuple(model_cfg["dilations"]))
     n_params = sum(p.numel() for p in model.parameters())
     _log(f"training {n_params} parameters on {len(data['y_train'])} images, {cfg['train']['epochs']} epochs")
-    result = train(model, data["x_train"], data["y_train"], data["x_val"], data["y_val"], cfg["train"], seed, log=_log)
+    result = train(
+        model, data["x_train"], data["y_train"], data["x_val"], data["y_val"], cfg["train"], seed, log=_log
+    )
     history = [{k: v for k, v in row.items() if k != "seconds"} for row in result.history]
 
     temperature = 1.0
@@ -334,27 +481,56 @@ def _run(args: argparse.Namespace) -> int:
     logits, cams = predict(model, data["x_test"])
     probs = evaluate.softmax(logits)
     metrics = evaluate.classification_metrics(probs, data["y_test"], classes, ev["bootstrap"], seed)
-    metrics["ece_before_temperature"] = evaluate.expected_calibration_error(evaluate.softmax(logits * temperature),
-                                                                            data["y_test"])[0]
+    metrics["ece_before_temperature"] = evaluate.expected_calibration_error(
+        evaluate.softmax(logits * temperature), data["y_test"]
+    )[0]
     boxes = [m["box"] for m in data["test_meta"]]
-    localisation = evaluate.cam_localisation(cams, data["y_test"], probs.argmax(1), boxes, data["test_masks"], classes,
-                                             size, ev["cam_threshold"], ev["bootstrap"], seed)
+    localisation = evaluate.cam_localisation(
+        cams,
+        data["y_test"],
+        probs.argmax(1),
+        boxes,
+        data["test_masks"],
+        classes,
+        size,
+        ev["cam_threshold"],
+        ev["bootstrap"],
+        seed,
+    )
     robustness = _robustness(model, data, cfg, seed, synthetic)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(out_dir / "failures", ignore_errors=True)
-    failures = evaluate.worst_failures(data["x_test"], probs, cams, data["y_test"], classes, data["test_meta"],
-                                       out_dir / "failures", k=int(ev["failures"]))
-    _log(f"accuracy {metrics['accuracy']} {metrics['accuracy_ci95']}, macro-F1 {metrics['macro_f1']}, ECE {metrics['ece']}")
+    failures = evaluate.worst_failures(
+        data["x_test"],
+        probs,
+        cams,
+        data["y_test"],
+        classes,
+        data["test_meta"],
+        out_dir / "failures",
+        k=int(ev["failures"]),
+    )
+    _log(
+        f"accuracy {metrics['accuracy']} {metrics['accuracy_ci95']}, macro-F1 {metrics['macro_f1']}, ECE"
+        f" {metrics['ece']}"
+    )
 
     onnx_path = out_dir / "model.onnx"
     export_onnx(model, str(onnx_path), size)
     proto = onnx.load(str(onnx_path))
-    proto.doc_string = (f"CityAssist image triage {cfg['version']}: logits [N,{len(classes)}] over {','.join(classes)} "
-                        f"and class activation maps cam [N,{len(classes)},h,w]; input image [N,3,{size},{size}] "
-                        "RGB scaled to [0,1] then normalised by mean/std (see metadata.json)")
-    for key, value in {"name": cfg["name"], "version": cfg["version"], "classes": json.dumps(list(classes)),
-                       "mean": json.dumps(MEAN), "std": json.dumps(STD)}.items():
+    proto.doc_string = (
+        f"CityAssist image triage {cfg['version']}: logits [N,{len(classes)}] over {','.join(classes)} "
+        f"and class activation maps cam [N,{len(classes)},h,w]; input image [N,3,{size},{size}] "
+        "RGB scaled to [0,1] then normalised by mean/std (see metadata.json)"
+    )
+    for key, value in {
+        "name": cfg["name"],
+        "version": cfg["version"],
+        "classes": json.dumps(list(classes)),
+        "mean": json.dumps(MEAN),
+        "std": json.dumps(STD),
+    }.items():
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, value
     onnx.checker.check_model(proto)
@@ -373,40 +549,86 @@ def _run(args: argparse.Namespace) -> int:
         "createdAt": cfg["created_at"],
         "createdAtNote": "fixed in the training config (created_at) so that a rerun is byte-identical",
         "task": "image-classification",
-        "onnx": {"file": "model.onnx", "input": "image", "outputs": {"logits": "logits", "cam": "cam"}, "opset": 13},
+        "onnx": {
+            "file": "model.onnx",
+            "input": "image",
+            "outputs": {"logits": "logits", "cam": "cam"},
+            "opset": 13,
+        },
         "classes": list(classes),
         "features": [],
         "featuresNote": "an image model has no tabular features; the input is described under `input`",
         "input": {
-            "height": size, "width": size, "channels": 3, "layout": "NCHW", "dtype": "float32", "colorSpace": "RGB",
-            "scale": SCALE, "mean": list(MEAN), "std": list(STD),
-            "formula": "x[c,y,x] = (pixel[y,x,c] / 255 - mean[c]) / std[c] in float32, pixel in 0..255 (scale = 1/255)",
-            "resize": f"the whole image to {size}x{size}, bilinear, aspect ratio not kept (no crop), after applying "
-                      "the EXIF orientation; transparent pixels composited on white",
+            "height": size,
+            "width": size,
+            "channels": 3,
+            "layout": "NCHW",
+            "dtype": "float32",
+            "colorSpace": "RGB",
+            "scale": SCALE,
+            "mean": list(MEAN),
+            "std": list(STD),
+            "formula": (
+                "x[c,y,x] = (pixel[y,x,c] / 255 - mean[c]) / std[c] in float32, pixel in 0..255 (scale ="
+                " 1/255)"
+            ),
+            "resize": (
+                f"the whole image to {size}x{size}, bilinear, aspect ratio not kept (no crop), after applying"
+                " the EXIF orientation; transparent pixels composited on white"
+            ),
             "batch": "dynamic (first axis)",
         },
         "outputs": {
-            "logits": {"dims": ["N", len(classes)], "meaning": "calibrated logits; softmax gives the class probabilities"},
-            "cam": {"dims": ["N", len(classes), cam_h, cam_h], "stride": model.stride,
-                    "meaning": "class activation maps at the last conv layer: CAM_c = sum_k w_ck A_k, so "
-                               "logits[c] = mean(cam[c]) + bias[c]; equal to Grad-CAM at that layer up to a positive factor",
-                    "bias": [round(float(b), 6) for b in model.head.bias.detach()]},
+            "logits": {
+                "dims": ["N", len(classes)],
+                "meaning": "calibrated logits; softmax gives the class probabilities",
+            },
+            "cam": {
+                "dims": ["N", len(classes), cam_h, cam_h],
+                "stride": model.stride,
+                "meaning": (
+                    "class activation maps at the last conv layer: CAM_c = sum_k w_ck A_k, so logits[c] ="
+                    " mean(cam[c]) + bias[c]; equal to Grad-CAM at that layer up to a positive factor"
+                ),
+                "bias": [round(float(b), 6) for b in model.head.bias.detach()],
+            },
         },
         "explanations": {
-            "heatmap": "take cam[n, predicted class], ReLU, upsample bilinearly (align_corners=false) to the "
-                       f"{size}x{size} model frame, divide by its maximum; scale to the photo's size for the overlay",
-            "region": f"pixels >= {ev['cam_threshold']} x max, the 8-connected component containing the peak, its bounding "
-                      f"box; multiply by (photo width / {size}, photo height / {size}) for photo coordinates",
+            "heatmap": (
+                "take cam[n, predicted class], ReLU, upsample bilinearly (align_corners=false) to the "
+                f"{size}x{size} model frame, divide by its maximum; scale to the photo's size for the overlay"
+            ),
+            "region": (
+                f"pixels >= {ev['cam_threshold']} x max, the 8-connected component containing the peak, its"
+                f" bounding box; multiply by (photo width / {size}, photo height / {size}) for photo"
+                " coordinates"
+            ),
             "threshold": ev["cam_threshold"],
         },
-        "calibration": {"method": "temperature scaling on the validation split, folded into the linear head",
-                        "temperature": temperature, "ece_test_before": metrics["ece_before_temperature"],
-                        "ece_test_after": metrics["ece"]},
+        "calibration": {
+            "method": "temperature scaling on the validation split, folded into the linear head",
+            "temperature": temperature,
+            "ece_test_before": metrics["ece_before_temperature"],
+            "ece_test_after": metrics["ece"],
+        },
         "training_data": data["info"]["kind"],
         "validated_on_real_photos": False,
         "metrics": {
-            "test": {k: metrics[k] for k in ("n", "accuracy", "accuracy_ci95", "macro_f1", "macro_f1_ci95", "per_class",
-                                             "confusion", "ece", "nll", "brier")},
+            "test": {
+                k: metrics[k]
+                for k in (
+                    "n",
+                    "accuracy",
+                    "accuracy_ci95",
+                    "macro_f1",
+                    "macro_f1_ci95",
+                    "per_class",
+                    "confusion",
+                    "ece",
+                    "nll",
+                    "brier",
+                )
+            },
             "cam_localisation": localisation,
             "robustness": robustness,
         },
@@ -419,34 +641,73 @@ def _run(args: argparse.Namespace) -> int:
             "seed": seed,
             "command": _command(args),
         },
-        "framework": {"torch": torch.__version__.split("+")[0], "onnx": onnx.__version__, "parameters": n_params,
-                      "architecture": "6 conv3x3+BN+ReLU (strides 2,2,2,1,1,1; dilations 1,1,1,1,"
-                                      f"{','.join(str(d) for d in model_cfg['dilations'])}; widths "
-                                      f"{','.join(str(w) for w in model_cfg['widths'])}) -> 1x1 CAM conv -> global mean + bias",
-                      "threads": int(cfg["threads"]), "python": platform.python_version()},
+        "framework": {
+            "torch": torch.__version__.split("+")[0],
+            "onnx": onnx.__version__,
+            "parameters": n_params,
+            "architecture": (
+                "6 conv3x3+BN+ReLU (strides 2,2,2,1,1,1; dilations 1,1,1,1,"
+                f"{','.join(str(d) for d in model_cfg['dilations'])}; widths "
+                f"{','.join(str(w) for w in model_cfg['widths'])}) -> 1x1 CAM conv -> global mean + bias"
+            ),
+            "threads": int(cfg["threads"]),
+            "python": platform.python_version(),
+        },
     }
-    (out_dir / "metadata.json").write_text(json.dumps(evaluate.clean(metadata), indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    report = {"model_dir": str(out_dir), "metrics": metrics, "cam_localisation": localisation, "robustness": robustness,
-              "failures": failures, "history": history, "temperature": temperature, "data": data["info"]}
-    (out_dir / "MODEL_CARD.md").write_text(card.render(evaluate.clean(metadata), evaluate.clean(report)), encoding="utf-8")
+    (out_dir / "metadata.json").write_text(
+        json.dumps(evaluate.clean(metadata), indent=2, allow_nan=False) + "\n", encoding="utf-8"
+    )
+    report = {
+        "model_dir": str(out_dir),
+        "metrics": metrics,
+        "cam_localisation": localisation,
+        "robustness": robustness,
+        "failures": failures,
+        "history": history,
+        "temperature": temperature,
+        "data": data["info"],
+    }
+    (out_dir / "MODEL_CARD.md").write_text(
+        card.render(evaluate.clean(metadata), evaluate.clean(report)), encoding="utf-8"
+    )
     if getattr(args, "report", None):
         Path(args.report).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.report).write_text(json.dumps(evaluate.clean(report), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+        Path(args.report).write_text(
+            json.dumps(evaluate.clean(report), indent=2, allow_nan=False) + "\n", encoding="utf-8"
+        )
 
     record = {
-        "model": cfg["name"], "version": cfg["version"], "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t0)),
-        "duration_s": round(time.time() - t0, 1), "smoke": smoke, "seed": seed, "config_path": str(config_path),
-        "params": {"train": cfg["train"], "model": cfg["model"], "data": cfg["data"], "data_kind": data["info"]["kind"],
-                   "temperature": temperature},
-        "metrics": {"accuracy": metrics["accuracy"], "accuracy_ci95": metrics["accuracy_ci95"],
-                    "macro_f1": metrics["macro_f1"], "ece": metrics["ece"],
-                    "pointing_game": localisation["all"]["pointing_game"] if localisation["available"] else None},
+        "model": cfg["name"],
+        "version": cfg["version"],
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t0)),
+        "duration_s": round(time.time() - t0, 1),
+        "smoke": smoke,
+        "seed": seed,
+        "config_path": str(config_path),
+        "params": {
+            "train": cfg["train"],
+            "model": cfg["model"],
+            "data": cfg["data"],
+            "data_kind": data["info"]["kind"],
+            "temperature": temperature,
+        },
+        "metrics": {
+            "accuracy": metrics["accuracy"],
+            "accuracy_ci95": metrics["accuracy_ci95"],
+            "macro_f1": metrics["macro_f1"],
+            "ece": metrics["ece"],
+            "pointing_game": localisation["all"]["pointing_game"] if localisation["available"] else None,
+        },
         "out_dir": str(out_dir),
         "artifacts": {p.name: lineage.sha256_file(p) for p in sorted(out_dir.iterdir()) if p.is_file()},
         "code_version": code,
     }
     exp = getattr(args, "experiments", None)
-    exp_log = Path(exp) if exp else (out_root / "runs.jsonl" if smoke else REPO / "training" / "experiments" / "runs.jsonl")
+    exp_log = (
+        Path(exp)
+        if exp
+        else (out_root / "runs.jsonl" if smoke else REPO / "training" / "experiments" / "runs.jsonl")
+    )
     lineage.append_run(exp_log, evaluate.clean(record))
     _log(f"done in {time.time() - t0:.0f} s: {out_dir} (experiment log {exp_log})")
     return 0

@@ -89,8 +89,13 @@ class FolderData:
     digest: str = ""  # sha256 over (label, file hash) pairs: the data lineage
 
 
-def load_folder(root: str | Path, classes: tuple[str, ...], size: int, unknown_labels: str = "error",
-                min_per_class: int = 5) -> FolderData:
+def load_folder(
+    root: str | Path,
+    classes: tuple[str, ...],
+    size: int,
+    unknown_labels: str = "error",
+    min_per_class: int = 5,
+) -> FolderData:
     """Reads `root/<label>/*.{jpg,jpeg,png,webp}`.
 
     Bad input, and what happens to it:
@@ -120,11 +125,13 @@ def load_folder(root: str | Path, classes: tuple[str, ...], size: int, unknown_l
             unknown.append(entry.name)
             continue
         folders.setdefault(label, []).extend(
-            p for p in sorted(entry.rglob("*")) if p.is_file() and not p.name.startswith("."))
+            p for p in sorted(entry.rglob("*")) if p.is_file() and not p.name.startswith(".")
+        )
     if unknown and unknown_labels == "error":
         raise ValueError(
             f"{root}: folders {unknown} are not classes {list(classes)}; rename them, or set "
-            f'"unknown_labels": "skip" in the config to leave them out')
+            '"unknown_labels": "skip" in the config to leave them out'
+        )
 
     by_hash: dict[str, tuple[str, Path, np.ndarray]] = {}
     conflicting: set[str] = set()
@@ -141,8 +148,15 @@ def load_folder(root: str | Path, classes: tuple[str, ...], size: int, unknown_l
                 first_label, first_path, _ = by_hash[digest]
                 if first_label != label:
                     conflicting.add(digest)
-                    skipped.append({"file": rel, "reason": f"same bytes as {first_path.relative_to(root)} "
-                                                           f"under another label; both dropped"})
+                    skipped.append(
+                        {
+                            "file": rel,
+                            "reason": (
+                                f"same bytes as {first_path.relative_to(root)} "
+                                "under another label; both dropped"
+                            ),
+                        }
+                    )
                 else:
                     skipped.append({"file": rel, "reason": f"duplicate of {first_path.relative_to(root)}"})
                 continue
@@ -154,28 +168,42 @@ def load_folder(root: str | Path, classes: tuple[str, ...], size: int, unknown_l
             by_hash[digest] = (label, path, pixels)
     for digest in conflicting:
         label, path, _ = by_hash.pop(digest)
-        skipped.append({"file": str(path.relative_to(root)), "reason": "same bytes under another label; dropped"})
+        skipped.append(
+            {"file": str(path.relative_to(root)), "reason": "same bytes under another label; dropped"}
+        )
 
-    kept = sorted(((classes.index(label), str(path.relative_to(root)), digest, pixels)
-                   for digest, (label, path, pixels) in by_hash.items()), key=lambda r: (r[0], r[1]))
+    kept = sorted(
+        (
+            (classes.index(label), str(path.relative_to(root)), digest, pixels)
+            for digest, (label, path, pixels) in by_hash.items()
+        ),
+        key=lambda r: (r[0], r[1]),
+    )
     counts = {c: sum(1 for r in kept if r[0] == i) for i, c in enumerate(classes)}
     short = {c: n for c, n in counts.items() if n < min_per_class}
     if short:
         raise ValueError(
             f"{root}: too few readable images for {short} (need at least {min_per_class} per class "
-            f"to train and hold out a test split); skipped {len(skipped)} unreadable or duplicate files")
+            f"to train and hold out a test split); skipped {len(skipped)} unreadable or duplicate files"
+        )
     lineage = hashlib.sha256()
     for idx, rel, digest, _ in kept:
         lineage.update(f"{classes[idx]}\t{digest}\n".encode())
     return FolderData(
-        images=np.stack([r[3] for r in kept]), labels=np.array([r[0] for r in kept], np.int64),
-        files=[r[1] for r in kept], skipped=skipped, ignored=ignored, unknown_labels=unknown,
-        counts=counts, digest=lineage.hexdigest(),
+        images=np.stack([r[3] for r in kept]),
+        labels=np.array([r[0] for r in kept], np.int64),
+        files=[r[1] for r in kept],
+        skipped=skipped,
+        ignored=ignored,
+        unknown_labels=unknown,
+        counts=counts,
+        digest=lineage.hexdigest(),
     )
 
 
-def stratified_split(labels: np.ndarray, fractions: tuple[float, float], seed: int
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def stratified_split(
+    labels: np.ndarray, fractions: tuple[float, float], seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Indices of train / validation / test, each class split in the same proportions, and every
     class present in every split (at least one image each)."""
     rng = np.random.default_rng(seed)
@@ -187,7 +215,6 @@ def stratified_split(labels: np.ndarray, fractions: tuple[float, float], seed: i
         if len(idx) - n_val - n_test < 1:
             raise ValueError(f"class {c} has {len(idx)} images: too few to split")
         val.extend(idx[:n_val])
-        test.extend(idx[n_val:n_val + n_test])
-        train.extend(idx[n_val + n_test:])
+        test.extend(idx[n_val : n_val + n_test])
+        train.extend(idx[n_val + n_test :])
     return tuple(np.sort(np.array(s, np.int64)) for s in (train, val, test))  # type: ignore[return-value]
-

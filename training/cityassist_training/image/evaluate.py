@@ -42,7 +42,9 @@ def _ci(samples: np.ndarray) -> list[float]:
     return [round(float(lo), 4), round(float(hi), 4)]
 
 
-def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int = 15) -> tuple[float, list[dict]]:
+def expected_calibration_error(
+    probs: np.ndarray, labels: np.ndarray, bins: int = 15
+) -> tuple[float, list[dict]]:
     """ECE over equal-width bins of the top-class probability, and the reliability table."""
     conf = probs.max(1)
     correct = probs.argmax(1) == labels
@@ -54,13 +56,20 @@ def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int 
             continue
         gap = abs(conf[sel].mean() - correct[sel].mean())
         ece += sel.mean() * gap
-        table.append({"bin": [round(float(lo), 3), round(float(hi), 3)], "count": int(sel.sum()),
-                      "confidence": round(float(conf[sel].mean()), 4), "accuracy": round(float(correct[sel].mean()), 4)})
+        table.append(
+            {
+                "bin": [round(float(lo), 3), round(float(hi), 3)],
+                "count": int(sel.sum()),
+                "confidence": round(float(conf[sel].mean()), 4),
+                "accuracy": round(float(correct[sel].mean()), 4),
+            }
+        )
     return round(float(ece), 4), table
 
 
-def classification_metrics(probs: np.ndarray, labels: np.ndarray, classes: tuple[str, ...], bootstrap: int,
-                           seed: int) -> dict:
+def classification_metrics(
+    probs: np.ndarray, labels: np.ndarray, classes: tuple[str, ...], bootstrap: int, seed: int
+) -> dict:
     """Accuracy, per-class precision/recall/F1 and macro-F1, each with a percentile bootstrap 95% CI
     (test images resampled with replacement), the confusion matrix (rows: true, columns:
     predicted), ECE, negative log-likelihood and Brier score."""
@@ -69,8 +78,11 @@ def classification_metrics(probs: np.ndarray, labels: np.ndarray, classes: tuple
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, n, size=(bootstrap, n)) if n else np.zeros((bootstrap, 0), np.int64)
     correct = pred == labels
-    out: dict = {"n": int(n), "accuracy": round(float(correct.mean()), 4) if n else float("nan"),
-                 "accuracy_ci95": _ci(correct[idx].mean(1)) if n else [float("nan")] * 2}
+    out: dict = {
+        "n": int(n),
+        "accuracy": round(float(correct.mean()), 4) if n else float("nan"),
+        "accuracy_ci95": _ci(correct[idx].mean(1)) if n else [float("nan")] * 2,
+    }
     per_class, f1s, f1_boot = {}, [], []
     with np.errstate(invalid="ignore", divide="ignore"):
         for c, name in enumerate(classes):
@@ -80,15 +92,24 @@ def classification_metrics(probs: np.ndarray, labels: np.ndarray, classes: tuple
             rec = tp.sum() / ap.sum() if ap.sum() else float("nan")
             # A class never predicted (or absent) has no precision (reported as null); for the
             # macro average its F1 counts as 0, as scikit-learn's zero_division=0 does.
-            f1 = 2 * prec * rec / (prec + rec) if np.isfinite(prec) and np.isfinite(rec) and prec + rec > 0 else 0.0
+            f1 = (
+                2 * prec * rec / (prec + rec)
+                if np.isfinite(prec) and np.isfinite(rec) and prec + rec > 0
+                else 0.0
+            )
             b_tp, b_pp, b_ap = tp[idx].sum(1), pp[idx].sum(1), ap[idx].sum(1)
             b_prec, b_rec = b_tp / b_pp, b_tp / b_ap
             b_f1 = 2 * b_prec * b_rec / (b_prec + b_rec)
             f1s.append(f1)
             f1_boot.append(np.nan_to_num(b_f1))
-            per_class[name] = {"precision": round(float(prec), 4), "precision_ci95": _ci(b_prec),
-                               "recall": round(float(rec), 4), "recall_ci95": _ci(b_rec),
-                               "f1": round(float(f1), 4), "support": int(ap.sum())}
+            per_class[name] = {
+                "precision": round(float(prec), 4),
+                "precision_ci95": _ci(b_prec),
+                "recall": round(float(rec), 4),
+                "recall_ci95": _ci(b_rec),
+                "f1": round(float(f1), 4),
+                "support": int(ap.sum()),
+            }
     out["per_class"] = per_class
     out["macro_f1"] = round(float(np.mean(f1s)), 4)
     out["macro_f1_ci95"] = _ci(np.mean(f1_boot, axis=0))
@@ -115,7 +136,9 @@ def upsample_cams(cams: np.ndarray, size: int) -> np.ndarray:
     return F.interpolate(t, size=(size, size), mode="bilinear", align_corners=False)[:, 0].numpy()
 
 
-def cam_region(heat: np.ndarray, threshold: float) -> tuple[tuple[int, int], tuple[int, int, int, int] | None]:
+def cam_region(
+    heat: np.ndarray, threshold: float
+) -> tuple[tuple[int, int], tuple[int, int, int, int] | None]:
     """The serving recipe for the "bounding region" of one upsampled CAM: ReLU, divide by the
     maximum, keep pixels >= threshold, take the 8-connected component holding the peak, return
     (peak (y, x), its box (x0, y0, x1, y1) half-open). No box if the map has no positive value."""
@@ -141,9 +164,19 @@ def _inside(point: tuple[int, int], box, tolerance: int = 0) -> bool:
     return box[0] - tolerance <= x < box[2] + tolerance and box[1] - tolerance <= y < box[3] + tolerance
 
 
-def cam_localisation(cams: np.ndarray, labels: np.ndarray, preds: np.ndarray, boxes: list, masks: np.ndarray | None,
-                     classes: tuple[str, ...], size: int, threshold: float, bootstrap: int, seed: int,
-                     tolerance: int = 8) -> dict:
+def cam_localisation(
+    cams: np.ndarray,
+    labels: np.ndarray,
+    preds: np.ndarray,
+    boxes: list,
+    masks: np.ndarray | None,
+    classes: tuple[str, ...],
+    size: int,
+    threshold: float,
+    bootstrap: int,
+    seed: int,
+    tolerance: int = 8,
+) -> dict:
     """How well the CAM of the *true* class finds the object, over test images that have one.
 
     - pointing game: the CAM's peak lies inside the object's box (strict: no tolerance margin);
@@ -160,18 +193,23 @@ def cam_localisation(cams: np.ndarray, labels: np.ndarray, preds: np.ndarray, bo
     centre = (size // 2, size // 2)
     whole = (0, 0, size, size)
     for i in np.flatnonzero(sel):
-        heat = upsample_cams(cams[i:i + 1, labels[i]], size)[0]
+        heat = upsample_cams(cams[i : i + 1, labels[i]], size)[0]
         heat = np.maximum(heat, 0)
         peak, region = cam_region(heat, threshold)
         box = boxes[i]
-        rows.append({
-            "class": classes[labels[i]], "correct": bool(preds[i] == labels[i]),
-            "hit": _inside(peak, box), "hit_tol": _inside(peak, box, tolerance),
-            "in_mask": bool(masks[i][peak]) if masks is not None else None,
-            "iou": box_iou(region, box) if region else 0.0,
-            "centre_hit": _inside(centre, box), "centre_hit_tol": _inside(centre, box, tolerance),
-            "whole_iou": box_iou(whole, box),
-        })
+        rows.append(
+            {
+                "class": classes[labels[i]],
+                "correct": bool(preds[i] == labels[i]),
+                "hit": _inside(peak, box),
+                "hit_tol": _inside(peak, box, tolerance),
+                "in_mask": bool(masks[i][peak]) if masks is not None else None,
+                "iou": box_iou(region, box) if region else 0.0,
+                "centre_hit": _inside(centre, box),
+                "centre_hit_tol": _inside(centre, box, tolerance),
+                "whole_iou": box_iou(whole, box),
+            }
+        )
     rng = np.random.default_rng(seed)
 
     def summary(rs: list[dict]) -> dict:
@@ -179,22 +217,37 @@ def cam_localisation(cams: np.ndarray, labels: np.ndarray, preds: np.ndarray, bo
         iou = np.array([r["iou"] for r in rs])
         idx = rng.integers(0, len(rs), size=(bootstrap, len(rs)))
         hit_tol = np.array([r["hit_tol"] for r in rs], float)
-        out = {"n": len(rs), "pointing_game": round(float(hit.mean()), 4), "pointing_game_ci95": _ci(hit[idx].mean(1)),
-               "pointing_game_tolerant": round(float(hit_tol.mean()), 4),
-               "mean_iou": round(float(iou.mean()), 4), "mean_iou_ci95": _ci(iou[idx].mean(1)),
-               "iou_at_0_5": round(float((iou >= 0.5).mean()), 4),
-               "baseline_centre_pointing": round(float(np.mean([r["centre_hit"] for r in rs])), 4),
-               "baseline_centre_pointing_tolerant": round(float(np.mean([r["centre_hit_tol"] for r in rs])), 4),
-               "baseline_whole_image_iou": round(float(np.mean([r["whole_iou"] for r in rs])), 4)}
+        out = {
+            "n": len(rs),
+            "pointing_game": round(float(hit.mean()), 4),
+            "pointing_game_ci95": _ci(hit[idx].mean(1)),
+            "pointing_game_tolerant": round(float(hit_tol.mean()), 4),
+            "mean_iou": round(float(iou.mean()), 4),
+            "mean_iou_ci95": _ci(iou[idx].mean(1)),
+            "iou_at_0_5": round(float((iou >= 0.5).mean()), 4),
+            "baseline_centre_pointing": round(float(np.mean([r["centre_hit"] for r in rs])), 4),
+            "baseline_centre_pointing_tolerant": round(float(np.mean([r["centre_hit_tol"] for r in rs])), 4),
+            "baseline_whole_image_iou": round(float(np.mean([r["whole_iou"] for r in rs])), 4),
+        }
         if rs[0]["in_mask"] is not None:
             out["peak_in_mask"] = round(float(np.mean([r["in_mask"] for r in rs])), 4)
         return out
 
-    result = {"available": True, "cam_of": "true class", "threshold": threshold, "tolerance_px": tolerance,
-              "all": summary(rows),
-              "correctly_classified": summary([r for r in rows if r["correct"]]) if any(r["correct"] for r in rows) else None,
-              "per_class": {c: summary([r for r in rows if r["class"] == c])
-                            for c in classes if any(r["class"] == c for r in rows)}}
+    result = {
+        "available": True,
+        "cam_of": "true class",
+        "threshold": threshold,
+        "tolerance_px": tolerance,
+        "all": summary(rows),
+        "correctly_classified": summary([r for r in rows if r["correct"]])
+        if any(r["correct"] for r in rows)
+        else None,
+        "per_class": {
+            c: summary([r for r in rows if r["class"] == c])
+            for c in classes
+            if any(r["class"] == c for r in rows)
+        },
+    }
     return result
 
 
@@ -211,6 +264,7 @@ def _noise(sigma: float):
     def apply(images, boxes, rng):
         x = images.astype(np.float32) + rng.standard_normal(images.shape, dtype=np.float32) * sigma * 255
         return np.clip(x + 0.5, 0, 255).astype(np.uint8)
+
     return apply
 
 
@@ -219,7 +273,9 @@ def _blur(radius: float):
 
 
 def _brightness(factor: float):
-    return lambda images, boxes, rng: np.clip(images.astype(np.float32) * factor + 0.5, 0, 255).astype(np.uint8)
+    return lambda images, boxes, rng: np.clip(images.astype(np.float32) * factor + 0.5, 0, 255).astype(
+        np.uint8
+    )
 
 
 def _jpeg(quality: int):
@@ -228,6 +284,7 @@ def _jpeg(quality: int):
         im.save(buf, format="JPEG", quality=quality)
         buf.seek(0)
         return Image.open(buf).convert("RGB")
+
     return lambda images, boxes, rng: _pil_map(images, encode)
 
 
@@ -238,14 +295,16 @@ def _occlude_random(side_frac: float):
         s = int(round(side_frac * w))
         for i in range(n):
             x, y = rng.integers(0, w - s + 1), rng.integers(0, h - s + 1)
-            out[i, y:y + s, x:x + s] = 128
+            out[i, y : y + s, x : x + s] = 128
         return out
+
     return apply
 
 
 def _occlude_object(area_frac: float):
     """A grey square over the centre of the object covering `area_frac` of its box (for images
     without an object: a square of the median object size at a random place)."""
+
     def apply(images, boxes, rng):
         out = images.copy()
         n, h, w, _ = images.shape
@@ -256,22 +315,27 @@ def _occlude_object(area_frac: float):
             if b:
                 bw, bh = b[2] - b[0], b[3] - b[1]
                 # Same aspect as the box, `area_frac` of its area.
-                sw, sh = max(2, int(round(bw * np.sqrt(area_frac)))), max(2, int(round(bh * np.sqrt(area_frac))))
+                sw, sh = max(2, int(round(bw * np.sqrt(area_frac)))), max(
+                    2, int(round(bh * np.sqrt(area_frac)))
+                )
                 cx, cy = (b[0] + b[2]) // 2, (b[1] + b[3]) // 2
             else:
                 sw = sh = typical
                 cx, cy = rng.integers(sw // 2, w - sw // 2 + 1), rng.integers(sh // 2, h - sh // 2 + 1)
-            out[i, max(0, cy - sh // 2):cy - sh // 2 + sh, max(0, cx - sw // 2):cx - sw // 2 + sw] = 128
+            out[i, max(0, cy - sh // 2) : cy - sh // 2 + sh, max(0, cx - sw // 2) : cx - sw // 2 + sw] = 128
         return out
+
     return apply
 
 
 def _missing_bottom(frac: float):
     """The image analogue of missing values: a truncated upload whose last rows decode as grey."""
+
     def apply(images, boxes, rng):
         out = images.copy()
-        out[:, int(round(images.shape[1] * (1 - frac))):] = 128
+        out[:, int(round(images.shape[1] * (1 - frac))) :] = 128
         return out
+
     return apply
 
 
@@ -310,28 +374,46 @@ def overlay(image: np.ndarray, heat: np.ndarray, alpha: float = 0.45) -> np.ndar
     return np.clip(image.astype(np.float32) * (1 - alpha) + _colourise(norm) * alpha, 0, 255).astype(np.uint8)
 
 
-def failure_reason(true: str, pred: str, conf: float, scene_params: dict | None, distractors: list[dict],
-                   box, peak: tuple[int, int], size: int) -> str:
+def failure_reason(
+    true: str,
+    pred: str,
+    conf: float,
+    scene_params: dict | None,
+    distractors: list[dict],
+    box,
+    peak: tuple[int, int],
+    size: int,
+) -> str:
     """A reason read off what the generator recorded about the scene and where the predicted
     class's CAM peaks; checked by eye against the saved PNGs (see IMAGE.md)."""
     parts = []
     # The hard negative under the peak, within one CAM cell (8 px); the smallest box if several.
-    on = sorted((d for d in distractors if _inside(peak, d["box"], 8)),
-                key=lambda d: (d["box"][2] - d["box"][0]) * (d["box"][3] - d["box"][1]))
+    on = sorted(
+        (d for d in distractors if _inside(peak, d["box"], 8)),
+        key=lambda d: (d["box"][2] - d["box"][0]) * (d["box"][3] - d["box"][1]),
+    )
     on = [d["kind"] for d in on] if pred != "other" else []
     if on:
         parts.append(f"the {pred} evidence (CAM peak) sits on a {on[0].replace('_', ' ')}, a hard negative")
     elif pred != "other" and box is not None:
         # `other` has no object to point at, so its CAM peak says nothing; for an object class it does.
-        parts.append(f"the {pred} evidence peaks on the {true.replace('_', ' ')} itself" if _inside(peak, box)
-                     else f"the {pred} evidence peaks away from the {true.replace('_', ' ')}")
+        parts.append(
+            f"the {pred} evidence peaks on the {true.replace('_', ' ')} itself"
+            if _inside(peak, box)
+            else f"the {pred} evidence peaks away from the {true.replace('_', ' ')}"
+        )
     elif pred == "other" and box is not None:
         parts.append(f"the {true.replace('_', ' ')} was missed")
     if box is not None:
         # A hard negative touching the object blurs its outline into something else.
-        near = [d["kind"].replace("_", " ") for d in distractors
-                if d["box"][0] <= box[2] + 4 and box[0] <= d["box"][2] + 4
-                and d["box"][1] <= box[3] + 4 and box[1] <= d["box"][3] + 4]
+        near = [
+            d["kind"].replace("_", " ")
+            for d in distractors
+            if d["box"][0] <= box[2] + 4
+            and box[0] <= d["box"][2] + 4
+            and d["box"][1] <= box[3] + 4
+            and box[1] <= d["box"][3] + 4
+        ]
         if near:
             parts.append(f"beside a {near[0]}")
     p = scene_params or {}
@@ -368,9 +450,17 @@ def failure_reason(true: str, pred: str, conf: float, scene_params: dict | None,
     return f"{true} taken for {pred} at {conf:.0%}: {why}"
 
 
-def worst_failures(images: np.ndarray, probs: np.ndarray, cams: np.ndarray, labels: np.ndarray,
-                   classes: tuple[str, ...], scenes_meta: list[dict], out_dir: Path | None, k: int = 10,
-                   condition: str = "clean test") -> list[dict]:
+def worst_failures(
+    images: np.ndarray,
+    probs: np.ndarray,
+    cams: np.ndarray,
+    labels: np.ndarray,
+    classes: tuple[str, ...],
+    scenes_meta: list[dict],
+    out_dir: Path | None,
+    k: int = 10,
+    condition: str = "clean test",
+) -> list[dict]:
     """The `k` most confident mistakes, with reasons; saved as PNGs (image with boxes | CAM of the
     predicted class) when `out_dir` is given."""
     size = images.shape[1]
@@ -382,13 +472,28 @@ def worst_failures(images: np.ndarray, probs: np.ndarray, cams: np.ndarray, labe
         out_dir.mkdir(parents=True, exist_ok=True)
     for rank, i in enumerate(wrong, 1):
         meta = scenes_meta[i]
-        heat = np.maximum(upsample_cams(cams[i:i + 1, pred[i]], size)[0], 0)
+        heat = np.maximum(upsample_cams(cams[i : i + 1, pred[i]], size)[0], 0)
         peak, _ = cam_region(heat, 0.5)
-        reason = failure_reason(classes[labels[i]], classes[pred[i]], float(probs[i, pred[i]]), meta.get("params"),
-                                meta.get("distractors", []), meta.get("box"), peak, size)
-        row = {"rank": rank, "index": int(i), "condition": condition, "true": classes[labels[i]],
-               "predicted": classes[pred[i]], "confidence": round(float(probs[i, pred[i]]), 4),
-               "p_true": round(float(probs[i, labels[i]]), 4), "reason": reason}
+        reason = failure_reason(
+            classes[labels[i]],
+            classes[pred[i]],
+            float(probs[i, pred[i]]),
+            meta.get("params"),
+            meta.get("distractors", []),
+            meta.get("box"),
+            peak,
+            size,
+        )
+        row = {
+            "rank": rank,
+            "index": int(i),
+            "condition": condition,
+            "true": classes[labels[i]],
+            "predicted": classes[pred[i]],
+            "confidence": round(float(probs[i, pred[i]]), 4),
+            "p_true": round(float(probs[i, labels[i]]), 4),
+            "reason": reason,
+        }
         if out_dir is not None:
             left = Image.fromarray(images[i])
             d = ImageDraw.Draw(left)
@@ -399,7 +504,9 @@ def worst_failures(images: np.ndarray, probs: np.ndarray, cams: np.ndarray, labe
                 b = dist["box"]
                 d.rectangle([b[0], b[1], b[2] - 1, b[3] - 1], outline=(0, 255, 255))
             right = Image.fromarray(overlay(images[i], heat))
-            ImageDraw.Draw(right).ellipse([peak[1] - 2, peak[0] - 2, peak[1] + 2, peak[0] + 2], outline=(255, 255, 255))
+            ImageDraw.Draw(right).ellipse(
+                [peak[1] - 2, peak[0] - 2, peak[1] + 2, peak[0] + 2], outline=(255, 255, 255)
+            )
             panel = Image.new("RGB", (2 * size, size))
             panel.paste(left, (0, 0))
             panel.paste(right, (size, 0))

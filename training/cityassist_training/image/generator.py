@@ -79,8 +79,14 @@ class _Canvas:
         im = Image.new("L", (self.n, self.n), 0)
         return im, ImageDraw.Draw(im)
 
-    def paint(self, alpha_img: Image.Image, colour: Colour, owner: int | None = None,
-              soften: float = 0.0, opacity: float = 1.0) -> None:
+    def paint(
+        self,
+        alpha_img: Image.Image,
+        colour: Colour,
+        owner: int | None = None,
+        soften: float = 0.0,
+        opacity: float = 1.0,
+    ) -> None:
         """Blends `colour` where the layer is drawn; only the layer's bounding box is touched."""
         if soften > 0:
             alpha_img = alpha_img.filter(ImageFilter.GaussianBlur(soften))
@@ -106,6 +112,7 @@ class _Canvas:
 # Small drawing helpers
 # ---------------------------------------------------------------------------------------------
 
+
 def _low_freq(rng: np.random.Generator, h: int, w: int, cells: int, amp: float) -> np.ndarray:
     """Smooth noise (a random grid upsampled bilinearly): stains, wear and uneven light."""
     g = rng.standard_normal((cells, cells), dtype=np.float32)
@@ -113,8 +120,9 @@ def _low_freq(rng: np.random.Generator, h: int, w: int, cells: int, amp: float) 
     return np.asarray(img, np.float32) * amp
 
 
-def _textured(rng: np.random.Generator, base, fine: float, coarse: float = 0.0,
-              cells: int = 6) -> Callable[[int, int], np.ndarray]:
+def _textured(
+    rng: np.random.Generator, base, fine: float, coarse: float = 0.0, cells: int = 6
+) -> Callable[[int, int], np.ndarray]:
     """A colour function: `base` plus grain (`fine`) and blotches (`coarse`), shared by channels."""
     base = np.asarray(base, np.float32)
 
@@ -127,8 +135,16 @@ def _textured(rng: np.random.Generator, base, fine: float, coarse: float = 0.0,
     return make
 
 
-def _blob(rng: np.random.Generator, cx: float, cy: float, rx: float, ry: float, n: int = 16,
-          jitter: float = 0.25, angle: float = 0.0) -> list[tuple[float, float]]:
+def _blob(
+    rng: np.random.Generator,
+    cx: float,
+    cy: float,
+    rx: float,
+    ry: float,
+    n: int = 16,
+    jitter: float = 0.25,
+    angle: float = 0.0,
+) -> list[tuple[float, float]]:
     """An irregular closed outline around an ellipse; radial noise is smoothed so edges look torn,
     not spiky."""
     t = np.linspace(0, 2 * np.pi, n, endpoint=False) + rng.uniform(0, 2 * np.pi / n)
@@ -149,10 +165,15 @@ def _thick_line(draw: ImageDraw.ImageDraw, p0, p1, w0: float, w1: float, fill: i
     dx, dy = p1[0] - p0[0], p1[1] - p0[1]
     length = math.hypot(dx, dy) or 1.0
     nx, ny = -dy / length, dx / length
-    draw.polygon([
-        (p0[0] + nx * w0 / 2, p0[1] + ny * w0 / 2), (p1[0] + nx * w1 / 2, p1[1] + ny * w1 / 2),
-        (p1[0] - nx * w1 / 2, p1[1] - ny * w1 / 2), (p0[0] - nx * w0 / 2, p0[1] - ny * w0 / 2),
-    ], fill=fill)
+    draw.polygon(
+        [
+            (p0[0] + nx * w0 / 2, p0[1] + ny * w0 / 2),
+            (p1[0] + nx * w1 / 2, p1[1] + ny * w1 / 2),
+            (p1[0] - nx * w1 / 2, p1[1] - ny * w1 / 2),
+            (p0[0] - nx * w0 / 2, p0[1] - ny * w0 / 2),
+        ],
+        fill=fill,
+    )
 
 
 def _ellipse(draw: ImageDraw.ImageDraw, cx, cy, rx, ry, fill: int = 255) -> None:
@@ -162,6 +183,7 @@ def _ellipse(draw: ImageDraw.ImageDraw, cx, cy, rx, ry, fill: int = 255) -> None
 # ---------------------------------------------------------------------------------------------
 # The street
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class _Layout:
@@ -203,8 +225,17 @@ def _sky_and_buildings(c: _Canvas, lay: _Layout, style: Style, rng: np.random.Ge
     while x < n:
         w = rng.uniform(18, 50)
         top_y = lay.horizon - rng.uniform(10, max(12.0, lay.horizon - 4))
-        col = np.array(rng.choice([[0.72, 0.66, 0.55], [0.60, 0.35, 0.28], [0.55, 0.56, 0.58],
-                                   [0.80, 0.78, 0.72], [0.45, 0.42, 0.40]])) * rng.uniform(0.8, 1.15)
+        col = np.array(
+            rng.choice(
+                [
+                    [0.72, 0.66, 0.55],
+                    [0.60, 0.35, 0.28],
+                    [0.55, 0.56, 0.58],
+                    [0.80, 0.78, 0.72],
+                    [0.45, 0.42, 0.40],
+                ]
+            )
+        ) * rng.uniform(0.8, 1.15)
         im, d = c.layer()
         d.rectangle([x, top_y, x + w, lay.horizon + 2], fill=255)
         c.paint(im, _textured(rng, col, 0.015, 0.03))
@@ -258,8 +289,15 @@ def _ground(c: _Canvas, lay: _Layout, style: Style, rng: np.random.Generator) ->
     for bottom in (lay.left_bottom, lay.right_bottom):
         side = -1 if bottom < lay.vx else 1
         w = rng.uniform(4, 8)
-        d.polygon([(lay.vx + side * top_half, hz), (bottom, n), (bottom + side * w, n),
-                   (lay.vx + side * (top_half + 0.3), hz)], fill=255)
+        d.polygon(
+            [
+                (lay.vx + side * top_half, hz),
+                (bottom, n),
+                (bottom + side * w, n),
+                (lay.vx + side * (top_half + 0.3), hz),
+            ],
+            fill=255,
+        )
     c.paint(im, _textured(rng, np.full(3, rng.uniform(0.62, 0.82)), 0.03))
 
     # Lane marking, sometimes dashed, white or yellow.
@@ -279,8 +317,9 @@ def _ground(c: _Canvas, lay: _Layout, style: Style, rng: np.random.Generator) ->
         c.paint(im, col * rng.uniform(0.8, 1.0), opacity=rng.uniform(0.6, 0.95))
 
 
-def _ground_point(lay: _Layout, rng: np.random.Generator, where: str, margin: float = 0.0,
-                  min_depth: float = 0.3) -> tuple[float, float]:
+def _ground_point(
+    lay: _Layout, rng: np.random.Generator, where: str, margin: float = 0.0, min_depth: float = 0.3
+) -> tuple[float, float]:
     """A point on the road / near a kerb / on the pavement, inside the safe zone."""
     y0 = max(lay.horizon + min_depth * (lay.n - lay.horizon), lay.safe0 + margin)
     y1 = max(y0 + 1, lay.safe1 - margin * 0.5)
@@ -302,6 +341,7 @@ def _ground_point(lay: _Layout, rng: np.random.Generator, where: str, margin: fl
 # Objects (owner id 1)
 # ---------------------------------------------------------------------------------------------
 
+
 def _pothole(c: _Canvas, lay: _Layout, rng: np.random.Generator) -> dict:
     cx, cy = _ground_point(lay, rng, "road", margin=12, min_depth=0.35)
     p = lay.depth(cy)
@@ -314,8 +354,12 @@ def _pothole(c: _Canvas, lay: _Layout, rng: np.random.Generator) -> dict:
     # Crumbled rim: a ring of lighter, broken asphalt just outside the hole.
     rim, d = c.layer()
     d.polygon(_blob(rng, cx, cy, rx * 1.2, ry * 1.25, n=18, jitter=0.15), fill=255)
-    c.paint(rim, _textured(rng, np.minimum(lay.surface * 1.25 + 0.05, 1), 0.07), soften=0.8,
-            opacity=rng.uniform(0.5, 0.9))
+    c.paint(
+        rim,
+        _textured(rng, np.minimum(lay.surface * 1.25 + 0.05, 1), 0.07),
+        soften=0.8,
+        opacity=rng.uniform(0.5, 0.9),
+    )
     # The hole: dark, coarse gravel, or a muddy water surface.
     hole, d = c.layer()
     d.polygon(outline, fill=255)
@@ -334,8 +378,11 @@ def _pothole(c: _Canvas, lay: _Layout, rng: np.random.Generator) -> dict:
     d.polygon(outline, fill=255)
     cut, d2 = c.layer()
     d2.polygon(_shift(outline, 0, -ry * 0.3), fill=255)
-    c.paint(Image.fromarray(np.minimum(np.asarray(lit), 255 - np.asarray(cut))),
-            np.minimum(lay.surface * 1.1, 1), opacity=0.6)
+    c.paint(
+        Image.fromarray(np.minimum(np.asarray(lit), 255 - np.asarray(cut))),
+        np.minimum(lay.surface * 1.1, 1),
+        opacity=0.6,
+    )
     # Cracks running away from the edge.
     if rng.random() < 0.6:
         im, d = c.layer()
@@ -354,8 +401,11 @@ def _garbage(c: _Canvas, lay: _Layout, rng: np.random.Generator) -> dict:
     cx, cy = _ground_point(lay, rng, "kerb" if rng.random() < 0.6 else "road", margin=14, min_depth=0.3)
     p = lay.depth(cy)
     palette = {
-        "black_bag": [0.07, 0.07, 0.08], "green_bag": [0.12, 0.30, 0.15], "blue_bag": [0.15, 0.25, 0.55],
-        "white_bag": [0.85, 0.85, 0.82], "yellow_bag": [0.85, 0.75, 0.20],
+        "black_bag": [0.07, 0.07, 0.08],
+        "green_bag": [0.12, 0.30, 0.15],
+        "blue_bag": [0.15, 0.25, 0.55],
+        "white_bag": [0.85, 0.85, 0.82],
+        "yellow_bag": [0.85, 0.75, 0.20],
         "box": [0.60, 0.45, 0.28],
     }
     k = int(rng.integers(2, 7))
@@ -376,17 +426,37 @@ def _garbage(c: _Canvas, lay: _Layout, rng: np.random.Generator) -> dict:
             d.rectangle([x - w / 2, y - h, x + w / 2, y], fill=255)
             c.paint(im, _textured(rng, col, 0.03), owner=1)
             top, d = c.layer()  # the lid, lit from above: a skewed lighter face
-            d.polygon([(x - w / 2, y - h), (x + w / 2, y - h), (x + w / 2 + s * 0.4, y - h - s * 0.35),
-                       (x - w / 2 + s * 0.4, y - h - s * 0.35)], fill=255)
+            d.polygon(
+                [
+                    (x - w / 2, y - h),
+                    (x + w / 2, y - h),
+                    (x + w / 2 + s * 0.4, y - h - s * 0.35),
+                    (x - w / 2 + s * 0.4, y - h - s * 0.35),
+                ],
+                fill=255,
+            )
             c.paint(top, np.minimum(col * 1.3, 1), owner=1)
             tape, d = c.layer()
             d.line([(x, y - h), (x, y)], fill=255, width=max(1, int(s / 6)))
             c.paint(tape, np.array([0.75, 0.65, 0.45]), opacity=0.7)
         else:
-            d.polygon(_blob(rng, x, y - s * 0.6, s * rng.uniform(0.8, 1.1), s * rng.uniform(0.7, 1.0),
-                            n=14, jitter=0.18), fill=255)
+            d.polygon(
+                _blob(
+                    rng,
+                    x,
+                    y - s * 0.6,
+                    s * rng.uniform(0.8, 1.1),
+                    s * rng.uniform(0.7, 1.0),
+                    n=14,
+                    jitter=0.18,
+                ),
+                fill=255,
+            )
             d.polygon([(x - s * 0.15, y - s * 1.5), (x + s * 0.15, y - s * 1.5), (x, y - s * 1.1)], fill=255)
-            shade = lambda h, w, col=col: col * np.linspace(1.25, 0.7, h, dtype=np.float32)[:, None, None]
+
+            def shade(h, w, col=col):
+                return col * np.linspace(1.25, 0.7, h, dtype=np.float32)[:, None, None]
+
             c.paint(im, shade, owner=1)
             hi, d = c.layer()  # plastic sheen
             _ellipse(d, x - s * 0.3, y - s * 0.95, s * 0.25, s * 0.12)
@@ -401,8 +471,15 @@ def _garbage(c: _Canvas, lay: _Layout, rng: np.random.Generator) -> dict:
     return {"items": kinds}
 
 
-def _tree_parts(c: _Canvas, rng: np.random.Generator, trunk: list[tuple[float, float]], width: float,
-                owner: int, autumn: bool, leaf_scale: float) -> None:
+def _tree_parts(
+    c: _Canvas,
+    rng: np.random.Generator,
+    trunk: list[tuple[float, float]],
+    width: float,
+    owner: int,
+    autumn: bool,
+    leaf_scale: float,
+) -> None:
     """A trunk polyline with branches and leaf clusters; shared by fallen and standing trees."""
     bark = np.array([0.36, 0.25, 0.16]) * rng.uniform(0.75, 1.2)
     im, d = c.layer()
@@ -430,7 +507,7 @@ def _tree_parts(c: _Canvas, rng: np.random.Generator, trunk: list[tuple[float, f
     crown = tips + [(x0 + (x1 - x0) * t, y0 + (y1 - y0) * t) for t in rng.uniform(0.55, 1.0, 4)]
     for shade in greens:
         im, d = c.layer()
-        for (tx, ty) in crown:
+        for tx, ty in crown:
             for _ in range(int(rng.integers(2, 5))):
                 r = leaf_scale * rng.uniform(0.35, 1.0)
                 _ellipse(d, tx + rng.normal(0, leaf_scale), ty + rng.normal(0, leaf_scale * 0.7), r, r * 0.8)
@@ -446,8 +523,13 @@ def _fallen_tree(c: _Canvas, lay: _Layout, rng: np.random.Generator) -> dict:
     start, end = (cx - dx, cy - dy), (cx + dx, cy + dy)
     width = max(4.0, p * rng.uniform(7, 13))
     # A slightly bent trunk: three segments with a sideways wobble.
-    mid = [(start[0] + (end[0] - start[0]) * t + rng.normal(0, 2),
-            start[1] + (end[1] - start[1]) * t + rng.normal(0, 2)) for t in (0.33, 0.66)]
+    mid = [
+        (
+            start[0] + (end[0] - start[0]) * t + rng.normal(0, 2),
+            start[1] + (end[1] - start[1]) * t + rng.normal(0, 2),
+        )
+        for t in (0.33, 0.66)
+    ]
     trunk = [start, *mid, end]
     sh, d = c.layer()
     for a, b in zip(trunk, trunk[1:]):
@@ -468,6 +550,7 @@ OBJECTS = {"pothole": _pothole, "garbage": _garbage, "fallen_tree": _fallen_tree
 # ---------------------------------------------------------------------------------------------
 # Distractors (hard negatives)
 # ---------------------------------------------------------------------------------------------
+
 
 def _distractor(kind: str, c: _Canvas, lay: _Layout, rng: np.random.Generator) -> None:
     owner = c.new_owner(kind)
@@ -500,16 +583,31 @@ def _distractor(kind: str, c: _Canvas, lay: _Layout, rng: np.random.Generator) -
         cx, cy = _ground_point(lay, rng, "kerb", margin=0, min_depth=0.4)
         p = lay.depth(cy)
         w, h = p * rng.uniform(60, 90), p * rng.uniform(22, 30)
-        col = rng.choice([[0.7, 0.1, 0.1], [0.1, 0.2, 0.6], [0.8, 0.8, 0.8], [0.1, 0.1, 0.1],
-                          [0.5, 0.5, 0.55]]) * rng.uniform(0.8, 1.1)
+        col = rng.choice(
+            [[0.7, 0.1, 0.1], [0.1, 0.2, 0.6], [0.8, 0.8, 0.8], [0.1, 0.1, 0.1], [0.5, 0.5, 0.55]]
+        ) * rng.uniform(0.8, 1.1)
         im, d = c.layer()
         d.rectangle([cx - w / 2, cy - h * 0.6, cx + w / 2, cy], fill=255)
-        d.polygon([(cx - w * 0.3, cy - h * 0.6), (cx - w * 0.18, cy - h), (cx + w * 0.22, cy - h),
-                   (cx + w * 0.35, cy - h * 0.6)], fill=255)
+        d.polygon(
+            [
+                (cx - w * 0.3, cy - h * 0.6),
+                (cx - w * 0.18, cy - h),
+                (cx + w * 0.22, cy - h),
+                (cx + w * 0.35, cy - h * 0.6),
+            ],
+            fill=255,
+        )
         c.paint(im, _textured(rng, col, 0.02), owner=owner)
         win, d = c.layer()
-        d.polygon([(cx - w * 0.25, cy - h * 0.62), (cx - w * 0.16, cy - h * 0.92),
-                   (cx + w * 0.2, cy - h * 0.92), (cx + w * 0.3, cy - h * 0.62)], fill=255)
+        d.polygon(
+            [
+                (cx - w * 0.25, cy - h * 0.62),
+                (cx - w * 0.16, cy - h * 0.92),
+                (cx + w * 0.2, cy - h * 0.92),
+                (cx + w * 0.3, cy - h * 0.62),
+            ],
+            fill=255,
+        )
         c.paint(win, np.array([0.25, 0.3, 0.38]))
         wheels, d = c.layer()
         for wx in (cx - w * 0.3, cx + w * 0.3):
@@ -528,8 +626,15 @@ def _distractor(kind: str, c: _Canvas, lay: _Layout, rng: np.random.Generator) -
         p = lay.depth(y)
         height = p * rng.uniform(60, 95)
         trunk = [(x, y), (x + rng.normal(0, 2), y - height * 0.5), (x + rng.normal(0, 3), y - height)]
-        _tree_parts(c, rng, trunk, max(2.5, p * rng.uniform(4, 7)), owner=owner, autumn=rng.random() < 0.15,
-                    leaf_scale=max(3.0, p * rng.uniform(6, 10)))
+        _tree_parts(
+            c,
+            rng,
+            trunk,
+            max(2.5, p * rng.uniform(4, 7)),
+            owner=owner,
+            autumn=rng.random() < 0.15,
+            leaf_scale=max(3.0, p * rng.uniform(6, 10)),
+        )
     elif kind == "bin":  # a tidy upright container: litter infrastructure, not litter
         x, y = _ground_point(lay, rng, "pavement", margin=4)
         p = lay.depth(y)
@@ -537,8 +642,9 @@ def _distractor(kind: str, c: _Canvas, lay: _Layout, rng: np.random.Generator) -
         col = rng.choice([[0.15, 0.35, 0.2], [0.3, 0.3, 0.32], [0.6, 0.55, 0.2]]) * rng.uniform(0.85, 1.1)
         im, d = c.layer()
         d.rectangle([x - w / 2, y - h, x + w / 2, y], fill=255)
-        c.paint(im, lambda hh, ww: col * np.linspace(0.8, 1.2, ww, dtype=np.float32)[None, :, None],
-                owner=owner)
+        c.paint(
+            im, lambda hh, ww: col * np.linspace(0.8, 1.2, ww, dtype=np.float32)[None, :, None], owner=owner
+        )
         lid, d = c.layer()
         d.rectangle([x - w / 2 - 1, y - h - max(1, h * 0.12), x + w / 2 + 1, y - h], fill=255)
         c.paint(lid, col * 0.6, owner=owner)
@@ -558,14 +664,22 @@ def _distractor(kind: str, c: _Canvas, lay: _Layout, rng: np.random.Generator) -
 # Light and camera
 # ---------------------------------------------------------------------------------------------
 
+
 def _lighting(c: _Canvas, lay: _Layout, style: Style, rng: np.random.Generator) -> dict:
     n = c.n
     if rng.random() < 0.3:
         # A building's cast shadow across part of the street.
         im, d = c.layer()
         x = rng.uniform(0, n)
-        d.polygon([(x, lay.horizon), (x + rng.uniform(20, 80), lay.horizon), (rng.uniform(0, n), n),
-                   (rng.uniform(-n, 0), n)], fill=255)
+        d.polygon(
+            [
+                (x, lay.horizon),
+                (x + rng.uniform(20, 80), lay.horizon),
+                (rng.uniform(0, n), n),
+                (rng.uniform(-n, 0), n),
+            ],
+            fill=255,
+        )
         c.paint(im, np.zeros(3), soften=1.0, opacity=rng.uniform(0.25, 0.45))
     yy, xx = np.mgrid[0:n, 0:n].astype(np.float32) / n
     if style.lighting == "night":
@@ -574,7 +688,9 @@ def _lighting(c: _Canvas, lay: _Layout, style: Style, rng: np.random.Generator) 
         light = np.full((n, n), exposure, np.float32)
         for _ in range(int(rng.integers(1, 4))):  # street-lamp pools on the ground
             lx, ly = rng.uniform(0.1, 0.9), rng.uniform(0.55, 1.0)
-            light += rng.uniform(0.4, 0.9) * np.exp(-((xx - lx) ** 2 + (ly - yy) ** 2 * 3) / rng.uniform(0.02, 0.06))
+            light += rng.uniform(0.4, 0.9) * np.exp(
+                -((xx - lx) ** 2 + (ly - yy) ** 2 * 3) / rng.uniform(0.02, 0.06)
+            )
         c.rgb *= light[..., None] * tint
         return {"exposure": round(float(exposure), 3), "night": True}
     exposure = rng.uniform(0.7, 1.25)
@@ -613,9 +729,14 @@ def render_scene(label: str, rng: np.random.Generator, size: int = 128, style: S
     safe = size * 0.42  # object centres stay this close to the canvas centre
     left = rng.uniform(-0.5, 0.15) * n
     lay = _Layout(
-        n=n, horizon=n / 2 - size / 2 + rng.uniform(0.18, 0.4) * size, vx=n / 2 + rng.uniform(-0.15, 0.15) * n,
-        left_bottom=left, right_bottom=left + rng.uniform(0.9, 1.4) * n,
-        safe0=n / 2 - safe, safe1=n / 2 + safe, surface=_surface_colour(style, rng),
+        n=n,
+        horizon=n / 2 - size / 2 + rng.uniform(0.18, 0.4) * size,
+        vx=n / 2 + rng.uniform(-0.15, 0.15) * n,
+        left_bottom=left,
+        right_bottom=left + rng.uniform(0.9, 1.4) * n,
+        safe0=n / 2 - safe,
+        safe1=n / 2 + safe,
+        surface=_surface_colour(style, rng),
     )
     _sky_and_buildings(c, lay, style, rng)
     _ground(c, lay, style, rng)
@@ -665,25 +786,47 @@ def render_scene(label: str, rng: np.random.Generator, size: int = 128, style: S
     box = _box(mask)
     params = {
         "style": {"lighting": style.lighting, "surface": style.surface},
-        **light, **cam, "blur": round(blur, 3), "noise": round(noise, 4), "jpeg_quality": quality,
-        "object_area": round(float(mask.mean()), 4), "object": obj,
+        **light,
+        **cam,
+        "blur": round(blur, 3),
+        "noise": round(noise, 4),
+        "jpeg_quality": quality,
+        "object_area": round(float(mask.mean()), 4),
+        "object": obj,
         "road_grey": round(float(lay.surface.mean()), 3),
     }
-    return Scene(image=np.asarray(img, np.uint8).copy(), label=label, mask=mask, box=box,
-                 distractors=distractors, params=params)
+    return Scene(
+        image=np.asarray(img, np.uint8).copy(),
+        label=label,
+        mask=mask,
+        box=box,
+        distractors=distractors,
+        params=params,
+    )
 
 
 def scene_rng(seed: int, split: str, index: int, style: Style = Style()) -> np.random.Generator:
     """The random stream of scene `index` of a split: independent of every other scene."""
-    style_code = (("day", "night").index(style.lighting), ("asphalt", "concrete", "red_asphalt").index(style.surface))
+    style_code = (
+        ("day", "night").index(style.lighting),
+        ("asphalt", "concrete", "red_asphalt").index(style.surface),
+    )
     return np.random.default_rng(np.random.SeedSequence([seed, SPLITS[split], *style_code, index]))
 
 
-def generate(n: int, seed: int, split: str = "train", size: int = 128, style: Style = Style(),
-             classes: tuple[str, ...] = CLASSES) -> list[Scene]:
+def generate(
+    n: int,
+    seed: int,
+    split: str = "train",
+    size: int = 128,
+    style: Style = Style(),
+    classes: tuple[str, ...] = CLASSES,
+) -> list[Scene]:
     """`n` scenes; scene i has class `classes[i % len(classes)]`, so classes are balanced."""
-    return [render_scene(classes[i % len(classes)], scene_rng(seed, split, i, style), size, style)
-            for i in range(n)]
+    return [
+        render_scene(classes[i % len(classes)], scene_rng(seed, split, i, style), size, style)
+        for i in range(n)
+    ]
 
 
 def stack(scenes: list[Scene], classes: tuple[str, ...] = CLASSES) -> tuple[np.ndarray, np.ndarray]:

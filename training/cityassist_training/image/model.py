@@ -42,8 +42,12 @@ class TriageCNN(nn.Module):
     centre-point baseline, see IMAGE.md) although accuracy was the same. `dilations` is kept as an
     option for that comparison."""
 
-    def __init__(self, num_classes: int = 4, widths: tuple[int, int, int, int] = (16, 32, 64, 96),
-                 dilations: tuple[int, int] = (1, 1)):
+    def __init__(
+        self,
+        num_classes: int = 4,
+        widths: tuple[int, int, int, int] = (16, 32, 64, 96),
+        dilations: tuple[int, int] = (1, 1),
+    ):
         super().__init__()
         w0, w1, w2, w3 = widths
         self.features = nn.Sequential(
@@ -88,7 +92,7 @@ def _augment(x: torch.Tensor, gen: torch.Generator, shift: int) -> torch.Tensor:
         dx = torch.randint(0, 2 * shift + 1, (n,), generator=gen)
         dy = torch.randint(0, 2 * shift + 1, (n,), generator=gen)
         h, w = x.shape[2:]
-        x = torch.stack([padded[i, :, dy[i]:dy[i] + h, dx[i]:dx[i] + w] for i in range(n)])
+        x = torch.stack([padded[i, :, dy[i] : dy[i] + h, dx[i] : dx[i] + w] for i in range(n)])
     return x
 
 
@@ -98,7 +102,7 @@ def predict(model: TriageCNN, images: np.ndarray, batch: int = 128) -> tuple[np.
     logits, cams = [], []
     with torch.no_grad():
         for i in range(0, len(images), batch):
-            lo, cam = model(torch.from_numpy(normalise(images[i:i + batch])))
+            lo, cam = model(torch.from_numpy(normalise(images[i : i + batch])))
             logits.append(lo.numpy())
             cams.append(cam.numpy())
     c = model.head.out_features
@@ -107,8 +111,16 @@ def predict(model: TriageCNN, images: np.ndarray, batch: int = 128) -> tuple[np.
     return np.concatenate(logits), np.concatenate(cams)
 
 
-def train(model: TriageCNN, x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
-          cfg: dict, seed: int, log=print) -> TrainResult:
+def train(
+    model: TriageCNN,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    cfg: dict,
+    seed: int,
+    log=print,
+) -> TrainResult:
     """AdamW with a one-cycle schedule; the last epoch's weights are kept (no early stopping on the
     validation set, which is used once more for the temperature)."""
     gen = torch.Generator().manual_seed(seed)
@@ -125,7 +137,7 @@ def train(model: TriageCNN, x_train: np.ndarray, y_train: np.ndarray, x_val: np.
         order = torch.randperm(len(xt), generator=gen)
         total, correct, loss_sum = 0, 0, 0.0
         for i in range(0, len(order), bs):
-            idx = order[i:i + bs]
+            idx = order[i : i + bs]
             xb = _augment(xt[idx], gen, int(cfg.get("shift", 0)))
             logits, _ = model(xb)
             loss = F.cross_entropy(logits, yt[idx])
@@ -138,12 +150,19 @@ def train(model: TriageCNN, x_train: np.ndarray, y_train: np.ndarray, x_val: np.
             loss_sum += float(loss) * len(idx)
         val_logits, _ = predict(model, x_val)
         val_loss = float(F.cross_entropy(torch.from_numpy(val_logits), torch.from_numpy(y_val)))
-        row = {"epoch": epoch + 1, "train_loss": round(loss_sum / total, 4), "train_acc": round(correct / total, 4),
-               "val_loss": round(val_loss, 4), "val_acc": round(float((val_logits.argmax(1) == y_val).mean()), 4),
-               "seconds": round(time.time() - start, 1)}
+        row = {
+            "epoch": epoch + 1,
+            "train_loss": round(loss_sum / total, 4),
+            "train_acc": round(correct / total, 4),
+            "val_loss": round(val_loss, 4),
+            "val_acc": round(float((val_logits.argmax(1) == y_val).mean()), 4),
+            "seconds": round(time.time() - start, 1),
+        }
         history.append(row)
-        log(f"  epoch {row['epoch']}/{epochs}: train loss {row['train_loss']} acc {row['train_acc']}, "
-            f"val loss {row['val_loss']} acc {row['val_acc']} ({row['seconds']} s)")
+        log(
+            f"  epoch {row['epoch']}/{epochs}: train loss {row['train_loss']} acc {row['train_acc']}, "
+            f"val loss {row['val_loss']} acc {row['val_acc']} ({row['seconds']} s)"
+        )
     return TrainResult(history=history, seconds=time.time() - start, temperature=1.0)
 
 
@@ -181,7 +200,12 @@ def export_onnx(model: TriageCNN, path: str, size: int) -> None:
     model.eval()
     dummy = torch.zeros(1, 3, size, size)
     torch.onnx.export(
-        model, dummy, path, input_names=["image"], output_names=["logits", "cam"], opset_version=13,
+        model,
+        dummy,
+        path,
+        input_names=["image"],
+        output_names=["logits", "cam"],
+        opset_version=13,
         dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}, "cam": {0: "batch"}},
         do_constant_folding=True,
     )

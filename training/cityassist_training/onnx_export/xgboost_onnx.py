@@ -80,7 +80,9 @@ def logit(p: float) -> float:
     return math.log(p / (1.0 - p))
 
 
-def convert(booster, *, input_name: str = "input", doc: str = "", metadata: dict | None = None) -> onnx.ModelProto:
+def convert(
+    booster, *, input_name: str = "input", doc: str = "", metadata: dict | None = None
+) -> onnx.ModelProto:
     trees, base_score, objective, n_features = booster_trees(booster)
     if objective != "binary:logistic":
         raise ValueError(f"expected binary:logistic, got {objective}")
@@ -166,7 +168,9 @@ def onnx_trees(model: onnx.ModelProto) -> OnnxTrees:
     for i, tid in enumerate(tids):
         t = by_tree.setdefault(int(tid), {"nodes": {}})
         t["nodes"][int(at["nodes_nodeids"][i])] = {
-            "mode": at["nodes_modes"][i].decode() if isinstance(at["nodes_modes"][i], bytes) else at["nodes_modes"][i],
+            "mode": at["nodes_modes"][i].decode()
+            if isinstance(at["nodes_modes"][i], bytes)
+            else at["nodes_modes"][i],
             "feature": int(at["nodes_featureids"][i]),
             "value": np.float32(at["nodes_values"][i]),
             "true": int(at["nodes_truenodeids"][i]),
@@ -178,7 +182,9 @@ def onnx_trees(model: onnx.ModelProto) -> OnnxTrees:
     for i, tid in enumerate(at["class_treeids"]):
         by_tree[int(tid)]["nodes"][int(at["class_nodeids"][i])]["weight"] += float(at["class_weights"][i])
     dims = model.graph.input[0].type.tensor_type.shape.dim
-    return OnnxTrees([by_tree[k] for k in sorted(by_tree)], float(at["base_values"][0]), int(dims[1].dim_value))
+    return OnnxTrees(
+        [by_tree[k] for k in sorted(by_tree)], float(at["base_values"][0]), int(dims[1].dim_value)
+    )
 
 
 def _goes_true(n: dict, x: float) -> bool:
@@ -268,7 +274,9 @@ def _tree_shap(n: dict, x: np.ndarray, phi: np.ndarray) -> None:
                 phi[path[i][0]] += w * (path[i][2] - path[i][1]) * node["weight"]
             return
         fi = node["feature"]
-        hot, cold = (node["true"], node["false"]) if _goes_true(node, x[fi]) else (node["false"], node["true"])
+        hot, cold = (
+            (node["true"], node["false"]) if _goes_true(node, x[fi]) else (node["false"], node["true"])
+        )
         iz, io = 1.0, 1.0
         k = next((k for k in range(1, len(path)) if path[k][0] == fi), None)
         if k is not None:

@@ -19,7 +19,8 @@ deliberately simple and written down so that a reader can judge it (parameters i
 * **Tide**: Olinda is coastal; an M2 semi-diurnal tide (12.42 h) with a random phase raises the
   outfall level and cuts the capacity of zones whose lowest ground is below ``tide_affects_below_m``.
   Unobserved by the model: a stand-in for everything hydraulic the features don't carry.
-* **Ponding** ``W`` (mm): ``W_t = max(0, decay * W_{t-1} + runoff_coef * concentration * rain_t - capacity_t)``.
+* **Ponding** ``W`` (mm):
+  ``W_t = max(0, decay * W_{t-1} + runoff_coef * concentration * rain_t - capacity_t)``.
 * **Flood event**: ``W_t >= flood_depth_mm``, *recorded* with probability ``report_prob`` (floods
   are known from reports and sensors, and some go unreported), plus rare false reports
   (``false_report_prob``).
@@ -88,7 +89,9 @@ def simulate_floods(
     rng: np.random.Generator,
 ) -> FloodSim:
     n_t, n_z = rain_mm.shape
-    concentration = 1.0 + cfg.k_low * low_lying_share + cfg.k_relief * np.maximum(elevation_mean - elevation_min, 0)
+    concentration = (
+        1.0 + cfg.k_low * low_lying_share + cfg.k_relief * np.maximum(elevation_mean - elevation_min, 0)
+    )
     # Outfall head: capacity falls off as the lowest ground approaches sea level.
     head = 1.0 / (1.0 + np.exp(-(elevation_min - 4.0) / 2.0))
     hidden = np.exp(rng.normal(-cfg.capacity_sigma**2 / 2, cfg.capacity_sigma, n_z))

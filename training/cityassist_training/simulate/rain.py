@@ -87,7 +87,9 @@ def read_daily(path: str, *, date_col: str = "date", value_col: str = "precipita
     s = pd.Series(values.to_numpy(float), index=pd.DatetimeIndex(dates).normalize()).sort_index()
     expected = pd.date_range(s.index[0], s.index[-1], freq="D")
     if len(expected) != len(s):
-        raise ValueError(f"{path}: {len(expected) - len(s)} days missing between {s.index[0]:%F} and {s.index[-1]:%F}")
+        raise ValueError(
+            f"{path}: {len(expected) - len(s)} days missing between {s.index[0]:%F} and {s.index[-1]:%F}"
+        )
     return s
 
 

@@ -56,5 +56,7 @@ def simulate_river_level(
         storage[t] = q
     hours = np.arange(len(catchment))
     tide = config.tide_m * np.sin(2 * np.pi * hours / config.tide_period_h)
-    level = config.base_m + config.stage_m_per_mm * storage + tide + rng.normal(0.0, config.noise_m, len(hours))
+    level = (
+        config.base_m + config.stage_m_per_mm * storage + tide + rng.normal(0.0, config.noise_m, len(hours))
+    )
     return level, level >= config.bankfull_m
