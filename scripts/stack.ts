@@ -8,7 +8,9 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+// Each service runs as one Node 24 process with tsx as a loader (not under the tsx CLI, which would
+// put a second process in front of it): a signal, SIGSTOP or kill -9 then reaches the service itself.
+const NODE = path.join(ROOT, 'node_modules/.bin/node');
 
 export const SERVICES = ['zones', 'reports', 'predictions', 'gateway'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -55,6 +57,9 @@ const live = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
+
+const definedOnly = (env: Record<string, string | undefined>) =>
+  Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -117,9 +122,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     extraEnv: Record<string, string | undefined> = {},
   ): RunningService => {
     const portVar = `${name.toUpperCase()}_PORT`;
-    const child = spawn(TSX, [entry(name)], {
+    const child = spawn(NODE, ['--import', 'tsx', entry(name)], {
       cwd: ROOT,
-      env: { ...shared, ...options.serviceEnv?.[name], ...extraEnv, [portVar]: String(port) },
+      // An undefined value unsets the variable (spawn would pass the string "undefined").
+      env: definedOnly({ ...shared, ...options.serviceEnv?.[name], ...extraEnv, [portVar]: String(port) }),
       stdio: stdio === 'inherit' ? ['ignore', 'inherit', 'inherit'] : ['ignore', stdio, stdio],
       // Own process group: Ctrl-C reaches only the supervisor, which stops each service once, in order.
       detached: true,

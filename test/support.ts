@@ -1,5 +1,7 @@
 import { createTestDatabase } from '@cityassist/db';
-import { createHmac } from 'node:crypto';
+import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -65,6 +67,7 @@ export async function startTestStack(
     },
   });
   return Object.assign(stack, {
+    apiKeysFile,
     apiKeys: {
       admin: keys.admin.key,
       reader: keys.reader.key,
@@ -88,6 +91,8 @@ export interface TestStack extends Stack {
    * tests), `arbitrary` only graphql:arbitrary.
    */
   apiKeys: { admin: string; reader: string; limited: string; arbitrary: string };
+  /** The gateway's API_KEYS_FILE (tests mint and revoke keys in it while the gateway runs). */
+  apiKeysFile: string;
 }
 
 /** An HS256 JWT, signed the way an identity provider would (RFC 7519), for tests. */
@@ -95,4 +100,43 @@ export function signJwt(payload: Record<string, unknown>, secret = TEST_JWT_SECR
   const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
   const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(payload)}`;
   return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+}
+
+/**
+ * An identity provider on loopback: an RS256 key pair whose public half it serves as a JWKS at
+ * `url`, counting how often it is fetched, and a signer for its tokens (RFC 7515/7519).
+ */
+export async function startIdentityProvider(): Promise<
+  AsyncDisposable & {
+    url: string;
+    fetches: () => number;
+    sign(payload: Record<string, unknown>, kid?: string): string;
+  }
+> {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = {
+    ...(publicKey.export({ format: 'jwk' }) as Record<string, unknown>),
+    kid: 'k1',
+    alg: 'RS256',
+    use: 'sig',
+  };
+  let fetches = 0;
+  const server = http.createServer((_req, res) => {
+    fetches += 1;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+    fetches: () => fetches,
+    sign: (payload, kid = 'k1') => signRs256(payload, privateKey, kid),
+    [Symbol.asyncDispose]: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function signRs256(payload: Record<string, unknown>, key: KeyObject, kid: string): string {
+  const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const unsigned = `${part({ alg: 'RS256', typ: 'JWT', kid })}.${part(payload)}`;
+  return `${unsigned}.${sign('sha256', Buffer.from(unsigned), key).toString('base64url')}`;
 }

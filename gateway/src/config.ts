@@ -2,6 +2,8 @@ import path from 'node:path';
 import { gatewaySecretOf, readConfig, setting } from '@cityassist/service-kit';
 import { z } from 'zod';
 
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+
 /** Every setting this service reads, by environment variable. */
 export const settings = {
   GATEWAY_HOST: setting.host(),
@@ -20,8 +22,11 @@ export const settings = {
   LOG_LEVEL: setting.logLevel(),
   /** Shared secret sent to the subgraphs in x-gateway-secret (see the subgraphs' GATEWAY_SECRET). */
   GATEWAY_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  /** File of hashed API keys (`npm run api-key`). Default `.data/api-keys.json`; missing = no keys. */
-  API_KEYS_FILE: z.string().default('.data/api-keys.json'),
+  /**
+   * File of hashed API keys (`npm run api-key`), read again when it changes. Default
+   * `<repository>/.data/api-keys.json`, wherever the gateway starts; missing = no keys.
+   */
+  API_KEYS_FILE: z.string().default(path.join(repoRoot, '.data/api-keys.json')),
   /** HS256 secret for JWTs (32+ characters). Either this or JWKS_URL turns JWT auth on. */
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** JWKS URL of an identity provider (RS256/ES256 tokens). */
@@ -30,6 +35,19 @@ export const settings = {
   JWT_ISSUER: z.string().optional(),
   /** Required `aud` claim, when set. */
   JWT_AUDIENCE: z.string().optional(),
+  /** Accept JWTs without `exp` (they would never expire). Default false: such a token is refused. */
+  JWT_ALLOW_NO_EXPIRY: setting.bool(false),
+  /** Least seconds between two JWKS fetches, however many unknown `kid`s arrive. Default 30. */
+  JWKS_COOLDOWN_SECONDS: setting.positiveInt(30),
+  /** Most operations one graphql-ws connection may hold open at once. Default 20. */
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: setting.positiveInt(20),
+  /** Most live graphql-ws connections and SSE streams per client address. Default 50. */
+  MAX_CONNECTIONS_PER_IP: setting.positiveInt(50),
+  /**
+   * Serve /metrics on this port only (for a Prometheus inside the cluster), not on the public
+   * listener. Unset: /metrics is on GATEWAY_PORT. `off`: no /metrics at all.
+   */
+  METRICS_PORT: z.union([z.literal('off'), z.coerce.number().int().min(0).max(65535)]).optional(),
   /** Redis for shared rate limits (and cache, pub/sub). Unset: in-process, good for one replica. */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   /** Prefix of the gateway's own Redis keys (rate limits), so deployments can share a Redis. */
@@ -37,7 +55,7 @@ export const settings = {
     .string()
     .regex(/^[\w:.-]{1,64}$/)
     .default('cityassist:'),
-  /** Requests per window per API key or bearer token. Default 600. */
+  /** Requests per window per authenticated caller (API key, or a JWT's subject). Default 600. */
   RATE_LIMIT_PER_KEY: setting.positiveInt(600),
   /** Requests per window per anonymous IP address. Default 120. */
   RATE_LIMIT_PER_IP: setting.positiveInt(120),
@@ -117,7 +135,12 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env) {
     allowArbitraryDocuments: env.ALLOW_ARBITRARY_DOCUMENTS ?? env.NODE_ENV !== 'production',
     logLevel: hiveLevel(env.LOG_LEVEL),
     gatewaySecret: gatewaySecretOf(env),
-    apiKeysFile: env.API_KEYS_FILE,
+    apiKeysFile: path.resolve(env.API_KEYS_FILE),
+    metricsPort: env.METRICS_PORT,
+    websocket: {
+      maxSubscriptionsPerConnection: env.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP,
+    },
     redisUrl: env.REDIS_URL,
     responseCacheTtlMs: env.RESPONSE_CACHE_TTL_MS,
     rateLimit: {
@@ -141,6 +164,8 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env) {
       jwksUrl: env.JWKS_URL,
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
+      allowNoExpiry: env.JWT_ALLOW_NO_EXPIRY,
+      jwksCooldownMs: env.JWKS_COOLDOWN_SECONDS * 1000,
     },
   });
 }

@@ -1,21 +1,38 @@
 import { createGatewayRuntime, type GatewayRuntime } from '@graphql-hive/gateway-runtime';
-import { JSONLogWriter, Logger } from '@graphql-hive/logger';
+import { type Logger } from '@graphql-hive/logger';
 import usePrometheus from '@graphql-mesh/plugin-prometheus';
-import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { GatewayConfig } from './config.ts';
-import { maskError } from './mask-error.ts';
-import { documentIdOf, loadDocumentStore, normaliseDocumentId } from './persisted-documents.ts';
-import { useAccessLog } from './plugins/use-access-log.ts';
-import { useReadiness } from './plugins/use-readiness.ts';
-import { subgraphsOf } from './subgraphs.ts';
-import { getOperationAST, OperationTypeNode } from 'graphql';
-import { useRestRoutes } from './plugins/use-rest-routes.ts';
-import { useClassifyRoute } from './plugins/use-classify-route.ts';
-import { responseCacheKey } from './response-cache-key.ts';
 import InMemoryLRUCache from '@graphql-mesh/cache-inmemory-lru';
 import RedisCache from '@graphql-mesh/cache-redis';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { getOperationAST, OperationTypeNode } from 'graphql';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { GATEWAY_SECRET_HEADER, PRINCIPAL_HEADER } from '@cityassist/service-kit';
+import { ApiKeyStore } from './auth/api-keys.ts';
+import { Authenticator } from './auth/authenticator.ts';
+import { Callers } from './auth/callers.ts';
+import type { GatewayConfig } from './config.ts';
+import { GATEWAY_ERRORS } from './errors.ts';
+import { ConnectionLimits } from './limits/connections.ts';
+import { RateLimits } from './limits/rate-limits.ts';
+import { createGatewayLogger } from './log-writer.ts';
+import { createMaskError } from './mask-error.ts';
+import { documentIdOf, loadDocumentStore, normaliseDocumentId } from './persisted-documents.ts';
+import { useAccessLog } from './plugins/use-access-log.ts';
+import { useAuth, type AuthContext } from './plugins/use-auth.ts';
+import { useHiddenSchemaHints } from './plugins/use-hidden-schema-hints.ts';
+import { useLimits } from './plugins/use-limits.ts';
+import { useRateLimit } from './plugins/use-rate-limit.ts';
+import { useReadiness } from './plugins/use-readiness.ts';
+import { useRestRoutes } from './plugins/use-rest-routes.ts';
 import { useSandbox } from './plugins/use-sandbox.ts';
+import { useStreamLimit } from './plugins/use-stream-limit.ts';
+import { useUpstreamLog } from './plugins/use-upstream-log.ts';
+import { connectRedis } from './redis.ts';
+import { RequestIds } from './request-ids.ts';
+import { responseCacheKey } from './response-cache-key.ts';
+import { REST_ROUTES } from './rest/routes.ts';
+import { subgraphsOf } from './subgraphs.ts';
+import type { WebSocketOptions } from './websocket.ts';
 
 const EXAMPLE_QUERY = `# Every zone of Olinda with its flood risk, composed from three subgraphs.
 {
@@ -43,12 +60,14 @@ const EXAMPLE_QUERY = `# Every zone of Olinda with its flood risk, composed from
   }
 }
 `;
-import { connectRedis } from './redis.ts';
-import { useLimits } from './plugins/use-limits.ts';
-import { useRateLimit } from './plugins/use-rate-limit.ts';
-import { ApiKeyStore } from './auth/api-keys.ts';
-import { useAuth, type AuthContext } from './plugins/use-auth.ts';
-import { GATEWAY_SECRET_HEADER, PRINCIPAL_HEADER } from '@cityassist/service-kit';
+export interface Gateway {
+  runtime: GatewayRuntime;
+  log: Logger;
+  registry: Registry;
+  /** What graphql-ws needs to hold the same line as HTTP (websocket.ts). */
+  websocket: WebSocketOptions;
+  close(): Promise<void>;
+}
 
 /**
  * The Hive Gateway runtime, configured: it plans and forwards queries to the subgraphs, passes the
@@ -56,15 +75,8 @@ import { GATEWAY_SECRET_HEADER, PRINCIPAL_HEADER } from '@cityassist/service-kit
  */
 export async function createGateway(
   config: GatewayConfig,
-): Promise<{ runtime: GatewayRuntime; log: Logger; close(): Promise<void> }> {
-  // Hive's own modules read LOG_LEVEL themselves and know only trace…error: hand them the level this
-  // gateway settled on, so `LOG_LEVEL=silent` (or fatal) works as in the subgraphs.
-  process.env['LOG_LEVEL'] = config.logLevel === false ? 'error' : config.logLevel;
-  const log = new Logger({
-    level: config.logLevel,
-    writers: [new JSONLogWriter()],
-    attrs: { service: 'gateway' },
-  });
+  log: Logger = createGatewayLogger(config.logLevel),
+): Promise<Gateway> {
   const composed = await subgraphsOf(config.supergraphFile);
   const subgraphs = { ...composed, ...config.subgraphUrls };
   const registry = new Registry();
@@ -78,21 +90,31 @@ export async function createGateway(
   );
 
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, log) : undefined;
-  const apiKeys = await ApiKeyStore.load(config.apiKeysFile);
-  log.info(
-    { apiKeys: apiKeys.size, jwt: Boolean(config.jwt.secret || config.jwt.jwksUrl) },
-    'authentication',
-  );
+  const apiKeys = await ApiKeyStore.open(config.apiKeysFile, {
+    watch: true,
+    onReload: ({ keys, error }) =>
+      error
+        ? log.warn({ file: config.apiKeysFile, error }, 'API key file not reloaded; the last good keys stay')
+        : log.info({ file: config.apiKeysFile, apiKeys: keys }, 'API keys reloaded'),
+  });
+  const authenticator = new Authenticator(apiKeys, config.jwt);
+  log.info({ apiKeys: apiKeys.size, jwt: authenticator.jwtEnabled }, 'authentication');
+  const callers = new Callers(authenticator);
+  const requestIds = new RequestIds();
+  const limits = new RateLimits({ ...config.rateLimit, redis, registry });
+  const connections = new ConnectionLimits(config.websocket.maxConnectionsPerIp, registry);
   // Production runs only persisted documents, except for callers whose API key may run others.
-  const mayRunArbitrary = (request: Request) =>
-    config.allowArbitraryDocuments ||
-    (apiKeys.verify(request.headers.get('x-api-key') ?? '')?.scopes.includes('graphql:arbitrary') ?? false);
+  const mayRunArbitrary = (request: Request) => {
+    if (config.allowArbitraryDocuments) return true;
+    const caller = callers.known(request);
+    return caller?.kind === 'principal' && caller.principal.scopes.includes('graphql:arbitrary');
+  };
 
   const cache = config.redisUrl
     ? new RedisCache({ url: config.redisUrl, lazyConnect: true, logger: log as never })
     : new InMemoryLRUCache({ max: 10_000 });
 
-  const runtime = createGatewayRuntime({
+  const runtime: GatewayRuntime = createGatewayRuntime({
     cache,
     // Response cache for public (anonymous) queries only: a caller with credentials may see fields
     // others can't, so their answers are never shared. Mutations evict the entities they return.
@@ -101,8 +123,7 @@ export async function createGateway(
           responseCaching: {
             ttl: config.responseCacheTtlMs,
             session: () => null,
-            enabled: (request: Request) =>
-              !request.headers.has('x-api-key') && !request.headers.has('authorization'),
+            enabled: (request: Request) => callers.known(request)?.kind === 'anonymous',
             includeExtensionMetadata: true,
             // The default key would JSON-encode uploaded files byte by byte.
             buildResponseCacheKey: responseCacheKey,
@@ -123,7 +144,7 @@ export async function createGateway(
     graphiql: config.graphiql ? { title: 'CityAssist GraphiQL', defaultQuery: EXAMPLE_QUERY } : false,
     renderGraphiQL,
     landingPage: false,
-    maskedErrors: { maskError },
+    maskedErrors: { maskError: createMaskError({ production: !config.development }) },
     // A subgraph's URL differs per environment; the composed one is the development default.
     // Subscriptions reach the subgraphs over graphql-ws on the same URL; the gateway's secret rides
     // in connection_init, since a WebSocket has no per-message headers.
@@ -154,7 +175,7 @@ export async function createGateway(
         OperationTypeNode.SUBSCRIPTION
         ? undefined
         : config.upstreamTimeoutMs,
-    requestId: { headerName: 'x-request-id' },
+    requestId: { headerName: 'x-request-id', generateRequestId: requestIds.generate },
     // Trusted documents: clients send a hash (`documentId` or APQ's sha256Hash) instead of a query.
     persistedDocuments: {
       getPersistedOperation: (id: string) => documents.get(normaliseDocumentId(id) ?? '') ?? null,
@@ -166,18 +187,9 @@ export async function createGateway(
       allowArbitraryDocuments: mayRunArbitrary,
       customErrors: {
         // Apollo clients recognise this message; there is no registration step (documents are trusted).
-        notFound: {
-          message: 'PersistedQueryNotFound',
-          extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', http: { status: 404 } },
-        },
-        keyNotFound: {
-          message: 'Send documentId (or extensions.persistedQuery.sha256Hash)',
-          extensions: { code: 'PERSISTED_QUERY_ID_REQUIRED', http: { status: 400 } },
-        },
-        persistedQueryOnly: {
-          message: 'Only persisted documents run here: send documentId instead of a query',
-          extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 403 } },
-        },
+        notFound: persistedError('PERSISTED_QUERY_NOT_FOUND'),
+        keyNotFound: persistedError('PERSISTED_QUERY_ID_REQUIRED'),
+        persistedQueryOnly: persistedError('PERSISTED_QUERY_ONLY'),
       },
     },
     // Subgraphs trust only the gateway (shared secret) and learn who called (hashed id, scopes).
@@ -199,28 +211,51 @@ export async function createGateway(
       listSize: 50,
       includeExtensionMetadata: config.development,
     },
+    // Order matters: who is calling is decided before anything is counted or parsed.
     plugins: (ctx) => [
       ...(config.sandbox ? [useSandbox({ path: '/sandbox', graphqlEndpoint: '/graphql' })] : []),
-      useRateLimit({ ...config.rateLimit, redis, registry }),
+      useRateLimit({ limits, callers, trustProxy: config.rateLimit.trustProxy }),
+      ...useAuth({ callers }),
+      useStreamLimit({ connections, trustProxy: config.rateLimit.trustProxy }),
       ...useLimits(config.limits),
-      useRestRoutes({ documents, graphqlEndpoint: '/graphql' }),
-      useClassifyRoute({
+      ...(config.development ? [] : [useHiddenSchemaHints()]),
+      useRestRoutes({
+        routes: REST_ROUTES,
         documents,
-        graphqlEndpoint: '/graphql',
+        callers,
+        requestIds,
+        runtime: () => runtime,
         maxUploadBytes: config.limits.maxUploadBytes,
       }),
-      ...useAuth({ apiKeys, jwt: config.jwt }),
       useReadiness({ endpoint: '/ready', subgraphs }),
+      useUpstreamLog({ log, requestIds }),
       useAccessLog(log),
-      usePrometheus({ ...ctx, log: ctx.log, endpoint: '/metrics', registry, metrics: true }),
+      usePrometheus({
+        ...ctx,
+        log: ctx.log,
+        // With METRICS_PORT set, /metrics lives on its own listener (server.ts), not the public one.
+        endpoint: config.metricsPort === undefined ? '/metrics' : false,
+        registry,
+        metrics: true,
+      }),
     ],
   });
   return {
     runtime,
     log,
+    registry,
+    websocket: { callers, limits, connections, ...config.websocket, trustProxy: config.rateLimit.trustProxy },
     async close() {
+      apiKeys.close();
       await runtime.dispose();
       await redis?.quit().catch(() => undefined);
     },
   };
 }
+
+const persistedError = (
+  code: 'PERSISTED_QUERY_NOT_FOUND' | 'PERSISTED_QUERY_ID_REQUIRED' | 'PERSISTED_QUERY_ONLY',
+) => ({
+  message: GATEWAY_ERRORS[code].message,
+  extensions: { code, http: { status: GATEWAY_ERRORS[code].status } },
+});

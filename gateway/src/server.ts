@@ -1,12 +1,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from '@graphql-hive/logger';
 import type { GatewayConfig } from './config.ts';
 import { createGateway } from './gateway.ts';
 import { enableWebSockets } from './websocket.ts';
 
-/** The gateway on a Node HTTP server: GraphQL over HTTP and SSE, and graphql-ws on the same path. */
-export async function startGateway(config: GatewayConfig) {
-  const gateway = await createGateway(config);
+/**
+ * The gateway on a Node HTTP server: GraphQL over HTTP and SSE, and graphql-ws on the same path;
+ * with METRICS_PORT set, /metrics on a listener of its own (kept off the public one).
+ */
+export async function startGateway(config: GatewayConfig, logger?: Logger) {
+  const gateway = await createGateway(config, logger);
   const { runtime, log } = gateway;
   // Load the supergraph now: HTTP requests would load it lazily, but graphql-ws operations skip
   // the request hooks that do, and a composition problem should stop the start, not a request.
@@ -14,22 +18,48 @@ export async function startGateway(config: GatewayConfig) {
   // The runtime is a request listener that returns a promise node:http ignores, by design.
   // eslint-disable-next-line @typescript-eslint/no-misused-promises
   const server = http.createServer(runtime);
-  const closeWebSockets = enableWebSockets(server, runtime);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, resolve);
-  });
+  const closeWebSockets = enableWebSockets(server, runtime, gateway.websocket);
+  await listen(server, config.port, config.host);
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host}:${port}/graphql`;
-  log.info({ url }, 'gateway listening');
+
+  let metricsServer: http.Server | undefined;
+  if (typeof config.metricsPort === 'number') {
+    metricsServer = http.createServer((req, res) => {
+      if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('Only /metrics is served here\n');
+        return;
+      }
+      gateway.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': gateway.registry.contentType }).end(text),
+        () => res.writeHead(500).end(),
+      );
+    });
+    await listen(metricsServer, config.metricsPort, config.host);
+  }
+  const metricsAt = metricsServer
+    ? `http://${config.host}:${(metricsServer.address() as AddressInfo).port}/metrics`
+    : config.metricsPort === 'off'
+      ? 'off'
+      : `http://${config.host}:${port}/metrics`;
+  log.info({ url, metrics: metricsAt }, 'gateway listening');
   return {
     url,
+    metricsUrl: metricsAt,
     log,
     async close() {
       server.close();
       server.closeIdleConnections();
+      metricsServer?.close();
       await closeWebSockets();
       await gateway.close();
     },
   };
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
 }

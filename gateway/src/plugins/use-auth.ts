@@ -1,90 +1,88 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import useJWT, {
-  createInlineSigningKeyProvider,
-  createRemoteJwksSigningKeyProvider,
-  extractFromHeader,
-} from '@graphql-mesh/plugin-jwt-auth';
-import { useGenericAuth } from '@envelop/generic-auth';
-import type { ApiKeyStore } from '../auth/api-keys.ts';
-import { principalFromJwt, type Principal } from '../auth/principal.ts';
-
-export interface AuthOptions {
-  apiKeys: ApiKeyStore;
-  jwt?:
-    | {
-        /** HS256 shared secret, or a JWKS URL for RS256/ES256 keys of an identity provider. */
-        secret?: string | undefined;
-        jwksUrl?: string | undefined;
-        issuer?: string | undefined;
-        audience?: string | undefined;
-      }
-    | undefined;
-}
+import { useGenericAuth, type ValidateUserFn } from '@envelop/generic-auth';
+import type { Callers } from '../auth/callers.ts';
+import type { Principal } from '../auth/principal.ts';
+import { GraphQLError } from 'graphql';
+import { errorResponse, type GatewayErrorCode } from '../errors.ts';
 
 export interface AuthContext {
   principal?: Principal;
-  jwt?: { payload: Record<string, unknown> };
+  request: Request;
 }
 
+const UNGUARDED = new Set(['/health', '/ready', '/metrics']);
+
 /**
- * Authentication at the gateway: a bearer JWT (signature, expiry, issuer and audience checked;
- * a bad one is refused with 401) or an `x-api-key` (looked up by hash; a wrong one is refused with
- * 401). Neither: the caller is anonymous, and `@authenticated` / `@requiresScopes` fields refuse it
- * (genericAuth in gateway.ts). The resulting principal is `context.principal`.
+ * Authentication at the gateway (see auth/authenticator.ts): a request with a credential that does
+ * not verify is refused with 401 UNAUTHENTICATED and a `reason` before its document is parsed; a
+ * verified caller becomes `context.principal`; no credential is anonymous. Then
+ * `@authenticated` / `@requiresScopes` from the subgraphs' SDL are checked per field before anything
+ * executes, and a refusal names the scopes the field needs.
  */
-export function useAuth(opts: AuthOptions): GatewayPlugin[] {
-  const plugins: GatewayPlugin[] = [];
-  const jwt = opts.jwt;
-  if (jwt?.secret || jwt?.jwksUrl) {
-    plugins.push(
-      useJWT({
-        signingKeyProviders: [
-          jwt.jwksUrl
-            ? createRemoteJwksSigningKeyProvider({ jwksUri: jwt.jwksUrl })
-            : createInlineSigningKeyProvider(jwt.secret!),
-        ],
-        tokenLookupLocations: [extractFromHeader({ name: 'authorization', prefix: 'Bearer' })],
-        tokenVerification: {
-          algorithms: jwt.jwksUrl ? ['RS256', 'ES256'] : ['HS256'],
-          ...(jwt.issuer ? { issuer: jwt.issuer } : {}),
-          ...(jwt.audience ? { audience: jwt.audience } : {}),
-        },
-        reject: { missingToken: false, invalidToken: true },
-      }) as GatewayPlugin,
-    );
-  }
-  plugins.push({
-    // A wrong key is refused before the document is even parsed.
-    onRequest(payload) {
-      const key = payload.request.headers.get('x-api-key');
-      if (key === null || opts.apiKeys.verify(key)) return;
-      const errors = [{ message: 'The API key is not valid', extensions: { code: 'UNAUTHENTICATED' } }];
-      payload.endResponse(
-        new payload.fetchAPI.Response(JSON.stringify({ errors }), {
-          status: 401,
-          headers: { 'content-type': 'application/json', 'www-authenticate': 'ApiKey' },
-        }),
-      );
+export function useAuth(opts: { callers: Callers }): GatewayPlugin[] {
+  return [
+    {
+      onRequest(payload) {
+        const { request, fetchAPI, url } = payload;
+        if (UNGUARDED.has(url.pathname)) return;
+        return opts.callers.of(request).then((caller) => {
+          if (caller.kind !== 'refused') return;
+          payload.endResponse(
+            errorResponse(fetchAPI, 'UNAUTHENTICATED', caller.message, {
+              extensions: { reason: caller.reason },
+              headers: {
+                // RFC 6750 §3: the scheme, and why the presented token failed.
+                'www-authenticate': `Bearer error="invalid_token", error_description="${caller.reason}"`,
+              },
+            }),
+          );
+        });
+      },
+      onContextBuilding({ context, extendContext }) {
+        const caller = opts.callers.known((context as AuthContext).request);
+        if (caller?.kind === 'principal') extendContext({ principal: caller.principal } as never);
+      },
     },
-    onContextBuilding({ context, extendContext }) {
-      const ctx = context as AuthContext & { request: Request };
-      const key = ctx.request.headers.get('x-api-key');
-      const principal = key === null ? undefined : opts.apiKeys.verify(key);
-      if (principal) {
-        extendContext({ principal } as never);
-      } else if (ctx.jwt?.payload) {
-        extendContext({ principal: principalFromJwt(ctx.jwt.payload) } as never);
-      }
-    },
-  });
-  // After the principal is known: `@authenticated` and `@requiresScopes` from the subgraphs' SDL
-  // are checked per field before anything executes.
-  plugins.push(
     useGenericAuth<Principal, AuthContext>({
       mode: 'protect-granular',
       resolveUserFn: (ctx) => ctx.principal ?? null,
       extractScopes: (principal) => principal?.scopes ?? [],
+      validateUser: validateScopes,
     }) as GatewayPlugin,
-  );
-  return plugins;
+  ];
 }
+
+/**
+ * @authenticated and @requiresScopes, as generic-auth's default check does, but the refusal says
+ * what would pass: `requiredScopes` lists the alternatives (any one set suffices). 401 for an
+ * anonymous caller, 403 for one who lacks the scope.
+ */
+const validateScopes: ValidateUserFn<Principal> = (params) => {
+  const needsAuth = Boolean(params.fieldAuthArgs || params.typeAuthArgs);
+  const alternatives = [...(params.typeScopes ?? []), ...(params.fieldScopes ?? [])];
+  const has = params.userScopes ?? [];
+  const satisfied = (sets: readonly (readonly string[])[] | undefined) =>
+    !sets?.length || sets.some((set) => set.every((s) => has.includes(s)));
+  const anonymous = params.user == null;
+  if (
+    anonymous
+      ? !needsAuth && !alternatives.length
+      : satisfied(params.typeScopes) && satisfied(params.fieldScopes)
+  ) {
+    return undefined;
+  }
+  const field = `${params.parentType.name}.${params.fieldNode.name.value}`;
+  const needed = alternatives.map((set) => set.join(' + ')).join(' or ');
+  const message = needed
+    ? `${field} needs scope ${needed}${anonymous ? '; send an API key or token that has it' : ''}`
+    : `${field} needs a signed-in caller`;
+  return new GraphQLError(message, {
+    nodes: [params.fieldNode],
+    ...(params.path ? { path: params.path } : {}),
+    extensions: {
+      code: 'UNAUTHORIZED_FIELD_OR_TYPE' satisfies GatewayErrorCode,
+      requiredScopes: alternatives,
+      http: { status: anonymous ? 401 : 403 },
+    },
+  });
+};

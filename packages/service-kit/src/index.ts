@@ -8,7 +8,7 @@ export {
   redisSettings,
   gatewaySecretOf,
 } from './config.ts';
-export { createLogger, type Logger } from './logger.ts';
+export { createLogger, routeConsole, serializeError, stackFrames, type Logger } from './logger.ts';
 export { createMetrics, type ServiceMetrics } from './metrics.ts';
 export { defineErrors, commonErrors, type ErrorSpec } from './errors.ts';
 export type { BaseContext } from './context.ts';

@@ -1,3 +1,5 @@
+import { serializeError } from './logger.ts';
+
 /** What shutdown logs through: pino's and Hive's loggers both fit. */
 export interface ShutdownLogger {
   info(attrs: object, msg?: string): void;
@@ -38,17 +40,15 @@ export function onShutdown(logger: ShutdownLogger, close: () => Promise<void>, g
   process.on('SIGTERM', stop);
 }
 
-/** Starts a service; a bad setting or failed start prints one clear message and exits 1. */
-export async function runMain(start: () => Promise<unknown>): Promise<void> {
-  // A promise some library forgot to handle must not take the whole service down with every request
-  // in flight: say so loudly, as a JSON line, and keep serving.
+/**
+ * Starts a service; a bad setting or failed start prints one clear message and exits 1. A promise
+ * some library forgot to handle must not take the whole service down with every request in flight:
+ * it is logged as one JSON line in the services' log shape, and the service keeps serving.
+ */
+export async function runMain(service: string, start: () => Promise<unknown>): Promise<void> {
   process.on('unhandledRejection', (reason) => {
-    const err =
-      reason instanceof Error
-        ? { name: reason.name, message: reason.message, stack: reason.stack }
-        : { reason };
     process.stderr.write(
-      `${JSON.stringify({ level: 'error', time: new Date().toISOString(), msg: 'unhandled rejection', err })}\n`,
+      `${JSON.stringify({ time: new Date().toISOString(), level: 'error', service, msg: 'unhandled rejection', err: serializeError(reason) })}\n`,
     );
   });
   try {

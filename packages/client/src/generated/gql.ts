@@ -21,6 +21,10 @@ type Documents = {
   'query AllZonesFloodRisk {\n  zones(first: 500) {\n    totalCount\n    edges {\n      node {\n        id\n        name\n        neighbourhood\n        elevationMean\n        lowLyingShare\n        floodRisk {\n          score\n          level\n          asOf\n          model {\n            name\n            version\n          }\n        }\n      }\n    }\n  }\n}': typeof types.AllZonesFloodRiskDocument;
   'query CityOutlook {\n  zones(first: 500) {\n    totalCount\n    edges {\n      node {\n        id\n        name\n        floodRisk {\n          probability\n          level\n          degraded\n          explain(top: 5) {\n            feature\n            value\n            contribution\n          }\n          model {\n            name\n            version\n          }\n        }\n        aqiForecast(hours: 24) {\n          asOf\n          degraded\n          sensor {\n            id\n            distanceKm\n          }\n          points {\n            at\n            value\n            aqi\n            category\n            lower\n            upper\n          }\n        }\n      }\n    }\n  }\n}': typeof types.CityOutlookDocument;
   'query ZoneOutlook($id: ID!) {\n  zone(id: $id) {\n    id\n    name\n    neighbourhood\n    population\n    areaKm2\n    elevationMean\n    elevationMin\n    lowLyingShare\n    floodRisk {\n      score\n      level\n      asOf\n      model {\n        name\n        version\n      }\n    }\n    reports(status: OPEN) {\n      id\n      category\n      status\n      createdAt\n    }\n  }\n}': typeof types.ZoneOutlookDocument;
+  'subscription DriftDetected($model: String) {\n  driftDetected(model: $model) {\n    model\n    version\n    feature\n    psi\n    level\n    previousLevel\n    windowRows\n    at\n  }\n}': typeof types.DriftDetectedDocument;
+  'subscription FloodAlerts($minLevel: FloodLevel! = HIGH, $zoneIds: [ID!]) {\n  floodAlerts(minLevel: $minLevel, zoneIds: $zoneIds) {\n    level\n    previousLevel\n    rising\n    score\n    asOf\n    zone {\n      id\n      name\n      neighbourhood\n    }\n    model {\n      name\n      version\n    }\n  }\n}': typeof types.FloodAlertsDocument;
+  'subscription ReportSubmitted($zoneId: ID) {\n  reportSubmitted(zoneId: $zoneId) {\n    id\n    status\n    category\n    createdAt\n    suggestedPriority\n    zone {\n      id\n      name\n    }\n  }\n}': typeof types.ReportSubmittedDocument;
+  'subscription ReportTriaged($zoneId: ID) {\n  reportTriaged(zoneId: $zoneId) {\n    id\n    status\n    category\n    suggestedPriority\n    zone {\n      id\n      name\n    }\n    triage {\n      label\n      confidence\n      suggestedPriority\n      needsReview\n      floodLevel\n    }\n  }\n}': typeof types.ReportTriagedDocument;
   'mutation ClassifyReportImage($photo: Upload!) {\n  classifyReportImage(photo: $photo) {\n    label\n    confidence\n    suggestedPriority\n  }\n}': typeof types.ClassifyReportImageDocument;
   'query PredictFlood($input: FloodPredictionInput!) {\n  floodPrediction(input: $input) {\n    predictionId\n    score\n    probability\n    level\n    degraded\n    explain(top: 10) {\n      feature\n      contribution\n    }\n    model {\n      name\n      version\n    }\n  }\n}': typeof types.PredictFloodDocument;
 };
@@ -39,6 +43,14 @@ const documents: Documents = {
     types.CityOutlookDocument,
   'query ZoneOutlook($id: ID!) {\n  zone(id: $id) {\n    id\n    name\n    neighbourhood\n    population\n    areaKm2\n    elevationMean\n    elevationMin\n    lowLyingShare\n    floodRisk {\n      score\n      level\n      asOf\n      model {\n        name\n        version\n      }\n    }\n    reports(status: OPEN) {\n      id\n      category\n      status\n      createdAt\n    }\n  }\n}':
     types.ZoneOutlookDocument,
+  'subscription DriftDetected($model: String) {\n  driftDetected(model: $model) {\n    model\n    version\n    feature\n    psi\n    level\n    previousLevel\n    windowRows\n    at\n  }\n}':
+    types.DriftDetectedDocument,
+  'subscription FloodAlerts($minLevel: FloodLevel! = HIGH, $zoneIds: [ID!]) {\n  floodAlerts(minLevel: $minLevel, zoneIds: $zoneIds) {\n    level\n    previousLevel\n    rising\n    score\n    asOf\n    zone {\n      id\n      name\n      neighbourhood\n    }\n    model {\n      name\n      version\n    }\n  }\n}':
+    types.FloodAlertsDocument,
+  'subscription ReportSubmitted($zoneId: ID) {\n  reportSubmitted(zoneId: $zoneId) {\n    id\n    status\n    category\n    createdAt\n    suggestedPriority\n    zone {\n      id\n      name\n    }\n  }\n}':
+    types.ReportSubmittedDocument,
+  'subscription ReportTriaged($zoneId: ID) {\n  reportTriaged(zoneId: $zoneId) {\n    id\n    status\n    category\n    suggestedPriority\n    zone {\n      id\n      name\n    }\n    triage {\n      label\n      confidence\n      suggestedPriority\n      needsReview\n      floodLevel\n    }\n  }\n}':
+    types.ReportTriagedDocument,
   'mutation ClassifyReportImage($photo: Upload!) {\n  classifyReportImage(photo: $photo) {\n    label\n    confidence\n    suggestedPriority\n  }\n}':
     types.ClassifyReportImageDocument,
   'query PredictFlood($input: FloodPredictionInput!) {\n  floodPrediction(input: $input) {\n    predictionId\n    score\n    probability\n    level\n    degraded\n    explain(top: 10) {\n      feature\n      contribution\n    }\n    model {\n      name\n      version\n    }\n  }\n}':
@@ -101,6 +113,30 @@ export function graphql(
 export function graphql(
   source: 'query ZoneOutlook($id: ID!) {\n  zone(id: $id) {\n    id\n    name\n    neighbourhood\n    population\n    areaKm2\n    elevationMean\n    elevationMin\n    lowLyingShare\n    floodRisk {\n      score\n      level\n      asOf\n      model {\n        name\n        version\n      }\n    }\n    reports(status: OPEN) {\n      id\n      category\n      status\n      createdAt\n    }\n  }\n}',
 ): (typeof documents)['query ZoneOutlook($id: ID!) {\n  zone(id: $id) {\n    id\n    name\n    neighbourhood\n    population\n    areaKm2\n    elevationMean\n    elevationMin\n    lowLyingShare\n    floodRisk {\n      score\n      level\n      asOf\n      model {\n        name\n        version\n      }\n    }\n    reports(status: OPEN) {\n      id\n      category\n      status\n      createdAt\n    }\n  }\n}'];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: 'subscription DriftDetected($model: String) {\n  driftDetected(model: $model) {\n    model\n    version\n    feature\n    psi\n    level\n    previousLevel\n    windowRows\n    at\n  }\n}',
+): (typeof documents)['subscription DriftDetected($model: String) {\n  driftDetected(model: $model) {\n    model\n    version\n    feature\n    psi\n    level\n    previousLevel\n    windowRows\n    at\n  }\n}'];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: 'subscription FloodAlerts($minLevel: FloodLevel! = HIGH, $zoneIds: [ID!]) {\n  floodAlerts(minLevel: $minLevel, zoneIds: $zoneIds) {\n    level\n    previousLevel\n    rising\n    score\n    asOf\n    zone {\n      id\n      name\n      neighbourhood\n    }\n    model {\n      name\n      version\n    }\n  }\n}',
+): (typeof documents)['subscription FloodAlerts($minLevel: FloodLevel! = HIGH, $zoneIds: [ID!]) {\n  floodAlerts(minLevel: $minLevel, zoneIds: $zoneIds) {\n    level\n    previousLevel\n    rising\n    score\n    asOf\n    zone {\n      id\n      name\n      neighbourhood\n    }\n    model {\n      name\n      version\n    }\n  }\n}'];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: 'subscription ReportSubmitted($zoneId: ID) {\n  reportSubmitted(zoneId: $zoneId) {\n    id\n    status\n    category\n    createdAt\n    suggestedPriority\n    zone {\n      id\n      name\n    }\n  }\n}',
+): (typeof documents)['subscription ReportSubmitted($zoneId: ID) {\n  reportSubmitted(zoneId: $zoneId) {\n    id\n    status\n    category\n    createdAt\n    suggestedPriority\n    zone {\n      id\n      name\n    }\n  }\n}'];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: 'subscription ReportTriaged($zoneId: ID) {\n  reportTriaged(zoneId: $zoneId) {\n    id\n    status\n    category\n    suggestedPriority\n    zone {\n      id\n      name\n    }\n    triage {\n      label\n      confidence\n      suggestedPriority\n      needsReview\n      floodLevel\n    }\n  }\n}',
+): (typeof documents)['subscription ReportTriaged($zoneId: ID) {\n  reportTriaged(zoneId: $zoneId) {\n    id\n    status\n    category\n    suggestedPriority\n    zone {\n      id\n      name\n    }\n    triage {\n      label\n      confidence\n      suggestedPriority\n      needsReview\n      floodLevel\n    }\n  }\n}'];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

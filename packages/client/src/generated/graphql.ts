@@ -17,6 +17,9 @@ export type CreateReportInput = {
   zoneId: string | number;
 };
 
+/** PSI below 0.1 is STABLE, from 0.1 WARNING, from 0.25 DRIFT (DRIFT_WARNING_PSI, DRIFT_PSI). */
+export type DriftLevel = 'DRIFT' | 'STABLE' | 'WARNING';
+
 export type FeatureValueInput = {
   name: string;
   /** null = missing (the model routes it). */
@@ -213,6 +216,76 @@ export type ZoneOutlookQuery = {
     } | null;
     reports: Array<{ id: string; category: ReportCategory; status: ReportStatus; createdAt: unknown }>;
   } | null;
+};
+
+export type DriftDetectedSubscriptionVariables = Exact<{
+  model?: string | null | undefined;
+}>;
+
+export type DriftDetectedSubscription = {
+  driftDetected: {
+    model: string;
+    version: string;
+    feature: string;
+    psi: number;
+    level: DriftLevel;
+    previousLevel: DriftLevel;
+    windowRows: number;
+    at: unknown;
+  };
+};
+
+export type FloodAlertsSubscriptionVariables = Exact<{
+  minLevel?: FloodLevel;
+  zoneIds?: Array<string | number> | string | number | null | undefined;
+}>;
+
+export type FloodAlertsSubscription = {
+  floodAlerts: {
+    level: FloodLevel;
+    previousLevel: FloodLevel;
+    rising: boolean;
+    score: number;
+    asOf: unknown;
+    zone: { id: string; name: string; neighbourhood: string };
+    model: { name: string; version: string };
+  };
+};
+
+export type ReportSubmittedSubscriptionVariables = Exact<{
+  zoneId?: string | number | null | undefined;
+}>;
+
+export type ReportSubmittedSubscription = {
+  reportSubmitted: {
+    id: string;
+    status: ReportStatus;
+    category: ReportCategory;
+    createdAt: unknown;
+    suggestedPriority: ReportPriority | null;
+    zone: { id: string; name: string };
+  };
+};
+
+export type ReportTriagedSubscriptionVariables = Exact<{
+  zoneId?: string | number | null | undefined;
+}>;
+
+export type ReportTriagedSubscription = {
+  reportTriaged: {
+    id: string;
+    status: ReportStatus;
+    category: ReportCategory;
+    suggestedPriority: ReportPriority | null;
+    zone: { id: string; name: string };
+    triage: {
+      label: string;
+      confidence: number;
+      suggestedPriority: ReportPriority;
+      needsReview: boolean;
+      floodLevel: string | null;
+    } | null;
+  };
 };
 
 export type ClassifyReportImageMutationVariables = Exact<{
@@ -891,6 +964,260 @@ export const ZoneOutlookDocument = {
     },
   ],
 } as unknown as DocumentNode<ZoneOutlookQuery, ZoneOutlookQueryVariables>;
+export const DriftDetectedDocument = {
+  __meta__: { hash: 'sha256:9afe4e7c40f82307d756391451109e84a2a85d9aa225f54b3b57def873dfd83e' },
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'subscription',
+      name: { kind: 'Name', value: 'DriftDetected' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'model' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'String' } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'driftDetected' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'model' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'model' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'model' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'feature' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'psi' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'level' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'previousLevel' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'windowRows' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'at' } },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<DriftDetectedSubscription, DriftDetectedSubscriptionVariables>;
+export const FloodAlertsDocument = {
+  __meta__: { hash: 'sha256:2d7356e4a7fb9c7a5cc7376e7b4e3d93ee5c63ef31c911d1c5a7cea73dd925a4' },
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'subscription',
+      name: { kind: 'Name', value: 'FloodAlerts' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'minLevel' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'FloodLevel' } },
+          },
+          defaultValue: { kind: 'EnumValue', value: 'HIGH' },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'zoneIds' } },
+          type: {
+            kind: 'ListType',
+            type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'floodAlerts' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'minLevel' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'minLevel' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'zoneIds' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'zoneIds' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'level' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'previousLevel' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'rising' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'score' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'asOf' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'zone' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'neighbourhood' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'model' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<FloodAlertsSubscription, FloodAlertsSubscriptionVariables>;
+export const ReportSubmittedDocument = {
+  __meta__: { hash: 'sha256:aecaf34d95e3701108229b160a28cf7c2918ae7b5925684d38c57c8ee4b17355' },
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'subscription',
+      name: { kind: 'Name', value: 'ReportSubmitted' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'zoneId' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'reportSubmitted' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'zoneId' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'zoneId' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'category' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'suggestedPriority' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'zone' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<ReportSubmittedSubscription, ReportSubmittedSubscriptionVariables>;
+export const ReportTriagedDocument = {
+  __meta__: { hash: 'sha256:c38708161f5b7d5183e3e14e8bf6c0fa2c422485626a9321b5ca6ab9a5ff8c76' },
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'subscription',
+      name: { kind: 'Name', value: 'ReportTriaged' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'zoneId' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'reportTriaged' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'zoneId' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'zoneId' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'category' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'suggestedPriority' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'zone' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'triage' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'label' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'confidence' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'suggestedPriority' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'needsReview' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'floodLevel' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<ReportTriagedSubscription, ReportTriagedSubscriptionVariables>;
 export const ClassifyReportImageDocument = {
   __meta__: { hash: 'sha256:0b8bb61ed12c043c52e802a4c1a74f00e614a89d0c427151f83ff5e80fdb1f83' },
   kind: 'Document',

@@ -110,7 +110,9 @@ export class DriftMonitor {
         at: new Date().toISOString(),
       };
       this.events.pubSub.publish(DRIFT_DETECTED, event);
-      this.logger.warn(event, 'feature drift changed');
+      const { level, ...rest } = event;
+      // `level` is the log line's own key; the drift level is `driftLevel` in the log.
+      this.logger.warn({ ...rest, driftLevel: level }, 'feature drift changed');
       if (d.level === 'DRIFT') {
         // One trigger per model version and feature a day: a restart (levels live in memory) or a
         // flapping feature must not flood the queue a retraining pipeline reads.
