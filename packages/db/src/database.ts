@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite, type PGliteInterface } from '@electric-sql/pglite';
 import pg from 'pg';
+import { classifyDatabaseError } from './unavailable.ts';
 
 /** What repositories need from a connection or a transaction. */
 export interface Queryable {
@@ -28,7 +29,10 @@ export interface DatabaseOptions {
 
 /**
  * Opens Postgres when a URL is given, PGlite (Postgres compiled to WASM) otherwise, behind one
- * interface, so the same migrations and SQL run in `npm start`, the tests and production.
+ * interface, so the same migrations and SQL run in `npm start`, the tests and production. Every
+ * operation that fails because the database is not there (down, restarting, unreachable, out of
+ * connections) rejects with a DatabaseUnavailableError; the pool reconnects by itself once it is
+ * back, so no restart is needed.
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   return options.url
@@ -55,22 +59,31 @@ async function createPglite(dataDir: string): Promise<PGliteInterface> {
   return PGlite.create(dataDir);
 }
 
+/** Runs a database call, turning "the database is not there" into a DatabaseUnavailableError. */
+async function guarded<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw classifyDatabaseError(err);
+  }
+}
+
 async function openPglite(dataDir: string): Promise<Database> {
   const db = await createPglite(dataDir);
   const wrap = (q: Pick<PGliteInterface, 'query' | 'exec'>): Queryable => ({
     async query<T>(sql: string, params?: unknown[]) {
-      return (await q.query<T>(sql, params)).rows;
+      return (await guarded(() => q.query<T>(sql, params))).rows;
     },
     async exec(sql: string) {
-      await q.exec(sql);
+      await guarded(() => q.exec(sql));
     },
   });
   return {
     kind: 'pglite',
     ...wrap(db),
-    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    transaction: (fn) => guarded(() => db.transaction((tx) => fn(wrap(tx)))),
     async ping() {
-      await db.query('select 1');
+      await guarded(() => db.query('select 1'));
     },
     async close() {
       await db.close();
@@ -84,31 +97,33 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   pool.on('error', () => undefined);
   const wrap = (q: pg.Pool | pg.PoolClient): Queryable => ({
     async query<T>(sql: string, params?: unknown[]) {
-      return (await q.query(sql, params)).rows as T[];
+      return (await guarded(() => q.query(sql, params))).rows as T[];
     },
     async exec(sql: string) {
-      await q.query(sql);
+      await guarded(() => q.query(sql));
     },
   });
   const db: Database = {
     kind: 'postgres',
     ...wrap(pool),
     async transaction(fn) {
-      const client = await pool.connect();
+      const client = await guarded(() => pool.connect());
+      let broken: unknown;
       try {
-        await client.query('begin');
+        await guarded(() => client.query('begin'));
         const result = await fn(wrap(client));
-        await client.query('commit');
+        await guarded(() => client.query('commit'));
         return result;
       } catch (err) {
-        await client.query('rollback').catch(() => undefined);
-        throw err;
+        await client.query('rollback').catch((rollbackErr: unknown) => (broken = rollbackErr));
+        throw classifyDatabaseError(err);
       } finally {
-        client.release();
+        // A connection that failed its rollback is not handed to the next caller: the pool drops it.
+        client.release(broken instanceof Error ? broken : undefined);
       }
     },
     async ping() {
-      await pool.query('select 1');
+      await guarded(() => pool.query('select 1'));
     },
     async close() {
       await pool.end();

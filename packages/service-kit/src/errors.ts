@@ -33,5 +33,26 @@ export function defineErrors<C extends string>(
 export const commonErrors = {
   BAD_USER_INPUT: { status: 400, message: 'The input is not valid.' },
   INTERNAL_SERVER_ERROR: { status: 500, message: 'Something went wrong on our side.' },
-  UNAVAILABLE: { status: 503, message: 'A dependency of this service is not available.' },
+  /**
+   * A dependency the service needs (its database) is down for now; the answer carries
+   * `extensions.retryable: true`. Raised by the subgraph server's formatError for any error marked
+   * with `dependencyUnavailable` (see unavailableDependencyOf), not by resolvers.
+   */
+  SERVICE_UNAVAILABLE: { status: 503, message: 'The service is not available right now; try again shortly.' },
 } satisfies Record<string, ErrorSpec>;
+
+/**
+ * Which dependency an error says is unavailable, or undefined when it says no such thing. The
+ * contract is one property, `dependencyUnavailable: '<name>'`, on the error or on one it wraps
+ * (`cause`, a GraphQLError's `originalError`): @cityassist/db's DatabaseUnavailableError has
+ * `'database'`; a cache or a queue can do the same without service-kit knowing it.
+ */
+export function unavailableDependencyOf(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e !== null && typeof e === 'object' && depth < 6; depth++) {
+    const name = (e as { dependencyUnavailable?: unknown }).dependencyUnavailable;
+    if (typeof name === 'string' && name) return name;
+    const next = e as { originalError?: unknown; cause?: unknown };
+    e = next.originalError ?? next.cause;
+  }
+  return undefined;
+}

@@ -10,7 +10,16 @@ export {
 } from './config.ts';
 export { createLogger, routeConsole, serializeError, stackFrames, type Logger } from './logger.ts';
 export { createMetrics, type ServiceMetrics } from './metrics.ts';
-export { defineErrors, commonErrors, type ErrorSpec } from './errors.ts';
+export { defineErrors, commonErrors, unavailableDependencyOf, type ErrorSpec } from './errors.ts';
+export { OutageLog, type OutageLogger } from './outage-log.ts';
+export {
+  drainHttpServer,
+  trackWsOperations,
+  DRAIN_TIMEOUT_MS,
+  type DrainOptions,
+  type DrainSteps,
+  type HttpDrain,
+} from './drain.ts';
 export type { BaseContext } from './context.ts';
 export { buildFederatedSchema } from './subgraph-schema.ts';
 export {
@@ -19,7 +28,7 @@ export {
   REQUEST_ID_HEADER,
   type RunningServer,
 } from './subgraph-server.ts';
-export { runChecks, type ReadinessCheck } from './probes.ts';
+export { runChecks, SHUTTING_DOWN_BODY, type ReadinessCheck } from './probes.ts';
 export {
   GATEWAY_SECRET_HEADER,
   PRINCIPAL_HEADER,
@@ -27,7 +36,14 @@ export {
   requireGateway,
   type ForwardedPrincipal,
 } from './gateway-trust.ts';
-export { onShutdown, runMain } from './shutdown.ts';
+export {
+  onShutdown,
+  runMain,
+  shutdownSettings,
+  shutdownDelayMs,
+  SHUTDOWN_GRACE_MS,
+  type ShutdownLogger,
+} from './shutdown.ts';
 export { encodeCursor, decodeCursor } from './cursor.ts';
 export { loaderFamily } from './loader-family.ts';
 export { postGraphQL, type GraphQLResponse } from './testing.ts';

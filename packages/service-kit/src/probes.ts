@@ -29,22 +29,52 @@ export async function runChecks(
   return { ready: results.every(([, ok]) => ok), checks: Object.fromEntries(results) };
 }
 
+/** What `/ready` answers while the service shuts down: 503 at once, before any check runs. */
+export const SHUTTING_DOWN_BODY = { ready: false, status: 'shutting down', checks: {} } as const;
+
 /**
  * `/health` says the process is alive (liveness: no dependency is checked, so a database outage
- * does not make Kubernetes restart every pod); `/ready` says its dependencies answer (readiness);
- * `/metrics` is the Prometheus text format.
+ * does not make Kubernetes restart every pod); `/ready` says its dependencies answer (readiness),
+ * and 503 "shutting down" from the moment a shutdown begins (`draining`), so a load balancer stops
+ * sending it traffic while it drains; `/metrics` is the Prometheus text format.
  */
 export function mountProbes(
   app: Express,
-  opts: { readiness: Record<string, ReadinessCheck>; registry: Registry; logger: Logger },
+  opts: {
+    readiness: Record<string, ReadinessCheck>;
+    registry: Registry;
+    logger: Logger;
+    draining?: () => boolean;
+    /**
+     * Optional dependencies that are away right now (Redis): listed as `degraded` in the body while
+     * `/ready` stays 200, since the service serves without them and an orchestrator would otherwise
+     * take every serving pod out at once.
+     */
+    degraded?: () => string[];
+  },
 ): void {
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  let lastFailing = '';
   app.get('/ready', async (_req, res) => {
+    if (opts.draining?.()) {
+      res.status(503).json(SHUTTING_DOWN_BODY);
+      return;
+    }
     const result = await runChecks(opts.readiness);
-    if (!result.ready) opts.logger.warn({ checks: result.checks }, 'not ready');
-    res.status(result.ready ? 200 : 503).json(result);
+    // Logged when the answer changes, not at every probe (a kubelet asks every few seconds).
+    const failing = Object.keys(result.checks)
+      .filter((name) => !result.checks[name])
+      .join(',');
+    if (failing !== lastFailing) {
+      if (failing) opts.logger.warn({ checks: result.checks }, 'not ready');
+      else opts.logger.info({ checks: result.checks }, 'ready again');
+      lastFailing = failing;
+    }
+    res
+      .status(result.ready ? 200 : 503)
+      .json(opts.degraded ? { ...result, degraded: opts.degraded() } : result);
   });
   app.get('/metrics', async (_req, res) => {
     res.type(opts.registry.contentType).send(await opts.registry.metrics());

@@ -2,15 +2,18 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type RequestHandler } from 'express';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { BaseContext } from './context.ts';
+import { drainHttpServer, trackWsOperations } from './drain.ts';
+import { commonErrors, unavailableDependencyOf } from './errors.ts';
 import type { ServiceMetrics } from './metrics.ts';
+import { OutageLog } from './outage-log.ts';
+import { shutdownDelayMs } from './shutdown.ts';
 import { useRequestLog } from './plugins/request-log.plugin.ts';
 import { mountProbes, type ReadinessCheck } from './probes.ts';
 import {
@@ -32,6 +35,8 @@ export interface SubgraphServerOptions<C extends BaseContext> {
   metrics: ServiceMetrics;
   /** Named dependency checks behind `/ready`: the database, the models. */
   readiness: Record<string, ReadinessCheck>;
+  /** Optional dependencies away right now (Redis), shown as `degraded` by a `/ready` that stays 200. */
+  degraded?: () => string[];
   /** Adds the service's own per-request state (DataLoaders) to the base context. */
   context: (base: BaseContext) => C | Promise<C>;
   plugins?: ApolloServerPlugin<C>[];
@@ -46,13 +51,43 @@ export interface SubgraphServerOptions<C extends BaseContext> {
    * Apollo, e.g. a multipart upload parser (graphql-upload-minimal). Default none.
    */
   beforeGraphQL?: RequestHandler[];
+  /**
+   * Milliseconds between `/ready` turning 503 and the listener closing, when the server stops
+   * (SHUTDOWN_DELAY_MS). Default: SHUTDOWN_DELAY_MS from the environment, else 0.
+   */
+  shutdownDelayMs?: number;
+  /** Longest wait for in-flight requests when the server stops. Default 20 s (DRAIN_TIMEOUT_MS). */
+  drainTimeoutMs?: number;
 }
 
 export interface RunningServer {
   url: string;
   port: number;
+  /**
+   * Drains and stops the server, once however often it is called: `/ready` answers 503 at once,
+   * after the shutdown delay no new connection is accepted, in-flight requests and graphql-ws
+   * queries finish (each keep-alive connection closed after its current response), WebSockets are
+   * closed with 1001, then Apollo stops.
+   */
   close(): Promise<void>;
 }
+
+/**
+ * Gives the errors of an unavailable dependency their code before anything counts or logs them
+ * (the request log, errors_total); formatError then writes what the client sees.
+ */
+const markUnavailable: ApolloServerPlugin<BaseContext> = {
+  requestDidStart: () =>
+    Promise.resolve({
+      didEncounterErrors: ({ errors }) => {
+        for (const error of errors) {
+          if (!unavailableDependencyOf(error)) continue;
+          Object.assign(error.extensions, { code: 'SERVICE_UNAVAILABLE', retryable: true });
+        }
+        return Promise.resolve();
+      },
+    }),
+};
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 // A request id is echoed into logs, so only accept plain tokens from outside.
@@ -66,7 +101,9 @@ export function requestIdOf(header: string | string[] | undefined): string {
 /**
  * Serves a subgraph with Apollo Server 5 on express 5, beside `/health`, `/ready` and `/metrics`.
  * Errors that are not GraphQLErrors are masked as INTERNAL_SERVER_ERROR and logged, so no stack
- * trace or SQL reaches a client.
+ * trace or SQL reaches a client. An error that says a dependency is unavailable (the database is
+ * down: see unavailableDependencyOf) answers SERVICE_UNAVAILABLE with `retryable: true`, logged
+ * at warn once per burst of them rather than per request.
  */
 export async function startSubgraphServer<C extends BaseContext>(
   options: SubgraphServerOptions<C>,
@@ -75,7 +112,28 @@ export async function startSubgraphServer<C extends BaseContext>(
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
+  const drain = drainHttpServer(httpServer, {
+    delayMs: options.shutdownDelayMs ?? shutdownDelayMs(),
+    ...(options.drainTimeoutMs !== undefined ? { timeoutMs: options.drainTimeoutMs } : {}),
+    logger,
+  });
+  const outages = new OutageLog(logger);
+  /** What a client sees of an error that says a dependency is down; undefined for any other. */
+  const unavailableAnswer = (
+    error: unknown,
+    path = error instanceof GraphQLError ? error.path : undefined,
+  ): GraphQLFormattedError | undefined => {
+    const dependency = unavailableDependencyOf(error);
+    if (!dependency) return undefined;
+    outages.record(dependency, unwrapResolverError(error));
+    return {
+      message: commonErrors.SERVICE_UNAVAILABLE.message,
+      ...(path ? { path } : {}),
+      extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true },
+    };
+  };
   const closers: (() => Promise<void> | void)[] = [];
+  const waitFor: ((signal: AbortSignal) => Promise<unknown>)[] = [];
   const apollo = new ApolloServer<C>({
     schema: options.schema,
     includeStacktraceInErrorResponses: false,
@@ -86,14 +144,17 @@ export async function startSubgraphServer<C extends BaseContext>(
     csrfPrevention: {
       requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', GATEWAY_SECRET_HEADER],
     },
+    // The HTTP server is drained by drainHttpServer before Apollo stops (see close below).
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
       // Inline traces (ftv1) feed Apollo Studio, which this stack does not use.
       ApolloServerPluginInlineTraceDisabled(),
+      markUnavailable,
       useRequestLog(metrics),
       ...(options.plugins ?? []),
     ],
     formatError(formatted, error) {
+      const unavailable = unavailableAnswer(error, formatted.path);
+      if (unavailable) return unavailable;
       const original = unwrapResolverError(error);
       if (original instanceof GraphQLError || formatted.extensions?.['code'] !== 'INTERNAL_SERVER_ERROR') {
         return formatted;
@@ -110,6 +171,8 @@ export async function startSubgraphServer<C extends BaseContext>(
 
   if (options.subscriptions) {
     const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+    const operations = trackWsOperations(wsServer);
+    waitFor.push((signal) => operations.idle(signal));
     const trusted = gatewaySecretMatches(options.gatewaySecret);
     const ws = useServer(
       {
@@ -123,13 +186,30 @@ export async function startSubgraphServer<C extends BaseContext>(
           const requestId = randomUUID();
           return options.context({ requestId, logger: logger.child({ requestId, transport: 'ws' }) });
         },
+        // Over graphql-ws too, a dependency that is down answers SERVICE_UNAVAILABLE, retryable
+        // (these errors skip Apollo's formatError).
+        onNext: (_ctx, _id, _payload, _args, result) =>
+          result.errors?.some((e) => unavailableDependencyOf(e))
+            ? { ...result, errors: result.errors.map((e) => unavailableAnswer(e) ?? e.toJSON()) }
+            : undefined,
+        onError: (_ctx, _id, _payload, errors) =>
+          errors.some((e) => unavailableDependencyOf(e))
+            ? errors.map((e) => unavailableAnswer(e) ?? e.toJSON())
+            : undefined,
       },
       wsServer,
     );
+    // Closes every socket with 1001 (Going Away): the gateway resubscribes, to another replica.
     closers.push(() => ws.dispose());
   }
 
-  mountProbes(app, { readiness: options.readiness, registry: metrics.registry, logger });
+  mountProbes(app, {
+    readiness: options.readiness,
+    registry: metrics.registry,
+    logger,
+    draining: () => drain.draining,
+    ...(options.degraded ? { degraded: options.degraded } : {}),
+  });
   app.use(
     '/graphql',
     requireGateway(options.gatewaySecret, logger),
@@ -156,12 +236,22 @@ export async function startSubgraphServer<C extends BaseContext>(
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://${options.host}:${port}/graphql`;
   logger.info({ url }, `${options.name} subgraph listening`);
+  let closing: Promise<void> | undefined;
   return {
     url,
     port,
-    async close() {
-      for (const close of closers) await close();
-      await apollo.stop();
+    close() {
+      closing ??= (async () => {
+        await drain.close({
+          waitFor,
+          afterRequests: async () => {
+            for (const close of closers) await close();
+          },
+        });
+        await apollo.stop();
+        outages.flush();
+      })();
+      return closing;
     },
   };
 }

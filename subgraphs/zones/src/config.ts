@@ -5,6 +5,7 @@ import {
   gatewaySecretOf,
   readConfig,
   setting,
+  shutdownSettings,
   trustSettings,
 } from '@cityassist/service-kit';
 import { z } from 'zod';
@@ -16,6 +17,7 @@ export const settings = {
   ZONES_PORT: setting.port(4001),
   ...databaseSettings,
   ...trustSettings,
+  ...shutdownSettings,
   /** GeoJSON the zone table is seeded from. Default: the committed Olinda extract. */
   ZONES_FILE: z.string().default(DEFAULT_ZONES_FILE),
   LOG_LEVEL: setting.logLevel(),
@@ -33,6 +35,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env) {
     database: databaseOf(env, 'zones'),
     gatewaySecret: gatewaySecretOf(env),
     zonesFile: env.ZONES_FILE,
+    shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
     logLevel: env.LOG_LEVEL,
   });
 }

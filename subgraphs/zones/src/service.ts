@@ -24,6 +24,7 @@ export async function startZonesService(config: ZonesConfig, logger: Logger): Pr
       port: config.port,
       logger,
       gatewaySecret: config.gatewaySecret,
+      shutdownDelayMs: config.shutdownDelayMs,
       metrics: createMetrics('zones'),
       readiness: { database: () => db.ping() },
       context: (base) => ({ ...base, zones, zoneById: new DataLoader((ids) => zones.byIds(ids)) }),
