@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { gatewaySecretOf, readConfig, setting } from '@cityassist/service-kit';
+import { gatewaySecretOf, readConfig, setting, shutdownSettings } from '@cityassist/service-kit';
 import { z } from 'zod';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -19,7 +19,14 @@ export const settings = {
   PREDICTIONS_URL: setting.url().optional(),
   /** Milliseconds a subgraph may take before the gateway answers without it. Default 10000. */
   UPSTREAM_TIMEOUT_MS: setting.positiveInt(10_000),
+  /** Consecutive failed requests (unreachable, timed out, 5xx) that open a subgraph's circuit. Default 5. */
+  CIRCUIT_BREAKER_FAILURES: setting.positiveInt(5),
+  /** Seconds an open circuit fails fast before one request probes the subgraph again. Default 10. */
+  CIRCUIT_BREAKER_OPEN_SECONDS: setting.positiveInt(10),
+  /** Retries of a query whose subgraph could not be reached (never a mutation). Default 1; 0 = none. */
+  UPSTREAM_RETRIES: z.coerce.number().int().min(0).max(3).default(1),
   LOG_LEVEL: setting.logLevel(),
+  ...shutdownSettings,
   /** Shared secret sent to the subgraphs in x-gateway-secret (see the subgraphs' GATEWAY_SECRET). */
   GATEWAY_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /**
@@ -129,11 +136,17 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env) {
     supergraphFile: env.SUPERGRAPH_FILE,
     subgraphUrls: overrides,
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
+    upstreamRetries: env.UPSTREAM_RETRIES,
+    circuitBreaker: {
+      failures: env.CIRCUIT_BREAKER_FAILURES,
+      openMs: env.CIRCUIT_BREAKER_OPEN_SECONDS * 1000,
+    },
     persistedDocuments: env.PERSISTED_DOCUMENTS.split(',')
       .map((f) => f.trim())
       .filter(Boolean),
     allowArbitraryDocuments: env.ALLOW_ARBITRARY_DOCUMENTS ?? env.NODE_ENV !== 'production',
     logLevel: hiveLevel(env.LOG_LEVEL),
+    shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
     gatewaySecret: gatewaySecretOf(env),
     apiKeysFile: path.resolve(env.API_KEYS_FILE),
     metricsPort: env.METRICS_PORT,

@@ -64,6 +64,7 @@ export const UPSTREAM_STATUS: Readonly<Record<string, number>> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   PREDICTION_UNAVAILABLE: 503,
   TRIAGE_UNAVAILABLE: 503,
+  SERVICE_UNAVAILABLE: 503,
 };
 
 /** The HTTP status of any code a client can meet through the gateway (500 when unknown). */

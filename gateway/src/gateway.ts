@@ -1,15 +1,15 @@
 import { createGatewayRuntime, type GatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { type Logger } from '@graphql-hive/logger';
 import usePrometheus from '@graphql-mesh/plugin-prometheus';
-import InMemoryLRUCache from '@graphql-mesh/cache-inmemory-lru';
-import RedisCache from '@graphql-mesh/cache-redis';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { getOperationAST, OperationTypeNode } from 'graphql';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { openRedis } from '@cityassist/redis';
 import { GATEWAY_SECRET_HEADER, PRINCIPAL_HEADER } from '@cityassist/service-kit';
 import { ApiKeyStore } from './auth/api-keys.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { Callers } from './auth/callers.ts';
+import { ResilientCache } from './cache/resilient-cache.ts';
 import type { GatewayConfig } from './config.ts';
 import { GATEWAY_ERRORS } from './errors.ts';
 import { ConnectionLimits } from './limits/connections.ts';
@@ -19,6 +19,8 @@ import { createMaskError } from './mask-error.ts';
 import { documentIdOf, loadDocumentStore, normaliseDocumentId } from './persisted-documents.ts';
 import { useAccessLog } from './plugins/use-access-log.ts';
 import { useAuth, type AuthContext } from './plugins/use-auth.ts';
+import { useCircuitBreaker } from './plugins/use-circuit-breaker.ts';
+import { useQueryRetry } from './plugins/use-query-retry.ts';
 import { useHiddenSchemaHints } from './plugins/use-hidden-schema-hints.ts';
 import { useLimits } from './plugins/use-limits.ts';
 import { useRateLimit } from './plugins/use-rate-limit.ts';
@@ -27,7 +29,6 @@ import { useRestRoutes } from './plugins/use-rest-routes.ts';
 import { useSandbox } from './plugins/use-sandbox.ts';
 import { useStreamLimit } from './plugins/use-stream-limit.ts';
 import { useUpstreamLog } from './plugins/use-upstream-log.ts';
-import { connectRedis } from './redis.ts';
 import { RequestIds } from './request-ids.ts';
 import { responseCacheKey } from './response-cache-key.ts';
 import { REST_ROUTES } from './rest/routes.ts';
@@ -89,7 +90,12 @@ export async function createGateway(
     'persisted documents loaded',
   );
 
-  const redis = config.redisUrl ? await connectRedis(config.redisUrl, log) : undefined;
+  // Redis is optional at run time too: the gateway starts and serves without it (per-replica limits
+  // and cache), connects when it comes, and says so in its log and `redis_up`.
+  const redis = config.redisUrl
+    ? openRedis(config.redisUrl, { name: 'gateway', logger: log, registry })
+    : undefined;
+  await redis?.firstAttempt();
   const apiKeys = await ApiKeyStore.open(config.apiKeysFile, {
     watch: true,
     onReload: ({ keys, error }) =>
@@ -101,7 +107,7 @@ export async function createGateway(
   log.info({ apiKeys: apiKeys.size, jwt: authenticator.jwtEnabled }, 'authentication');
   const callers = new Callers(authenticator);
   const requestIds = new RequestIds();
-  const limits = new RateLimits({ ...config.rateLimit, redis, registry });
+  const limits = new RateLimits({ ...config.rateLimit, redis: redis?.client, registry });
   const connections = new ConnectionLimits(config.websocket.maxConnectionsPerIp, registry);
   // Production runs only persisted documents, except for callers whose API key may run others.
   const mayRunArbitrary = (request: Request) => {
@@ -110,9 +116,7 @@ export async function createGateway(
     return caller?.kind === 'principal' && caller.principal.scopes.includes('graphql:arbitrary');
   };
 
-  const cache = config.redisUrl
-    ? new RedisCache({ url: config.redisUrl, lazyConnect: true, logger: log as never })
-    : new InMemoryLRUCache({ max: 10_000 });
+  const cache = new ResilientCache(redis, registry, `${config.rateLimit.keyPrefix}cache:`);
 
   const runtime: GatewayRuntime = createGatewayRuntime({
     cache,
@@ -195,8 +199,12 @@ export async function createGateway(
     // Subgraphs trust only the gateway (shared secret) and learn who called (hashed id, scopes).
     propagateHeaders: {
       fromClientToSubgraphs: ({ context }) => {
-        const principal = (context as AuthContext).principal;
+        const { principal, request } = context as AuthContext;
+        // A client's retry key (draft-ietf-httpapi-idempotency-key-header) reaches the subgraph that
+        // files what it asked for; reports keeps it per caller.
+        const idempotencyKey = request.headers.get('idempotency-key');
         return {
+          ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
           // Marks the forwarded request as non-simple for the subgraphs' CSRF check (multipart
           // uploads), also in development where there is no secret header to do it.
           'apollo-require-preflight': 'true',
@@ -227,8 +235,11 @@ export async function createGateway(
         runtime: () => runtime,
         maxUploadBytes: config.limits.maxUploadBytes,
       }),
-      useReadiness({ endpoint: '/ready', subgraphs }),
+      useReadiness({ endpoint: '/ready', subgraphs, degraded: () => (redis && !redis.up ? ['redis'] : []) }),
       useUpstreamLog({ log, requestIds }),
+      // Inside the breaker: a query retried and still failing counts as one failure.
+      useQueryRetry({ retries: config.upstreamRetries }),
+      useCircuitBreaker({ ...config.circuitBreaker, registry, log }),
       useAccessLog(log),
       usePrometheus({
         ...ctx,
@@ -248,7 +259,7 @@ export async function createGateway(
     async close() {
       apiKeys.close();
       await runtime.dispose();
-      await redis?.quit().catch(() => undefined);
+      await redis?.close();
     },
   };
 }

@@ -74,13 +74,20 @@ export function enableWebSockets(
     opts.callers.set(request, state.caller);
     return { req: ctx.extra.request, socket: ctx.extra.socket, request };
   });
+  // Operations being answered on any socket: a shutdown lets them finish before it closes the
+  // sockets. Hive hands every operation to `subscribe` (its placeholder document is a subscription):
+  // a query is pending until its result, a subscription only until its stream starts.
+  let inFlight = 0;
   const answer =
     (run: (args: ExecutionArgs) => unknown) =>
     async (args: ExecutionArgs): Promise<unknown> => {
+      inFlight += 1;
       try {
         return await run(args);
       } catch (err) {
         return { errors: [asClientError(err)] } satisfies ExecutionResult;
+      } finally {
+        inFlight -= 1;
       }
     };
   const disposable = useServer(
@@ -139,6 +146,9 @@ export function enableWebSockets(
     wsServer,
   );
   return async () => {
+    for (const until = Date.now() + 15_000; inFlight > 0 && Date.now() < until;) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     await disposable.dispose();
     await new Promise<void>((resolve) => wsServer.close(() => resolve()));
   };

@@ -9,6 +9,12 @@ export function useReadiness(opts: {
   endpoint: string;
   subgraphs: Record<string, string>;
   timeoutMs?: number;
+  /**
+   * Optional dependencies that are away right now (Redis): listed in the body as `degraded`, but
+   * the gateway stays ready, since it serves without them and an orchestrator would otherwise take
+   * every serving pod out at once.
+   */
+  degraded?: () => string[];
 }): GatewayPlugin {
   const checks = Object.fromEntries(
     Object.entries(opts.subgraphs).map(([name, url]) => {
@@ -29,10 +35,13 @@ export function useReadiness(opts: {
       if (url.pathname !== opts.endpoint) return;
       return runChecks(checks, opts.timeoutMs).then((result) => {
         payload.endResponse(
-          new fetchAPI.Response(JSON.stringify({ ready: result.ready, checks: result.checks }), {
-            status: result.ready ? 200 : 503,
-            headers: { 'content-type': 'application/json' },
-          }),
+          new fetchAPI.Response(
+            JSON.stringify({ ready: result.ready, checks: result.checks, degraded: opts.degraded?.() ?? [] }),
+            {
+              status: result.ready ? 200 : 503,
+              headers: { 'content-type': 'application/json' },
+            },
+          ),
         );
       });
     },

@@ -150,7 +150,9 @@ function restError(
   graphql?: Response,
 ): Response {
   const status = graphql && graphql.status >= 400 ? graphql.status : statusOf(failure.code);
-  const retryAfter = graphql?.headers.get('retry-after');
+  // A subgraph whose database is away will be back: tell the client when to try again.
+  const retryAfter =
+    graphql?.headers.get('retry-after') ?? ((failure.code as string) === 'SERVICE_UNAVAILABLE' ? '2' : null);
   return new fetchAPI.Response(
     JSON.stringify({
       error: {

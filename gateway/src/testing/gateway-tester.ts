@@ -41,6 +41,8 @@ export interface GatewayTester extends AsyncDisposable {
   upstream: { subgraph: string; headers: Headers; body: { query: string; variables?: unknown } }[];
 }
 
+let testers = 0;
+
 type PluginContext = Parameters<NonNullable<GatewayConfigSupergraph['plugins']>>[0];
 
 const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@authenticated", "@requiresScopes", "@cost", "@listSize"])`;
@@ -52,6 +54,9 @@ export function createGatewayTester(
   } & Omit<GatewayConfigSupergraph, 'supergraph' | 'plugins'>,
 ): GatewayTester {
   const { subgraphs, plugins, ...runtimeOptions } = options;
+  // The runtime merges identical in-flight subgraph requests process-wide, by URL and body: each
+  // tester gets hosts of its own, so one test's hung request is never another test's answer.
+  const host = `t${(testers += 1)}.test`;
   const schemas = new Map<string, { schema: GraphQLSchema; spec: TestSubgraph }>();
   const services = subgraphs.map((spec) => {
     const typeDefs = parse(`${FEDERATION_LINK}\n${spec.typeDefs}`);
@@ -59,7 +64,7 @@ export function createGatewayTester(
       schema: buildSubgraphSchema({ typeDefs, resolvers: spec.resolvers ?? {} }),
       spec,
     });
-    return { name: spec.name, typeDefs, url: `http://${spec.name}.test/graphql` };
+    return { name: spec.name, typeDefs, url: `http://${spec.name}.${host}/graphql` };
   });
   const composed = composeServices(services);
   if (composed.errors?.length || !composed.supergraphSdl) {
@@ -70,7 +75,7 @@ export function createGatewayTester(
 
   const answer = async (url: string, init?: RequestInit): Promise<Response> => {
     const request = new Request(url, init);
-    const name = new URL(request.url).hostname.replace(/\.test$/, '');
+    const name = new URL(request.url).hostname.split('.')[0]!;
     const target = schemas.get(name);
     if (!target) throw new TypeError(`fetch failed: no subgraph at ${url}`);
     const body = (await request.clone().json()) as {

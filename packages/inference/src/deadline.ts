@@ -2,15 +2,22 @@ import { createHash } from 'node:crypto';
 
 /**
  * `work`, or a rejection with `message` once `ms` have passed (0 = no deadline). The work itself is
- * not cancelled (an ONNX run cannot be); the caller just stops waiting and falls back.
+ * not cancelled (an ONNX run cannot be); the caller just stops waiting and falls back. Work that
+ * held the event loop past the deadline (an inline ONNX run is synchronous native code, so no timer
+ * can fire during it) is refused when it returns: an answer later than the deadline is never used.
  */
 export function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
   if (ms <= 0) return work;
+  const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(message)), ms);
   });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  const checked = work.then((value) => {
+    if (performance.now() - started > ms) throw new Error(message);
+    return value;
+  });
+  return Promise.race([checked, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**

@@ -72,7 +72,7 @@ export class ImageWorkerSession {
    * neither copies nor allocates the batch (6 MB for 32 images).
    */
   async run(inputs: Float32Array[], dims: number[]): Promise<WorkerRunResult> {
-    if (this.closed) throw new Error('the image model is closed');
+    if (this.closed) throw new Error('the model is closed');
     const worker = await this.ensure();
     const id = this.nextId++;
     return new Promise<WorkerRunResult>((resolve, reject) => {
@@ -116,7 +116,7 @@ export class ImageWorkerSession {
       const worker = new Worker(new URL('./image-worker.ts', import.meta.url), { workerData: this.init });
       const failStart = (error: Error) => {
         worker.off('message', onReady);
-        reject(new Error(`image model ${this.init.modelPath}: ${error.message}`, { cause: error }));
+        reject(new Error(`model ${this.init.modelPath}: ${error.message}`, { cause: error }));
       };
       const onError = (e: Error) => failStart(e);
       const onExit = (code: number) => failStart(new Error(`worker exited (${code}) before it was ready`));
@@ -133,12 +133,12 @@ export class ImageWorkerSession {
         if (m.type !== 'ready' || missing.length) {
           void worker.terminate();
           const why = m.type === 'failed' ? m.message : `the ONNX file has no ${missing.join(', ')}`;
-          reject(new Error(`image model ${this.init.modelPath}: ${why}`));
+          reject(new Error(`model ${this.init.modelPath}: ${why}`));
           return;
         }
         worker.on('message', (msg: FromWorker) => this.settle(worker, msg));
         worker.on('error', (e: Error) => this.lost(worker, e));
-        worker.on('exit', (code) => this.lost(worker, new Error(`image model worker exited (${code})`)));
+        worker.on('exit', (code) => this.lost(worker, new Error(`model worker exited (${code})`)));
         worker.unref();
         this.worker = worker;
         resolve(worker);
@@ -158,7 +158,7 @@ export class ImageWorkerSession {
     if (message.type === 'result') {
       const { outputs, explanations, seconds } = message;
       pending.resolve({ outputs, explanations, seconds });
-    } else pending.reject(new Error(`image model run failed: ${message.message}`));
+    } else pending.reject(new Error(`model run failed: ${message.message}`));
   }
 
   private lost(worker: Worker, error: Error): void {

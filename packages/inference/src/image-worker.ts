@@ -58,7 +58,11 @@ async function handle(session: ort.InferenceSession, message: ToWorker): Promise
     for (const name of init.outputs) {
       const tensor = out[name];
       if (!tensor) throw new Error(`the model returned no output ${name}`);
-      outputs[name] = tensor.data as Float32Array;
+      // Labels come back as int64: as float32 they cross the thread like every other output.
+      outputs[name] =
+        tensor.data instanceof Float32Array
+          ? tensor.data
+          : Float32Array.from(tensor.data as ArrayLike<number | bigint>, Number);
     }
     const spec = init.explain;
     const explanations = spec

@@ -1,6 +1,6 @@
 export type { FeatureSpec, ModelMetadata } from './metadata.ts';
 export { compareVersions, listVersions, readMetadata, resolveVersion } from './registry.ts';
-export { createInferenceMetrics, OnnxModel, type InferenceMetrics } from './session.ts';
+export { createInferenceMetrics, OnnxModel, type InferenceMetrics, type ModelBackend } from './session.ts';
 export { Batcher, createBatcherMetrics, type BatcherMetrics, type BatcherOptions } from './batcher.ts';
 export {
   ImageModel,

@@ -2,6 +2,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ModelMetadata } from './metadata.ts';
+import { ImageWorkerSession } from './image-session.ts';
 import { readMetadata } from './registry.ts';
 
 export interface InferenceMetrics {
@@ -44,21 +45,46 @@ export function createInferenceMetrics(registry: Registry): InferenceMetrics {
 }
 
 /**
+ * Where a model's session runs. `worker`: in a worker thread of its own, so the event loop stays
+ * free during a run and a deadline can fire and be kept (measured on the flood model: 0.04 ms a
+ * call for one row against 0.014 inline, 0.96 against 0.82 ms for 470). `inline`: on the event
+ * loop, which an onnxruntime-node run holds for its whole duration, so a deadline is only checked
+ * once the run returns.
+ */
+export type ModelBackend = 'inline' | 'worker';
+
+/**
  * A loaded model: its metadata and an ONNX Runtime session, made once at start and released at
  * shutdown. One intra-op thread: requests are already parallel, and the machines are small.
  */
 export class OnnxModel {
   private constructor(
     readonly metadata: ModelMetadata,
-    private readonly session: ort.InferenceSession,
+    private readonly session: ort.InferenceSession | ImageWorkerSession,
     private readonly metrics: InferenceMetrics | undefined,
   ) {
     metrics?.version.set(this.labels, 1);
   }
 
-  static async load(dir: string, metrics?: InferenceMetrics): Promise<OnnxModel> {
+  static async load(
+    dir: string,
+    metrics?: InferenceMetrics,
+    opts: { backend?: ModelBackend } = {},
+  ): Promise<OnnxModel> {
     const metadata = await readMetadata(dir);
-    const session = await ort.InferenceSession.create(path.join(dir, metadata.onnx.file), {
+    const modelPath = path.join(dir, metadata.onnx.file);
+    if (opts.backend === 'worker') {
+      const worker = await ImageWorkerSession.start({
+        modelPath,
+        input: metadata.onnx.input,
+        // Flood's metadata maps roles to tensor names; AQI's maps tensor names to descriptions.
+        outputs: Object.entries(metadata.onnx.outputs as Record<string, unknown>).map(([key, value]) =>
+          typeof value === 'string' ? value : key,
+        ),
+      });
+      return new OnnxModel(metadata, worker, metrics);
+    }
+    const session = await ort.InferenceSession.create(modelPath, {
       intraOpNumThreads: 1,
       interOpNumThreads: 1,
       executionMode: 'sequential',
@@ -67,6 +93,10 @@ export class OnnxModel {
     const missing = [metadata.onnx.input].filter((n) => !session.inputNames.includes(n));
     if (missing.length) throw new Error(`${dir}: the ONNX file has no input ${missing.join(', ')}`);
     return new OnnxModel(metadata, session, metrics);
+  }
+
+  get backend(): ModelBackend {
+    return this.session instanceof ImageWorkerSession ? 'worker' : 'inline';
   }
 
   get name(): string {
@@ -93,9 +123,7 @@ export class OnnxModel {
     }
     const end = this.metrics?.time.startTimer(this.labels);
     try {
-      return await this.session.run({
-        [this.metadata.onnx.input]: new ort.Tensor('float32', data, [rows, width]),
-      });
+      return await this.runOn(data, rows, width);
     } finally {
       end?.();
       this.metrics?.calls.inc(this.labels);
@@ -120,16 +148,27 @@ export class OnnxModel {
   /** Runs one all-missing row outside the metrics: proves the session answers (readiness). */
   async ping(): Promise<void> {
     const width = this.metadata.features.length;
-    await this.session.run({
-      [this.metadata.onnx.input]: new ort.Tensor('float32', new Float32Array(width).fill(Number.NaN), [
-        1,
-        width,
-      ]),
-    });
+    await this.runOn(new Float32Array(width).fill(Number.NaN), 1, width);
   }
 
   async close(): Promise<void> {
     this.metrics?.version.remove(this.labels);
-    await this.session.release();
+    if (this.session instanceof ImageWorkerSession) await this.session.close();
+    else await this.session.release();
+  }
+
+  private async runOn(data: Float32Array, rows: number, width: number): Promise<Record<string, ort.Tensor>> {
+    if (!(this.session instanceof ImageWorkerSession)) {
+      return this.session.run({ [this.metadata.onnx.input]: new ort.Tensor('float32', data, [rows, width]) });
+    }
+    // The worker takes the buffer over; a view into a larger buffer is copied so nothing else moves.
+    const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
+    const { outputs } = await this.session.run([own], [rows, width]);
+    return Object.fromEntries(
+      Object.entries(outputs).map(([name, values]) => [
+        name,
+        new ort.Tensor('float32', values, [rows, values.length / rows]),
+      ]),
+    );
   }
 }

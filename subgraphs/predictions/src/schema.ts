@@ -2,6 +2,7 @@ import type { EventBus } from '@cityassist/events';
 import { buildFederatedSchema } from '@cityassist/service-kit';
 import type { GraphQLSchema } from 'graphql';
 import { FloodAlertResolver } from './alerts/flood-alert.resolver.ts';
+import { FloodLevelResolver } from './alerts/flood-level.resolver.ts';
 import { AqiForecastResolver } from './aqi/aqi-forecast.resolver.ts';
 import { SensorReadingResolver } from './aqi/sensor-reading.resolver.ts';
 import { DriftResolver } from './drift/drift.resolver.ts';
@@ -22,6 +23,7 @@ export function buildPredictionsSchema(pubSub: EventBus['pubSub']): Promise<Grap
         FeatureResolver,
         FloodPredictionResolver,
         FloodAlertResolver,
+        FloodLevelResolver,
         DriftResolver,
         ExperimentResolver,
         ModelResolver,

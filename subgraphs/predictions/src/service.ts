@@ -42,7 +42,7 @@ export async function startPredictionsService(
   try {
     const db = await openDatabase(config.database);
     closers.push(() => db.close());
-    const events = await createEventBus(config.redisUrl);
+    const events = await createEventBus(config.redisUrl, { logger, registry: metrics.registry });
     closers.push(() => events.close());
     const applied = await migrate(db, {
       dir: path.join(import.meta.dirname, 'migrations'),
@@ -59,6 +59,7 @@ export async function startPredictionsService(
       ttlSeconds: config.predictionCacheTtlSeconds,
       metrics: cacheMetrics,
       logger,
+      registry: metrics.registry,
     };
     const cache = await createPredictionCache(cacheOptions);
     closers.push(() => cache.close());
@@ -73,7 +74,7 @@ export async function startPredictionsService(
 
     const loadFlood = async (version: string): Promise<LoadedFloodVersion> => {
       const dir = path.join(config.modelsDir, 'flood', version);
-      const onnx = await OnnxModel.load(dir, inferenceMetrics);
+      const onnx = await OnnxModel.load(dir, inferenceMetrics, { backend: inference.backend });
       try {
         // A model that does not reproduce its own training-time outputs must not serve.
         const checked = await verifyTestVectors(onnx, dir);
@@ -158,13 +159,14 @@ export async function startPredictionsService(
       port: config.port,
       logger,
       gatewaySecret: config.gatewaySecret,
+      shutdownDelayMs: config.shutdownDelayMs,
       metrics,
       plugins: [useDegradedAnswers()],
+      degraded: () => (events.up ? [] : ['redis']),
       readiness: {
         database: () => db.ping(),
         floodModel: () => flood.champion.onnx.ping(),
         aqiModel: () => aqi.forecaster.model.onnx.ping(),
-        events: () => events.ping(),
       },
       context: (base) => ({
         ...base,

@@ -9,6 +9,7 @@ import {
   readConfig,
   redisSettings,
   setting,
+  shutdownSettings,
   trustSettings,
 } from '@cityassist/service-kit';
 import { z } from 'zod';
@@ -22,9 +23,18 @@ export const settings = {
   REPORTS_PORT: setting.port(4002),
   ...databaseSettings,
   ...trustSettings,
+  ...shutdownSettings,
   ...redisSettings,
   /** Zone boundaries a report's zone is checked against. Default: the committed Olinda extract. */
   ZONES_FILE: z.string().default(DEFAULT_ZONES_FILE),
+  /**
+   * The predictions subgraph, read for every zone's current flood level at start, after the event
+   * bus reconnects and every FLOOD_LEVEL_SYNC_SECONDS (events alone miss what was published before
+   * a start or during a Redis outage, and without Redis never cross processes). Unset: events only.
+   */
+  PREDICTIONS_URL: setting.url().optional(),
+  /** Seconds between two reads of the flood levels from PREDICTIONS_URL; 0 = only at start and reconnect. Default 300. */
+  FLOOD_LEVEL_SYNC_SECONDS: z.coerce.number().int().min(0).default(300),
   /** Largest photo accepted, in bytes. Default 10 MiB (10485760). */
   UPLOAD_MAX_BYTES: setting.positiveInt(10 * 1024 * 1024),
   /** Files one request may carry. Default 1. */
@@ -96,6 +106,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env) {
     gatewaySecret: gatewaySecretOf(env),
     redisUrl: env.REDIS_URL,
     zonesFile: env.ZONES_FILE,
+    floodLevels: { predictionsUrl: env.PREDICTIONS_URL, everySeconds: env.FLOOD_LEVEL_SYNC_SECONDS },
     uploads: {
       maxBytes: env.UPLOAD_MAX_BYTES,
       maxFiles: env.UPLOAD_MAX_FILES,
@@ -123,6 +134,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env) {
       timeoutMs: env.TRIAGE_TIMEOUT_MS,
       retryIntervalMs: env.TRIAGE_RETRY_INTERVAL_MS,
     },
+    shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
     logLevel: env.LOG_LEVEL,
   });
 }

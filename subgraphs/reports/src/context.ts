@@ -17,6 +17,11 @@ export interface ReportsContext extends BaseContext {
   store: ObjectStore;
   intake: ReportIntake;
   workflow: WorkflowRepository;
+  /**
+   * The request's `Idempotency-Key` header as it came (undefined without one), set by
+   * idempotencyKeyHeaderPlugin before any resolver runs.
+   */
+  idempotencyKeyHeader?: string | undefined;
   /** Per request and per status filter: Zone.reports for N zones is one query. */
   reportsByZone(status: ReportStatus | null): DataLoader<string, CitizenReport[]>;
   /** Per request: CitizenReport.history for N reports is one query. */

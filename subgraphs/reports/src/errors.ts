@@ -10,6 +10,11 @@ export const errors = defineErrors({
   TOO_MANY_FILES: { status: 413, message: 'The request carries more files than allowed.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The file is not a JPEG, PNG or WebP image.' },
   IMAGE_UNREADABLE: { status: 422, message: 'The image could not be decoded.' },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    message:
+      'This idempotency key was already used for a different request; send a new key for a new request.',
+  },
   INVALID_TRANSITION: { status: 409, message: 'The report cannot move to this status from its current one.' },
   TRIAGE_UNAVAILABLE: { status: 503, message: 'The image model is not available; try again later.' },
 });

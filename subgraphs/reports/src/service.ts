@@ -14,7 +14,9 @@ import type { ReportsConfig } from './config.ts';
 import type { ReportsContext } from './context.ts';
 import { followFloodLevels } from './flood-level/flood-level.listener.ts';
 import { FloodLevelRepository } from './flood-level/flood-level.repository.ts';
+import { syncFloodLevels } from './flood-level/flood-level.sync.ts';
 import { PhotoSanitiser } from './photo/photo-sanitiser.ts';
+import { IdempotencyKeys, idempotencyKeyHeaderPlugin } from './report/idempotency.ts';
 import { ReportIntake } from './report/report-intake.ts';
 import { ReportRepository } from './report/report.repository.ts';
 import type { CitizenReport, ReportStatus } from './report/report.type.ts';
@@ -56,8 +58,10 @@ export async function startReportsService(
     for (const close of closers.splice(0).reverse()) await close();
   };
   try {
+    const metrics = createMetrics('reports');
     const zones = await ZoneIndex.fromFile(config.zonesFile);
-    const events = deps.events ?? (await createEventBus(config.redisUrl));
+    const events =
+      deps.events ?? (await createEventBus(config.redisUrl, { logger, registry: metrics.registry }));
     if (!deps.events) closers.push(() => events.close());
     const db = deps.db ?? (await openDatabase(config.database));
     if (!deps.db) closers.push(() => db.close());
@@ -68,12 +72,14 @@ export async function startReportsService(
     if (applied.length) logger.info({ applied }, 'migrations applied');
     const reports = new ReportRepository(db);
     const workflow = new WorkflowRepository(db);
+    // Idempotency keys older than 24 hours are deleted now and every hour (they count for nothing anyway).
+    const idempotencyKeys = new IdempotencyKeys(db);
+    closers.push(await idempotencyKeys.startPurging(logger));
 
     const store = deps.store ?? (await openObjectStore(config.storage));
     if (!deps.store) closers.push(() => store.close());
     await sweepOrphans(store, (keys) => reports.referencedKeys(keys), config.orphanMinAgeMs, logger);
 
-    const metrics = createMetrics('reports');
     const model = new ClassifierSlot(
       deps.classifier,
       deps.classifier
@@ -88,6 +94,20 @@ export async function startReportsService(
     const floodLevels = new FloodLevelRepository(db);
     const stopFollowing = followFloodLevels(events, floodLevels, logger, deps.onFloodLevels);
     closers.push(stopFollowing);
+    if (config.floodLevels.predictionsUrl) {
+      const stopSync = syncFloodLevels(
+        floodLevels,
+        events,
+        logger,
+        {
+          ...config.floodLevels,
+          predictionsUrl: config.floodLevels.predictionsUrl,
+          gatewaySecret: config.gatewaySecret,
+        },
+        deps.onFloodLevels,
+      );
+      closers.push(() => Promise.resolve(stopSync()));
+    }
 
     const triage = new TriageService(model, reports, floodLevels, store, events, logger, config.triage);
     triage.start();
@@ -101,6 +121,7 @@ export async function startReportsService(
       triage,
       events,
       limits: config.uploads,
+      keys: idempotencyKeys,
     });
 
     const server = await startSubgraphServer<ReportsContext>({
@@ -111,12 +132,14 @@ export async function startReportsService(
       port: config.port,
       logger,
       gatewaySecret: config.gatewaySecret,
+      shutdownDelayMs: config.shutdownDelayMs,
       metrics,
       beforeGraphQL: [uploadMiddleware(config.uploads, logger)],
+      plugins: [idempotencyKeyHeaderPlugin()],
       // The image model is not a readiness check on purpose: without it reports are still accepted.
+      degraded: () => (events.up ? [] : ['redis']),
       readiness: {
         database: () => db.ping(),
-        events: () => events.ping(),
         store: () => store.ping(),
       },
       context: (base) => ({

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestDatabase } from '@cityassist/db';
 import { loadZoneFeatures, pointInZone } from '@cityassist/geo';
-import { GATEWAY_SECRET_HEADER, type GraphQLResponse } from '@cityassist/service-kit';
+import { GATEWAY_SECRET_HEADER, PRINCIPAL_HEADER, type GraphQLResponse } from '@cityassist/service-kit';
 import { TEST_ENV, TEST_GATEWAY_SECRET } from '@cityassist/service-kit/testing';
 import { parseConfig, type ReportsConfig } from './config.ts';
 
@@ -48,7 +48,8 @@ export interface TestFile {
 
 /**
  * POSTs a GraphQL multipart request (https://github.com/jaydenseric/graphql-multipart-request-spec):
- * `operations`, then `map`, then the files, with the gateway's secret as the gateway would send it.
+ * `operations`, then `map`, then the files, with the gateway's secret as the gateway would send it
+ * and any other `headers` (a principal, an Idempotency-Key).
  */
 // Tests read the answer's shape with their own assertions, as with service-kit's postGraphQL.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -57,6 +58,7 @@ export async function postMultipart<T = Record<string, any>>(
   operations: { query: string; variables: Record<string, unknown> },
   map: Record<string, string[]>,
   files: TestFile[],
+  headers: Record<string, string> = {},
 ): Promise<GraphQLResponse<T>> {
   const form = new FormData();
   form.append('operations', JSON.stringify(operations));
@@ -66,7 +68,7 @@ export async function postMultipart<T = Record<string, any>>(
   }
   const res = await fetch(url, {
     method: 'POST',
-    headers: { [GATEWAY_SECRET_HEADER]: TEST_GATEWAY_SECRET },
+    headers: { [GATEWAY_SECRET_HEADER]: TEST_GATEWAY_SECRET, ...headers },
     body: form,
   });
   const text = await res.text();
@@ -85,8 +87,18 @@ export function submitWithPhoto(
   query: string,
   input: Record<string, unknown>,
   photo: Omit<TestFile, 'field'>,
+  headers: Record<string, string> = {},
 ) {
-  return postMultipart(url, { query, variables: { input, photo: null } }, { 0: ['variables.photo'] }, [
-    { field: '0', ...photo },
-  ]);
+  return postMultipart(
+    url,
+    { query, variables: { input, photo: null } },
+    { 0: ['variables.photo'] },
+    [{ field: '0', ...photo }],
+    headers,
+  );
+}
+
+/** The headers the gateway sends for a caller: its hashed id and scopes (see principalOf). */
+export function asPrincipal(id: string, scopes = ['reports:write', 'reports:read']): Record<string, string> {
+  return { [PRINCIPAL_HEADER]: `${id};${scopes.join(' ')}` };
 }

@@ -13,6 +13,8 @@ export type CreateReportInput = {
   category: ReportCategory;
   /** What is wrong, 1–2000 characters. */
   description: string;
+  /** The Idempotency-Key header as an input field, for clients that cannot set headers (given both, they must be equal): 1–255 printable ASCII characters, e.g. a random UUID per report, sent again on each retry. A repeat within 24 hours answers with the first report and files none; the same key with a different request is IDEMPOTENCY_KEY_REUSED. */
+  idempotencyKey?: string | null | undefined;
   /** Zone the report is about. */
   zoneId: string | number;
 };
@@ -59,6 +61,8 @@ export type SubmitReportInput = {
   category?: ReportCategory | null | undefined;
   /** What is wrong, 1–2000 characters. */
   description: string;
+  /** The Idempotency-Key header as an input field, for clients that cannot set headers (given both, they must be equal): 1–255 printable ASCII characters, e.g. a random UUID per report, sent again on each retry. A repeat within 24 hours answers with the first report and files none; the same key with a different request is IDEMPOTENCY_KEY_REUSED. */
+  idempotencyKey?: string | null | undefined;
   /** Where the problem is; its zone is the one containing it. */
   location: LocationInput;
 };
@@ -68,7 +72,12 @@ export type CreateReportMutationVariables = Exact<{
 }>;
 
 export type CreateReportMutation = {
-  createReport: { id: string; status: ReportStatus; createdAt: unknown; zone: { id: string; name: string } };
+  createReport: {
+    id: string;
+    status: ReportStatus;
+    createdAt: unknown;
+    zone: { id: string; name: string } | null;
+  };
 };
 
 export type SubmitReportMutationVariables = Exact<{
@@ -83,7 +92,7 @@ export type SubmitReportMutation = {
     category: ReportCategory;
     createdAt: unknown;
     suggestedPriority: ReportPriority | null;
-    zone: { id: string; name: string };
+    zone: { id: string; name: string } | null;
     photo: { contentType: string; width: number; height: number; byteSize: number } | null;
     triage: {
       label: string;
@@ -214,7 +223,7 @@ export type ZoneOutlookQuery = {
       asOf: unknown;
       model: { name: string; version: string };
     } | null;
-    reports: Array<{ id: string; category: ReportCategory; status: ReportStatus; createdAt: unknown }>;
+    reports: Array<{ id: string; category: ReportCategory; status: ReportStatus; createdAt: unknown }> | null;
   } | null;
 };
 
@@ -247,7 +256,7 @@ export type FloodAlertsSubscription = {
     rising: boolean;
     score: number;
     asOf: unknown;
-    zone: { id: string; name: string; neighbourhood: string };
+    zone: { id: string; name: string; neighbourhood: string } | null;
     model: { name: string; version: string };
   };
 };
@@ -263,7 +272,7 @@ export type ReportSubmittedSubscription = {
     category: ReportCategory;
     createdAt: unknown;
     suggestedPriority: ReportPriority | null;
-    zone: { id: string; name: string };
+    zone: { id: string; name: string } | null;
   };
 };
 
@@ -277,7 +286,7 @@ export type ReportTriagedSubscription = {
     status: ReportStatus;
     category: ReportCategory;
     suggestedPriority: ReportPriority | null;
-    zone: { id: string; name: string };
+    zone: { id: string; name: string } | null;
     triage: {
       label: string;
       confidence: number;

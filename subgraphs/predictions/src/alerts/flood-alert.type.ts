@@ -4,7 +4,10 @@ import { Zone } from '../zone/zone.type.ts';
 
 @ObjectType({ description: "A zone's flood risk crossed into another level." })
 export class FloodAlert {
-  @Field(() => Zone, { description: 'The zone (its fields come from the zones subgraph).' })
+  @Field(() => Zone, {
+    nullable: true,
+    description: 'The zone (its fields come from the zones subgraph; null while that subgraph is down).',
+  })
   zone!: Zone;
 
   @Field(() => FloodLevel)

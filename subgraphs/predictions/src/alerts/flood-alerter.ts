@@ -5,6 +5,7 @@ import type { FeatureStore } from '../features/feature-store.ts';
 import type { FloodRouter } from '../flood/flood-router.ts';
 import { FloodLevel, type FloodRisk } from '../flood/flood-risk.type.ts';
 import type { FloodAlert } from './flood-alert.type.ts';
+import type { ZoneFloodLevel } from './flood-level.type.ts';
 
 export const FLOOD_ALERT = 'FLOOD_ALERT';
 export const LEVEL_RANK: Record<FloodLevel, number> = {
@@ -88,6 +89,26 @@ export class FloodAlerter {
     if (levels.levels.length) this.events.pubSub.publish(FLOOD_LEVELS, levels);
     if (alerts.length) this.logger.info({ alerts: alerts.length, zones: scored.size }, 'flood alerts raised');
     return { answers, scored, alerts };
+  }
+
+  /** Every zone's stored level, from the last re-score that was not a fallback. */
+  async levels(): Promise<ZoneFloodLevel[]> {
+    const rows = await this.db.query<{
+      zone_id: string;
+      level: FloodLevel;
+      score: number;
+      as_of: Date | string;
+      model_version: string;
+    }>(
+      'select zone_id, level, score, as_of, model_version from predictions.zone_risk_state order by zone_id',
+    );
+    return rows.map((r) => ({
+      zoneId: r.zone_id,
+      level: r.level,
+      score: Number(r.score),
+      asOf: new Date(r.as_of),
+      modelVersion: r.model_version,
+    }));
   }
 
   /** Re-scores every `seconds` until stopped; 0 never. A failed round is logged and retried next time. */

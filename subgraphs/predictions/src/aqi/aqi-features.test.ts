@@ -6,7 +6,13 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { OnnxModel } from '@cityassist/inference';
 import { verifyTestVectors } from '../model/verify.ts';
-import { assertFeatureSpec, gridWindow, windowFeatures, type AqiFeatureSpec } from './aqi-features.ts';
+import {
+  assertFeatureSpec,
+  gridWindow,
+  windowBounds,
+  windowFeatures,
+  type AqiFeatureSpec,
+} from './aqi-features.ts';
 
 const MODEL_DIR = path.resolve(import.meta.dirname, '../../../../models/aqi/1.0.0');
 
@@ -95,6 +101,33 @@ describe('AQI features (window_features in TypeScript)', () => {
     assert.ok(Number.isNaN(w[166]!));
     assert.equal(w[165], 3);
     assert.equal(w.filter((v) => Number.isFinite(v)).length, 2, 'nothing else landed in the window');
+  });
+
+  it('windowBounds reads exactly the readings gridWindow places, for any anchor', async () => {
+    const { spec } = await load();
+    const HOUR = 3_600_000;
+    for (const anchor of [new Date('2015-12-31T19:00:00Z'), new Date('2026-03-02T10:00:00Z')]) {
+      const { from, to } = windowBounds(anchor, spec);
+      assert.deepEqual(
+        [from.getTime(), to.getTime()],
+        [anchor.getTime() - 167.5 * HOUR, anchor.getTime() + 0.5 * HOUR],
+      );
+      const placed = (at: Date) =>
+        gridWindow([{ at, value: 1 }], anchor, spec).some((v) => Number.isFinite(v));
+      // Both edges and a step inside each: in [from, to) exactly when gridWindow keeps it.
+      for (const at of [from.getTime() - 1, from.getTime(), to.getTime() - 1, to.getTime()]) {
+        assert.equal(
+          placed(new Date(at)),
+          at >= from.getTime() && at < to.getTime(),
+          new Date(at).toISOString(),
+        );
+      }
+    }
+    // Off-grid anchors snap first, as the forecaster's do.
+    assert.deepEqual(
+      windowBounds(new Date('2015-12-31T22:40:00Z'), spec),
+      windowBounds(new Date('2015-12-31T23:00:00Z'), spec),
+    );
   });
 
   it('EXPECTED FAILURE - a feature_spec that disagrees with the model inputs is refused', async () => {

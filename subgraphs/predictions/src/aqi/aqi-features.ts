@@ -120,6 +120,20 @@ export function gridStepOf(at: Date, spec: AqiFeatureSpec): Date {
 }
 
 /**
+ * The times whose readings `gridWindow(…, anchor, …)` places (`from <= at < to`): the
+ * `history_steps` slots up to and including the anchor's, each reaching half a step either side,
+ * as `gridStepOf` rounds (a half step rounds up, to the later slot).
+ */
+export function windowBounds(anchor: Date, spec: AqiFeatureSpec): { from: Date; to: Date } {
+  const step = STEP_MS[spec.resolution];
+  const last = gridStepOf(anchor, spec).getTime();
+  return {
+    from: new Date(last - (spec.history_steps - 0.5) * step),
+    to: new Date(last + 0.5 * step),
+  };
+}
+
+/**
  * The `history_steps` grid slots up to and including `anchor` (oldest first), each holding the
  * mean of the readings that snap to it (training's loader averaged duplicates), NaN where none.
  */

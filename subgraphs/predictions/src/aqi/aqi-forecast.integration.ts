@@ -14,6 +14,8 @@ const REPO = path.resolve(import.meta.dirname, '../../../..');
 const SNAPSHOT = path.join(REPO, 'data/airquality/olinda-sim/pm25_readings.csv');
 const HOUR = 3_600_000;
 const LAST_READING = '2015-12-31T23:00:00.000Z';
+/** olinda-09 stops reporting 4 hours before the others in the committed snapshot. */
+const OLINDA_09_LAST = '2015-12-31T19:00:00.000Z';
 
 const FORECASTS = `query($reps: [_Any!]!, $hours: Int) {
   _entities(representations: $reps) { ... on Zone { id aqiForecast(hours: $hours) {
@@ -57,6 +59,17 @@ async function sensorZones(): Promise<Map<string, string>> {
   );
 }
 
+/** sensor id → its newest reading in the committed snapshot, read from the file. */
+async function snapshotNewest(): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const line of (await readFile(SNAPSHOT, 'utf8')).trim().split('\n').slice(1)) {
+    const [sensor, , at] = line.split(',') as [string, string, string];
+    const iso = new Date(at).toISOString();
+    if (!out.has(sensor) || iso > out.get(sensor)!) out.set(sensor, iso);
+  }
+  return out;
+}
+
 /** inference_calls_total and inference_rows_total of the AQI model, from /metrics. */
 async function aqiCounters(url: string): Promise<{ calls: number; rows: number }> {
   const text = await (await fetch(url.replace('/graphql', '/metrics'))).text();
@@ -96,8 +109,9 @@ onEachDatabase((label, open) => {
 
       const forecasts = data!['_entities'].map((e: any) => e.aqiForecast);
       const bySensor = new Map<string, string>();
+      const newest = await snapshotNewest();
       for (const f of forecasts) {
-        assert.equal(f.asOf, LAST_READING, 'anchored on the newest reading of the network');
+        assert.equal(f.asOf, newest.get(f.sensor.id), "anchored on its own sensor's newest reading");
         assert.deepEqual([f.parameter, f.unit, f.degraded], ['pm25', 'µg/m³', false]);
         assert.deepEqual(f.model, { name: 'aqi', version: '1.0.0' });
         assert.ok(f.sensor.distanceKm >= 0 && f.sensor.distanceKm < 3.5, `${f.sensor.distanceKm} km`);
@@ -122,9 +136,12 @@ onEachDatabase((label, open) => {
         const f = forecasts[zones.indexOf(zone)];
         assert.deepEqual([f.sensor.id, f.sensor.distanceKm], [sensor, 0], `the tract ${sensor} stands in`);
       }
-      // olinda-09's last 4 hours are missing in the snapshot: it is forecast from fewer readings.
+      // olinda-09's last 4 hours are missing in the snapshot: it is forecast from its own newest
+      // reading, 19:00, whose 24 hours are complete, not from the network's 23:00.
       const zone09 = (await sensorZones()).get('olinda-09')!;
-      assert.equal(forecasts[zones.indexOf(zone09)].missingReadings, 4);
+      assert.equal(forecasts[zones.indexOf(zone09)].asOf, OLINDA_09_LAST);
+      assert.equal(forecasts[zones.indexOf(zone09)].missingReadings, 0);
+      assert.equal(forecasts[zones.indexOf(zone09)].points[0].at, '2015-12-31T20:00:00.000Z');
       // Known AQI values: the PM2.5 table's Good band is 0–9.0 → 0–50.
       const good = forecasts.flatMap((f: any) => f.points).find((p: any) => p.category === 'GOOD');
       assert.ok(
@@ -156,6 +173,31 @@ onEachDatabase((label, open) => {
         Math.abs(expected - f.points[0].value) < 1e-4 * Math.max(1, f.points[0].value),
         `${expected} vs ${f.points[0].value}`,
       );
+    });
+
+    it('each sensor is anchored on its own newest reading: two sensors, two asOf, one model call', async (t) => {
+      if (!subject.server) return t.skip('no Postgres on this machine');
+      const zones = await sensorZones();
+      const before = await aqiCounters(subject.server.url);
+      const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Zone { aqiForecast(hours: 2) {
+        asOf missingReadings sensor { id } points { at } explain(top: 31) { feature value } } } } }`;
+      const { data, errors } = await gql(q, { r: reps([zones.get('olinda-09')!, zones.get('olinda-04')!]) });
+      assert.equal(errors, undefined);
+      const after = await aqiCounters(subject.server.url);
+      const [f09, f04] = data!['_entities'].map((e: any) => e.aqiForecast);
+      assert.deepEqual(
+        [f09.sensor.id, f09.asOf, f09.points.map((p: any) => p.at)],
+        ['olinda-09', OLINDA_09_LAST, ['2015-12-31T20:00:00.000Z', '2015-12-31T21:00:00.000Z']],
+      );
+      assert.deepEqual(
+        [f04.sensor.id, f04.asOf, f04.points.map((p: any) => p.at)],
+        ['olinda-04', LAST_READING, ['2016-01-01T00:00:00.000Z', '2016-01-01T01:00:00.000Z']],
+      );
+      const v = (f: any, name: string) => f.explain.find((c: any) => c.feature === name).value;
+      assert.deepEqual([v(f09, 'hour'), v(f04, 'hour')], [19, 23], "each row carries its own anchor's hour");
+      assert.notEqual(v(f09, 'r_lag_0'), null, "olinda-09's newest reading is its latest lag");
+      assert.deepEqual([f09.missingReadings, f04.missingReadings], [0, 0]);
+      assert.deepEqual([after.calls - before.calls, after.rows - before.rows], [1, 2], 'one call, both rows');
     });
 
     it('serves 1–24 hours and refuses other counts with BAD_USER_INPUT', async (t) => {
@@ -212,13 +254,17 @@ onEachDatabase((label, open) => {
       }
       const malformed = await gql(INGEST, { readings: [{ ...good, value: 'lots' }] });
       assert.ok(malformed.errors?.length, 'GraphQL itself refuses a non-number');
-      // Nothing was written: the network's newest hour has not moved.
-      const zone = (await zoneIds())[0]!;
-      const f = await gql(FORECASTS, { reps: reps([zone]), hours: 1 });
-      assert.equal(f.data!['_entities'][0].aqiForecast.asOf, LAST_READING);
+      // Nothing was written: no sensor's newest hour has moved.
+      const tracts = await sensorZones();
+      const newest = await snapshotNewest();
+      const f = await gql(FORECASTS, { reps: reps([...tracts.values()]), hours: 1 });
+      assert.deepEqual(
+        f.data!['_entities'].map((e: any) => e.aqiForecast.asOf),
+        [...tracts.keys()].map((sensor) => newest.get(sensor)),
+      );
     });
 
-    it('ingested readings move the forecast to the new hour', async (t) => {
+    it("ingested readings move their sensor's forecast to the new hour, and only its", async (t) => {
       if (!subject.server) return t.skip('no Postgres on this machine');
       const zones = await sensorZones();
       const r = await gql(INGEST, {
@@ -239,16 +285,82 @@ onEachDatabase((label, open) => {
       assert.equal(errors, undefined);
       const [mine, other] = data!['_entities'].map((e: any) => e.aqiForecast);
       assert.equal(mine.asOf, '2016-01-01T00:00:00.000Z');
-      assert.equal(other.asOf, '2016-01-01T00:00:00.000Z', 'one clock for every sensor');
+      assert.equal(other.asOf, LAST_READING, 'olinda-04 keeps its own clock');
       const v = (f: any, name: string) => f.explain.find((c: any) => c.feature === name).value;
       assert.ok(
         Math.abs(v(mine, 'r_lag_0') * v(mine, 'level') - 30) < 1e-4,
         'the new reading is the latest lag',
       );
       assert.ok(Math.abs(v(mine, 'r_lag_1') * v(mine, 'level') - 28) < 1e-4, 'the replaced reading');
-      assert.equal(v(other, 'r_lag_0'), null, 'olinda-04 has not reported the new hour');
-      assert.equal(other.missingReadings, 1);
-      assert.equal(v(mine, 'hour'), 0);
+      assert.notEqual(v(other, 'r_lag_0'), null, "olinda-04's own newest reading is its latest lag");
+      assert.equal(other.missingReadings, 0);
+      assert.deepEqual([v(mine, 'hour'), v(other, 'hour')], [0, 23]);
+    });
+
+    it('EXPECTED FAILURE - a reading an hour in the future is refused with BAD_USER_INPUT and nothing of the call is stored', async (t) => {
+      if (!subject.server) return t.skip('no Postgres on this machine');
+      const zone = (await sensorZones()).get('olinda-06')!;
+      const asOf = async () =>
+        (await gql(FORECASTS, { reps: reps([zone]), hours: 1 })).data!['_entities'][0].aqiForecast.asOf;
+      assert.equal(await asOf(), LAST_READING);
+      const future = new Date(Date.now() + HOUR).toISOString();
+      const r = await gql(INGEST, {
+        readings: [
+          { sensorId: 'olinda-06', parameter: 'pm25', at: '2016-01-01T00:00:00Z', value: 8 },
+          { sensorId: 'olinda-06', parameter: 'pm25', at: future, value: 8 },
+        ],
+      });
+      assert.equal(r.data, null);
+      assert.equal(r.errors?.length, 1);
+      const [refusal] = r.errors;
+      assert.equal(refusal!.extensions?.['code'], 'BAD_USER_INPUT');
+      assert.equal(refusal!.extensions?.['argument'], 'readings[1].at');
+      assert.match(
+        refusal!.message,
+        /^readings\[1\]: at \S+ is in the future, more than 5 minutes after the service's clock/,
+      );
+      // Neither reading was stored: olinda-06 would now be anchored on one of them.
+      assert.equal(await asOf(), LAST_READING);
+    });
+
+    it('EXPECTED FAILURE - one current-time reading for one sensor leaves every other zone forecast', async (t) => {
+      if (!subject.server) return t.skip('no Postgres on this machine');
+      const zones = await zoneIds();
+      const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Zone { id aqiForecast(hours: 1) {
+        forecastId asOf sensor { id } } } } }`;
+      const before = await gql(q, { r: reps(zones) });
+      assert.equal(before.errors, undefined);
+      const was = before.data!['_entities'].map((e: any) => e.aqiForecast);
+      const mine = zones.filter((_, i) => was[i].sensor.id === 'olinda-05');
+      assert.ok(mine.length > 0 && mine.length < zones.length);
+
+      const now = new Date().toISOString();
+      const r = await gql(INGEST, {
+        readings: [{ sensorId: 'olinda-05', parameter: 'pm25', at: now, value: 12 }],
+      });
+      assert.equal(r.errors, undefined);
+
+      const after = await gql(q, { r: reps(zones) });
+      const is = after.data!['_entities'].map((e: any) => e.aqiForecast);
+      const forecast = (fs: any[]) => fs.filter((f) => f !== null).length;
+      t.diagnostic(
+        `zones forecast: ${forecast(was)} before, ${forecast(is)} after; olinda-05 serves ${mine.length}`,
+      );
+      assert.equal(forecast(is), forecast(was) - mine.length, "only olinda-05's zones lost their forecast");
+      zones.forEach((zone, i) => {
+        if (was[i].sensor.id === 'olinda-05') assert.equal(is[i], null, zone);
+        else assert.deepEqual(is[i], was[i], `zone ${zone} (${was[i].sensor.id}) is as it was`);
+      });
+      // olinda-05's window now ends at the new reading's hour: 1 valid reading of the last 24.
+      assert.equal(after.errors?.length, mine.length);
+      for (const e of after.errors) {
+        assert.equal(e.extensions?.['code'], 'FORECAST_UNAVAILABLE');
+        assert.deepEqual(
+          [e.extensions?.['reason'], e.extensions?.['sensorId'], e.extensions?.['validReadings']],
+          ['too-few-readings', 'olinda-05', 1],
+        );
+        assert.ok(mine.includes(e.extensions?.['zoneId'] as string));
+      }
     });
   });
 });
@@ -257,14 +369,15 @@ describe('Zone.aqiForecast when a sensor has too few recent readings', () => {
   const subject = subgraphUnderTest(
     () => Promise.resolve({ dataDir: 'memory://', [Symbol.asyncDispose]: () => Promise.resolve() }),
     async (database) => {
-      // olinda-04 keeps only 8 of its last 24 hourly readings.
+      // olinda-04 keeps only 8 of its last 24 hourly readings (02:00, 05:00, … 23:00 on the last
+      // day, so its newest is still 23:00); olinda-06 keeps none at all.
       const lines = (await readFile(SNAPSHOT, 'utf8')).trim().split('\n');
       const from = Date.parse('2015-12-31T00:00:00Z');
       const kept = lines.filter((l, i) => {
         const [sensor, , at] = l.split(',');
-        return (
-          i === 0 || sensor !== 'olinda-04' || Date.parse(at!) < from || new Date(at!).getUTCHours() % 3 === 0
-        );
+        if (i === 0) return true;
+        if (sensor === 'olinda-06') return false;
+        return sensor !== 'olinda-04' || Date.parse(at!) < from || new Date(at!).getUTCHours() % 3 === 2;
       });
       const dir = await mkdtemp(path.join(tmpdir(), 'aqi-snapshot-'));
       const file = path.join(dir, 'pm25_readings.csv');
@@ -286,6 +399,20 @@ describe('Zone.aqiForecast when a sensor has too few recent readings', () => {
     assert.equal(errors[0]!.extensions?.['reason'], 'too-few-readings');
     assert.equal(errors[0]!.extensions?.['validReadings'], 8);
     assert.equal(errors[0]!.extensions?.['sensorId'], 'olinda-04');
+  });
+
+  it('EXPECTED FAILURE - a sensor with no readings at all: its zones get FORECAST_UNAVAILABLE, no-readings', async () => {
+    const zones = await sensorZones();
+    const { data, errors } = await subject.gql(FORECASTS, {
+      reps: reps([zones.get('olinda-06')!, zones.get('olinda-05')!]),
+    });
+    assert.equal(data!['_entities'][0].aqiForecast, null);
+    assert.equal(data!['_entities'][1].aqiForecast.asOf, LAST_READING);
+    assert.equal(errors?.length, 1);
+    assert.deepEqual(errors[0]!.path, ['_entities', 0, 'aqiForecast']);
+    assert.equal(errors[0]!.extensions?.['code'], 'FORECAST_UNAVAILABLE');
+    assert.equal(errors[0]!.extensions?.['reason'], 'no-readings');
+    assert.equal(errors[0]!.extensions?.['sensorId'], 'olinda-06');
   });
 });
 

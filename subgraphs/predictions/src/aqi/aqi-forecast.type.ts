@@ -117,7 +117,7 @@ export class AqiForecast {
 
   @Field(() => Date, {
     description:
-      "The forecast's anchor: the hour of the newest reading in the sensor network; step h is asOf + h hours.",
+      "The forecast's anchor: the hour of this sensor's newest reading (each sensor its own); step h is asOf + h hours.",
   })
   asOf!: Date;
 

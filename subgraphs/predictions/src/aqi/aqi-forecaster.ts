@@ -2,18 +2,23 @@ import type { Logger } from '@cityassist/service-kit';
 import type { GraphQLError } from 'graphql';
 import type { Counter } from 'prom-client';
 import { errors } from '../errors.ts';
-import { gridStepOf, gridWindow, STEP_MS, windowFeatures } from './aqi-features.ts';
+import { gridStepOf, gridWindow, STEP_MS, windowBounds, windowFeatures } from './aqi-features.ts';
 import { aqiCategoryOf, type AqiDaily, type AqiForecast, type AqiPoint } from './aqi-forecast.type.ts';
 import { forecastIdOf, type AqiModel, type RawForecast } from './aqi-model.ts';
 import type { SensorStore } from './sensor-store.ts';
 import type { ZoneSensor, ZoneSensorMap } from './zone-sensors.ts';
 
+/** One sensor's part of a request: its anchor and its model input, or why it has none. */
+type SensorRow = { anchor: Date } & ({ inputs: Float32Array; missing: number } | { valid: number });
+
 /**
  * Zone → nearest sensor → the sensor's recent readings → the model's input row → one model call for
- * all the distinct sensors asked about → a forecast per zone. Zones that share a sensor share its
- * row. A zone gets its own FORECAST_UNAVAILABLE error when it has no sensor near enough or its
- * sensor has too few recent readings; when the model fails every zone gets the documented baseline,
- * marked degraded.
+ * all the distinct sensors asked about → a forecast per zone. Each sensor's window ends at its own
+ * newest reading (one query for all the sensors' newest, one for all their windows); rows with
+ * different anchors share the model call, since the anchor's hour and day are features. Zones that
+ * share a sensor share its row. A zone gets its own FORECAST_UNAVAILABLE error when it has no
+ * sensor near enough or its sensor has no readings or too few recent ones; when the model fails
+ * every zone gets the documented baseline, marked degraded.
  */
 export class AqiForecaster {
   constructor(
@@ -33,33 +38,23 @@ export class AqiForecaster {
       if (s) placed.set(id, s);
     }
     const sensorIds = [...new Set([...placed.values()].map((s) => s.sensor.id))];
-    const newest = sensorIds.length ? await this.store.newest(model.parameter) : undefined;
-    if (!newest) {
-      return zoneIds.map((id) =>
-        placed.has(id)
-          ? errors.FORECAST_UNAVAILABLE(`no ${model.parameter} readings in the feature store`, {
-              zoneId: id,
-              reason: 'no-readings',
-            })
-          : this.unplaced(id),
-      );
-    }
-    // The network's clock: every sensor is forecast from the same hour, so a sensor that fell
-    // silent shows as missing recent readings (which the model was trained to handle), not as a
-    // forecast that starts in the past.
-    const anchor = gridStepOf(newest, spec);
-    const step = STEP_MS[spec.resolution];
-    const from = new Date(anchor.getTime() - (spec.history_steps - 0.5) * step);
-    const to = new Date(anchor.getTime() + 0.5 * step);
-    const readings = await this.store.readings(sensorIds, model.parameter, from, to);
+    // Each sensor's own clock: its forecast starts from the grid step of its own newest reading, so
+    // one sensor's fresh (or wrong) reading moves only that sensor's forecasts. A sensor that fell
+    // silent is forecast from where its readings stop, and `asOf` says so.
+    const newest = await this.store.newest(sensorIds, model.parameter);
+    const anchors = new Map([...newest].map(([id, at]) => [id, gridStepOf(at, spec)]));
+    const readings = await this.store.readings(
+      [...anchors].map(([sensorId, anchor]) => ({ sensorId, ...windowBounds(anchor, spec) })),
+      model.parameter,
+    );
 
-    const rows = new Map<string, { inputs: Float32Array; missing: number } | { valid: number }>();
-    for (const id of sensorIds) {
+    const rows = new Map<string, SensorRow>();
+    for (const [id, anchor] of anchors) {
       const window = gridWindow(readings.get(id) ?? [], anchor, spec);
       const inputs = windowFeatures(window, anchor, spec);
       const recent = window.subarray(window.length - spec.season);
       const valid = recent.filter((v) => Number.isFinite(v)).length;
-      rows.set(id, inputs ? { inputs, missing: spec.season - valid } : { valid });
+      rows.set(id, inputs ? { anchor, inputs, missing: spec.season - valid } : { anchor, valid });
     }
     const scorable = [...rows].flatMap(([id, r]) => ('inputs' in r ? [{ id, ...r }] : []));
     let outs: RawForecast[];
@@ -77,19 +72,28 @@ export class AqiForecaster {
     }
     // Per sensor, not per zone: the 470 zones of a dashboard share 12 sensors' answers.
     const scored = new Map(
-      scorable.map((r, i) => [r.id, { points: this.points(outs[i]!, anchor), daily: this.daily(outs[i]!) }]),
+      scorable.map((r, i) => [
+        r.id,
+        { points: this.points(outs[i]!, r.anchor), daily: this.daily(outs[i]!) },
+      ]),
     );
 
     return zoneIds.map((zoneId) => {
       const placement = placed.get(zoneId);
       if (!placement) return this.unplaced(zoneId);
       const { sensor, distanceKm } = placement;
-      const row = rows.get(sensor.id)!;
+      const row = rows.get(sensor.id);
+      if (!row) {
+        return errors.FORECAST_UNAVAILABLE(
+          `sensor ${sensor.id} has no ${model.parameter} readings in the feature store`,
+          { zoneId, sensorId: sensor.id, reason: 'no-readings' },
+        );
+      }
       const answer = scored.get(sensor.id);
       if (!('inputs' in row) || !answer) {
         const valid = 'valid' in row ? row.valid : 0;
         return errors.FORECAST_UNAVAILABLE(
-          `sensor ${sensor.id} has ${valid} valid ${model.parameter} readings among the ${spec.season} hours up to ${anchor.toISOString()}; the model needs ${spec.min_level_readings}`,
+          `sensor ${sensor.id} has ${valid} valid ${model.parameter} readings among the ${spec.season} hours up to its newest, ${row.anchor.toISOString()}; the model needs ${spec.min_level_readings}`,
           { zoneId, sensorId: sensor.id, reason: 'too-few-readings', validReadings: valid },
         );
       }
@@ -106,7 +110,7 @@ export class AqiForecaster {
           lat: sensor.lat,
           lon: sensor.lon,
         },
-        asOf: anchor,
+        asOf: row.anchor,
         parameter: model.parameter,
         unit: model.unit,
         missingReadings: row.missing,

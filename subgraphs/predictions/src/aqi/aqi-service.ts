@@ -42,7 +42,7 @@ export async function startAqi(
 
   const version = await resolveServedVersion(config.modelsDir, config.aqi.version);
   const dir = path.join(config.modelsDir, 'aqi', version);
-  const onnx = await OnnxModel.load(dir, deps.inferenceMetrics);
+  const onnx = await OnnxModel.load(dir, deps.inferenceMetrics, { backend: config.inference.backend });
   const closers: (() => Promise<void>)[] = [() => onnx.close()];
   const close = async () => {
     for (const c of closers.splice(0).reverse()) await c();

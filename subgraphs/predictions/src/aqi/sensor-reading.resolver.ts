@@ -48,8 +48,16 @@ export class SensorReadingsIngested {
 
 /** Most readings one call may carry: a day of hourly readings for 40 sensors and 1 parameter. */
 export const MAX_READINGS_PER_CALL = 1000;
-/** How far in the future a reading may claim to be (clock skew), in ms. */
-const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+/**
+ * How far after the service's clock a reading's `at` may be, in ms. A feed's clock can run a little
+ * ahead of ours (a sensor gateway syncs by NTP now and then), so a reading taken "now" may arrive
+ * stamped a minute or two ahead; more than that is a wrong clock or a wrong time zone. And it
+ * matters: each sensor's forecast starts from its own newest reading, so one reading from the
+ * future would anchor that sensor there, and blank its zones (too few readings in a window that
+ * has not happened) until time caught up. 5 minutes, as for zone features (`ingestZoneFeatures`),
+ * is far above NTP-kept skew and small beside the hourly grid readings snap to.
+ */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 /**
  * Above every EPA table's top (PM2.5 325.4 µg/m³, PM10 604, NO2 2049 ppb) by far: a larger number
  * is a unit or typing error, and one such reading would dominate a sensor's level for a day.
@@ -88,7 +96,10 @@ export class SensorReadingResolver {
         });
       }
       if (r.at.getTime() > now + MAX_CLOCK_SKEW_MS) {
-        throw errors.BAD_USER_INPUT(`readings[${i}]: at is in the future`, { argument: `${argument}.at` });
+        throw errors.BAD_USER_INPUT(
+          `readings[${i}]: at ${r.at.toISOString()} is in the future, more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes after the service's clock (${new Date(now).toISOString()})`,
+          { argument: `${argument}.at` },
+        );
       }
       if (!Number.isFinite(r.value) || r.value < 0 || r.value > MAX_VALUE) {
         throw errors.BAD_USER_INPUT(

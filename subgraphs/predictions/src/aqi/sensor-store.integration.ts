@@ -68,24 +68,53 @@ onEachDatabase((label, open) => {
           (await store.sensors()).map((s) => s.id),
           ['s1', 's2'],
         );
-        assert.equal((await store.newest('pm25'))?.toISOString(), '2015-12-31T23:00:00.000Z');
-        assert.equal(await store.newest('no2'), undefined);
+        // Each sensor's own newest, in one query; s3 is unknown and s2 has no no2.
+        assert.deepEqual(
+          [...(await store.newest(['s1', 's2', 's3'], 'pm25'))]
+            .map(([id, at]) => [id, at.toISOString()])
+            .sort(),
+          [
+            ['s1', '2015-12-31T23:00:00.000Z'],
+            ['s2', '2015-12-31T21:00:00.000Z'],
+          ],
+        );
+        assert.equal((await store.newest(['s1', 's2'], 'no2')).size, 0);
+        assert.equal((await store.newest([], 'pm25')).size, 0);
         await store.write(
           [{ sensorId: 's1', parameter: 'pm25', at: new Date('2015-12-31T23:00:00Z'), value: 9 }],
           'api',
         );
+        // Each sensor its own window, in one query.
         const got = await store.readings(
-          ['s1', 's2', 's3'],
+          [
+            { sensorId: 's1', from: new Date('2015-12-31T21:30:00Z'), to: new Date('2016-01-01T00:00:00Z') },
+            { sensorId: 's2', from: new Date('2015-12-31T21:30:00Z'), to: new Date('2016-01-01T00:00:00Z') },
+            { sensorId: 's3', from: new Date('2015-12-31T00:00:00Z'), to: new Date('2016-01-01T00:00:00Z') },
+          ],
           'pm25',
-          new Date('2015-12-31T21:30:00Z'),
-          new Date('2016-01-01T00:00:00Z'),
         );
         assert.deepEqual(
           got.get('s1')!.map((r) => r.value),
           [4.5, 9],
         );
-        assert.deepEqual(got.get('s2'), [], 's2 read only before the window');
+        assert.deepEqual(got.get('s2'), [], 's2 read only before its window');
         assert.deepEqual(got.get('s3'), []);
+        const own = await store.readings(
+          [
+            { sensorId: 's1', from: new Date('2015-12-31T22:30:00Z'), to: new Date('2016-01-01T00:00:00Z') },
+            { sensorId: 's2', from: new Date('2015-12-31T20:30:00Z'), to: new Date('2015-12-31T21:30:00Z') },
+          ],
+          'pm25',
+        );
+        assert.deepEqual(
+          [...own].map(([id, rs]) => [id, rs.map((r) => r.value)]).sort(),
+          [
+            ['s1', [9]],
+            ['s2', [7]],
+          ],
+          'different windows for different sensors',
+        );
+        assert.equal((await store.readings([], 'pm25')).size, 0);
         await assert.rejects(
           store.write([{ sensorId: 'nope', parameter: 'pm25', at: new Date(), value: 1 }], 'api'),
           'a reading of an unknown sensor breaks the foreign key',

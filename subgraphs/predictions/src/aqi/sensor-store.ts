@@ -12,6 +12,13 @@ export interface Sensor {
   zoneId: string | null;
 }
 
+/** The readings of one sensor to read: `from <= at < to`. */
+export interface ReadingWindow {
+  sensorId: string;
+  from: Date;
+  to: Date;
+}
+
 export interface SensorReading {
   sensorId: string;
   parameter: string;
@@ -44,29 +51,46 @@ export class SensorStore {
     }));
   }
 
-  /** The newest reading of a parameter from any sensor: the network's clock. */
-  async newest(parameter: string): Promise<Date | undefined> {
-    const [row] = await this.db.query<{ at: Date | null }>(
-      'select max(at) as at from feature_store.sensor_readings where parameter = $1',
-      [parameter],
+  /**
+   * Each sensor's newest reading time of a parameter, in one query for all of them; a sensor with
+   * no reading of it is absent from the map. One index probe per sensor (the primary key
+   * `(sensor_id, parameter, at)` read backwards), however long the table's history.
+   */
+  async newest(sensorIds: readonly string[], parameter: string): Promise<Map<string, Date>> {
+    if (sensorIds.length === 0) return new Map();
+    const rows = await this.db.query<{ sensor_id: string; at: Date }>(
+      `select s.sensor_id, n.at
+         from unnest($1::text[]) as s(sensor_id)
+         cross join lateral (
+           select r.at from feature_store.sensor_readings r
+            where r.sensor_id = s.sensor_id and r.parameter = $2
+            order by r.at desc limit 1
+         ) as n`,
+      [sensorIds, parameter],
     );
-    return row?.at ? new Date(row.at) : undefined;
+    return new Map(rows.map((r) => [r.sensor_id, new Date(r.at)]));
   }
 
-  /** Each sensor's readings of a parameter with `from <= at < to`, in one query. */
-  async readings(
-    sensorIds: readonly string[],
-    parameter: string,
-    from: Date,
-    to: Date,
-  ): Promise<Map<string, Reading[]>> {
+  /**
+   * Each sensor's readings of a parameter in its own window (`from <= at < to`), in one query for
+   * all the windows. Every sensor asked about is in the map, with [] when it has none there.
+   */
+  async readings(windows: readonly ReadingWindow[], parameter: string): Promise<Map<string, Reading[]>> {
+    const out = new Map<string, Reading[]>(windows.map((w) => [w.sensorId, []]));
+    if (windows.length === 0) return out;
     const rows = await this.db.query<{ sensor_id: string; at: Date; value: number }>(
-      `select sensor_id, at, value from feature_store.sensor_readings
-        where sensor_id = any($1::text[]) and parameter = $2 and at >= $3 and at < $4
-        order by sensor_id, at`,
-      [sensorIds, parameter, from.toISOString(), to.toISOString()],
+      `select r.sensor_id, r.at, r.value
+         from unnest($1::text[], $3::timestamptz[], $4::timestamptz[]) as w(sensor_id, from_at, to_at)
+         join feature_store.sensor_readings r
+           on r.sensor_id = w.sensor_id and r.parameter = $2 and r.at >= w.from_at and r.at < w.to_at
+        order by r.sensor_id, r.at`,
+      [
+        windows.map((w) => w.sensorId),
+        parameter,
+        windows.map((w) => w.from.toISOString()),
+        windows.map((w) => w.to.toISOString()),
+      ],
     );
-    const out = new Map<string, Reading[]>(sensorIds.map((id) => [id, []]));
     for (const r of rows) out.get(r.sensor_id)?.push({ at: new Date(r.at), value: Number(r.value) });
     return out;
   }

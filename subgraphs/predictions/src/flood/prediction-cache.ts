@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { openRedis } from '@cityassist/redis';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '@cityassist/service-kit';
 
@@ -52,6 +52,8 @@ export async function createPredictionCache<T = number>(opts: {
   ttlSeconds: number;
   metrics: CacheMetrics;
   logger: Logger;
+  /** Where `redis_up` is registered. */
+  registry?: Registry | undefined;
 }): Promise<PredictionCache<T>> {
   const { metrics, ttlSeconds } = opts;
   const name = opts.name ?? 'prediction';
@@ -94,17 +96,16 @@ export async function createPredictionCache<T = number>(opts: {
       close: () => Promise.resolve(),
     };
   }
-  const redis = new Redis(opts.redisUrl, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
+  // Connects in the background: a Redis that is away at start, or goes away, means uncached (a
+  // lookup fails within its 100 ms command timeout, or at once when disconnected), not a failed
+  // start or a stalled request.
+  const connection = openRedis(opts.redisUrl, {
+    name: `${name}-cache`,
+    logger: opts.logger,
+    registry: opts.registry,
   });
-  redis.on('error', () => undefined);
-  // Connected before the first lookup; a Redis that is away at start means uncached until ioredis
-  // reconnects, not a failed start.
-  await redis
-    .connect()
-    .catch((err: unknown) => opts.logger.warn({ err: String(err) }, `${name} cache: Redis not reachable`));
+  const redis = connection.client;
+  await connection.firstAttempt();
   let lastWarning = 0;
   const failed = (err: unknown) => {
     metrics.errors.inc(LABEL);
@@ -121,6 +122,11 @@ export async function createPredictionCache<T = number>(opts: {
     async getMany(ids) {
       const found = new Map<string, T>();
       if (ids.length === 0) return found;
+      if (!connection.up) {
+        failed(new Error('Redis is away'));
+        count(ids.length, 0);
+        return found;
+      }
       try {
         const values = await redis.mget(ids.map(key));
         values.forEach((v, i) => {
@@ -134,6 +140,10 @@ export async function createPredictionCache<T = number>(opts: {
     },
     async setMany(list) {
       if (list.length === 0) return;
+      if (!connection.up) {
+        failed(new Error('Redis is away'));
+        return;
+      }
       try {
         const pipeline = redis.pipeline();
         for (const [id, value] of list) pipeline.set(key(id), JSON.stringify(value), 'EX', ttlSeconds);
@@ -144,10 +154,6 @@ export async function createPredictionCache<T = number>(opts: {
         failed(err);
       }
     },
-    close() {
-      // disconnect, not quit: quit waits for a reply a Redis that is away never sends.
-      redis.disconnect();
-      return Promise.resolve();
-    },
+    close: () => connection.close(),
   };
 }

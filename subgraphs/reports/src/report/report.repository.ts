@@ -3,6 +3,7 @@ import type { Database } from '@cityassist/db';
 import type { ReportPriority } from '../triage/priority.ts';
 import type { ImageRegion, TriageScore } from '../triage/triage.type.ts';
 import { recordTransition, type TransitionRecord } from '../workflow/workflow.repository.ts';
+import { claimIdempotencyKey, type FirstUse, type IdempotentRequest } from './idempotency.ts';
 import { ReportStatus, type ReportCategory } from './report.enums.ts';
 import type { CitizenReport } from './report.type.ts';
 
@@ -122,28 +123,42 @@ export interface ReportPageFilter {
   priority?: ReportPriority | null | undefined;
 }
 
+/**
+ * What writing a report came to: the report, or, for a keyed request whose key is already taken
+ * (a repeat, or a concurrent twin that committed first), what the key's first use left and no row.
+ */
+export type Written = { kind: 'created'; report: CitizenReport } | { kind: 'taken'; first: FirstUse };
+
 export class ReportRepository {
   constructor(private readonly db: Database) {}
 
-  async create(input: {
-    zoneId: string;
-    description: string;
-    category: ReportCategory;
-    actor: string;
-  }): Promise<CitizenReport> {
+  /**
+   * A report filed by zone, with its first audit entry; with `idempotency`, the key is claimed
+   * first in the same transaction, so nothing is written when it is taken.
+   */
+  async create(
+    input: { zoneId: string; description: string; category: ReportCategory; actor: string },
+    idempotency?: IdempotentRequest,
+  ): Promise<Written> {
     const id = randomUUID();
-    await this.db.transaction(async (tx) => {
+    const first = await this.db.transaction(async (tx) => {
+      const taken = idempotency && (await claimIdempotencyKey(tx, idempotency, id));
+      if (taken) return taken;
       await tx.query(
         `insert into reports.report (id, zone_id, description, category) values ($1, $2, $3, $4)`,
         [id, input.zoneId, input.description, input.category],
       );
       await recordTransition(tx, { reportId: id, from: null, to: ReportStatus.OPEN, actor: input.actor });
+      return undefined;
     });
-    return (await this.byId(id))!;
+    return first ? { kind: 'taken', first } : { kind: 'created', report: (await this.byId(id))! };
   }
 
-  /** Writes a submitted report, its triage and its first audit entries in one transaction. */
-  async insert(report: NewReport): Promise<CitizenReport> {
+  /**
+   * Writes a submitted report, its triage and its first audit entries in one transaction; with
+   * `idempotency`, the key is claimed first in it, so nothing is written when it is taken.
+   */
+  async insert(report: NewReport, idempotency?: IdempotentRequest): Promise<Written> {
     const triageState = !report.photo
       ? 'none'
       : report.triage
@@ -151,7 +166,9 @@ export class ReportRepository {
         : report.triageFailed
           ? 'failed'
           : 'pending';
-    await this.db.transaction(async (tx) => {
+    const first = await this.db.transaction(async (tx) => {
+      const taken = idempotency && (await claimIdempotencyKey(tx, idempotency, report.id));
+      if (taken) return taken;
       await tx.query(
         `insert into reports.report (id, zone_id, description, category, category_chosen, status, lat, lon,
            photo_key, photo_content_type, photo_width, photo_height, photo_bytes, triage_state)
@@ -175,8 +192,9 @@ export class ReportRepository {
       );
       if (report.triage) await insertTriage(tx, report.id, report.triage);
       for (const t of report.transitions) await recordTransition(tx, { ...t, reportId: report.id });
+      return undefined;
     });
-    return (await this.byId(report.id))!;
+    return first ? { kind: 'taken', first } : { kind: 'created', report: (await this.byId(report.id))! };
   }
 
   /**

@@ -4,8 +4,8 @@ import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
 import { Arg, Ctx, Directive, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { ReportsContext } from '../context.ts';
 import { errors } from '../errors.ts';
-import { cleanDescription } from './report-intake.ts';
-import { REPORT_SUBMITTED } from './report.topics.ts';
+import { discardUpload } from '../upload/upload.ts';
+import { idempotencyScopeOf, type IdempotencyScope } from './idempotency.ts';
 import {
   CitizenReport,
   CreateReportInput,
@@ -75,31 +75,21 @@ export class ReportResolver {
 
   @Directive('@requiresScopes(scopes: [["reports:write"]])')
   @Mutation(() => CitizenReport, {
-    description: 'Accepts a report; it starts OPEN. Needs scope reports:write.',
+    description:
+      'Accepts a report; it starts OPEN. Send an Idempotency-Key header (or input.idempotencyKey) to retry safely. Needs scope reports:write.',
   })
   async createReport(
     @Ctx() ctx: ReportsContext,
     @Arg('input', () => CreateReportInput) input: CreateReportInput,
   ): Promise<CitizenReport> {
-    const description = cleanDescription(input.description, 'input.description');
-    if (!isZoneId(input.zoneId)) {
-      throw errors.BAD_USER_INPUT('zoneId is malformed', { argument: 'input.zoneId' });
-    }
-    if (!ctx.zones.has(input.zoneId)) throw errors.ZONE_NOT_FOUND(`no zone has id ${input.zoneId}`);
-    const report = await ctx.reports.create({ ...input, description, actor: actorOf(ctx) });
-    ctx.logger.info(
-      { reportId: report.id, zoneId: report.zone.id, category: report.category },
-      'report accepted',
-    );
-    // The report is stored before anyone hears of it; a lost event loses no report.
-    ctx.events.pubSub.publish(REPORT_SUBMITTED, report);
-    return report;
+    const scope = idempotencyScopeOf(ctx.principal?.id, ctx.idempotencyKeyHeader, input.idempotencyKey);
+    return ctx.intake.create(input, actorOf(ctx), scope, ctx.logger);
   }
 
   @Directive('@requiresScopes(scopes: [["reports:write"]])')
   @Mutation(() => CitizenReport, {
     description:
-      'Accepts a report at a location, with an optional photo (a GraphQL multipart request). The photo is checked, re-encoded without metadata and triaged by the image model; if the model is down the report is accepted untriaged and triaged later. Needs scope reports:write.',
+      'Accepts a report at a location, with an optional photo (a GraphQL multipart request). The photo is checked, re-encoded without metadata and triaged by the image model; if the model is down the report is accepted untriaged and triaged later. Send an Idempotency-Key header (or input.idempotencyKey) to retry safely. Needs scope reports:write.',
   })
   async submitReport(
     @Ctx() ctx: ReportsContext,
@@ -110,6 +100,14 @@ export class ReportResolver {
     })
     photo?: Promise<FileUpload> | null,
   ): Promise<CitizenReport> {
-    return ctx.intake.submit(input, photo, actorOf(ctx), ctx.logger);
+    let scope: IdempotencyScope | undefined;
+    try {
+      scope = idempotencyScopeOf(ctx.principal?.id, ctx.idempotencyKeyHeader, input.idempotencyKey);
+    } catch (err) {
+      // The photo is still streaming in: read it off the wire so the answer is not held up.
+      await discardUpload(photo);
+      throw err;
+    }
+    return ctx.intake.submit(input, photo, actorOf(ctx), scope, ctx.logger);
   }
 }

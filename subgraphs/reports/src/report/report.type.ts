@@ -22,7 +22,11 @@ export class CitizenReport {
   @Field(() => ID)
   id!: string;
 
-  @Field(() => Zone, { description: 'The zone the report is about (resolved by the zones subgraph).' })
+  @Field(() => Zone, {
+    nullable: true,
+    description:
+      'The zone the report is about (resolved by the zones subgraph; null while that subgraph is down, the report itself still answers).',
+  })
   zone!: Zone;
 
   @Field(() => Date, { description: 'When the report was accepted.' })
@@ -71,6 +75,9 @@ export class CitizenReport {
 /** Longest description accepted, in characters. */
 export const MAX_DESCRIPTION_LENGTH = 2000;
 
+const IDEMPOTENCY_KEY_DESCRIPTION =
+  'The Idempotency-Key header as an input field, for clients that cannot set headers (given both, they must be equal): 1–255 printable ASCII characters, e.g. a random UUID per report, sent again on each retry. A repeat within 24 hours answers with the first report and files none; the same key with a different request is IDEMPOTENCY_KEY_REUSED.';
+
 @InputType()
 export class CreateReportInput {
   @Field(() => ID, { description: 'Zone the report is about.' })
@@ -81,6 +88,12 @@ export class CreateReportInput {
 
   @Field(() => ReportCategory)
   category!: ReportCategory;
+
+  @Field(() => String, {
+    nullable: true,
+    description: IDEMPOTENCY_KEY_DESCRIPTION,
+  })
+  idempotencyKey?: string | null;
 }
 
 @InputType({ description: 'A WGS 84 point.' })
@@ -105,6 +118,12 @@ export class SubmitReportInput {
     description: "The citizen's category; omitted, the model's label decides.",
   })
   category?: ReportCategory | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: IDEMPOTENCY_KEY_DESCRIPTION,
+  })
+  idempotencyKey?: string | null;
 }
 
 @InputType({ description: 'Every given criterion must hold.' })

@@ -5,7 +5,13 @@ import { Zone } from './zone.type.ts';
 
 @Resolver(() => Zone)
 export class ZoneReportsResolver {
-  @FieldResolver(() => [CitizenReport], { description: "The zone's reports, newest first." })
+  // Nullable: when this subgraph is down, the zone's other fields still answer (a non-null list
+  // would null the whole zone, and with it a dashboard's whole page).
+  @FieldResolver(() => [CitizenReport], {
+    nullable: true,
+    description:
+      "The zone's reports, newest first; null with SUBGRAPH_UNAVAILABLE while the reports service is down.",
+  })
   reports(
     @Root() zone: Zone,
     @Ctx() ctx: ReportsContext,
