@@ -44,6 +44,9 @@ export const GATEWAY_ERRORS = {
   TOO_MANY_CONNECTIONS: { status: 429, message: 'This address holds the most live connections allowed.' },
   INTERNAL_SERVER_ERROR: { status: 500, message: 'Unexpected error.' },
   SUBGRAPH_UNAVAILABLE: { status: 503, message: 'A subgraph is unavailable; the fields it serves are null.' },
+  // The runtime's own code for an operation still running when it is disposed: only when a drain
+  // runs out of time (20 s), since the drain disposes it after the requests (gateway.ts).
+  SHUTTING_DOWN: { status: 503, message: 'The gateway is shutting down; send the request again.' },
 } as const satisfies Record<string, GatewayErrorSpec>;
 
 export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS;

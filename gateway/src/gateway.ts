@@ -251,6 +251,7 @@ export async function createGateway(
       }),
     ],
   });
+  takeBackTerminateSignals();
   return {
     runtime,
     log,
@@ -262,6 +263,21 @@ export async function createGateway(
       await redis?.close();
     },
   };
+}
+
+/**
+ * @whatwg-node's server adapter, which the runtime is built on, disposes the runtime itself on
+ * SIGINT, SIGTERM and exit (Hive turns `disposeOnProcessTerminate` on with no way to turn it off):
+ * an operation still in flight then fails with SHUTTING_DOWN while our drain is waiting for it to
+ * finish (measured: 2 of ~600 requests in a rolling restart). The drain disposes the runtime itself,
+ * after the requests, so the adapter's own handlers (named `terminateHandler`) are removed.
+ */
+function takeBackTerminateSignals(): void {
+  for (const event of ['SIGINT', 'SIGTERM', 'exit']) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (listener.name === 'terminateHandler') process.removeListener(event, listener);
+    }
+  }
 }
 
 const persistedError = (
