@@ -121,20 +121,7 @@ function killAll(group: number | undefined, pids: Iterable<number>) {
 
 describe('npm start', () => {
   it('starts four services, prints their URLs, and stops them all on SIGTERM', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'cityassist-start-'));
-    const ports = {
-      GATEWAY_PORT: await freePort(),
-      ZONES_PORT: await freePort(),
-      REPORTS_PORT: await freePort(),
-      PREDICTIONS_PORT: await freePort(),
-    };
-    const env = {
-      ...process.env,
-      DATA_DIR: dir,
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: '',
-      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-    };
+    const { dir, ports, env } = await startEnv();
     const child = spawn(TSX, ['scripts/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -1,13 +1,12 @@
 import { createTestDatabase } from '@cityassist/db';
 import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import http from 'node:http';
-import { Socket, type AddressInfo } from 'node:net';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { mintApiKey } from '../gateway/src/auth/api-keys.ts';
-import { freePort, startStack, type Stack, type StackOptions } from '../scripts/stack.ts';
+import { startStack, type Stack, type StackOptions } from '../scripts/stack.ts';
 
 export { postGraphQL } from '@cityassist/service-kit';
 
@@ -142,58 +141,4 @@ function signRs256(payload: Record<string, unknown>, key: KeyObject, kid: string
   return `${unsigned}.${sign('sha256', Buffer.from(unsigned), key).toString('base64url')}`;
 }
 
-/** A Redis server of a test's own on a free port, to hang, stop and start (the machine's is shared). */
-export interface OwnRedis extends AsyncDisposable {
-  readonly url: string;
-  /** SIGSTOP: the socket stays open and nothing answers, as a hung server does. */
-  pause(): Promise<void>;
-  resume(): Promise<void>;
-  /** Kills the server: connections drop, new ones are refused. */
-  stop(): Promise<void>;
-  /** Starts it again on the same port (empty: it keeps nothing on disk). */
-  start(): Promise<void>;
-}
-
-/** `started: false` picks the port but leaves the server down, to test a start without Redis. */
-export async function startOwnRedis({ started = true }: { started?: boolean } = {}): Promise<OwnRedis> {
-  const port = await freePort();
-  let child: ChildProcess | undefined;
-  const start = async () => {
-    child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {
-        stdio: 'ignore',
-      },
-    );
-    for (let i = 0; i < 100; i++) {
-      const up = await new Promise<boolean>((resolve) => {
-        const socket = new Socket();
-        socket.once('connect', () => {
-          socket.destroy();
-          resolve(true);
-        });
-        socket.once('error', () => resolve(false));
-        socket.connect(port, '127.0.0.1');
-      });
-      if (up) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`redis-server did not start on ${port}`);
-  };
-  const stop = async () => {
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child!.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-  };
-  if (started) await start();
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    pause: () => Promise.resolve(void child?.kill('SIGSTOP')),
-    resume: () => Promise.resolve(void child?.kill('SIGCONT')),
-    stop,
-    start,
-    [Symbol.asyncDispose]: stop,
-  };
-}
+export { startOwnRedis, type OwnRedis } from '@cityassist/redis/testing';

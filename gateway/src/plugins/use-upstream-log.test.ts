@@ -24,20 +24,28 @@ const reports: TestSubgraph = {
   },
 };
 
+/** A gateway whose log lines land in `lines`, with the plugin under test. */
+function start(subgraphs: TestSubgraph[], upstreamTimeout?: number) {
+  const lines: string[] = [];
+  const log = new Logger({
+    level: 'info',
+    writers: [new GatewayLogWriter((l) => lines.push(l))],
+    attrs: { service: 'gateway' },
+  });
+  const gw = createGatewayTester({
+    subgraphs,
+    logging: log,
+    ...(upstreamTimeout ? { upstreamTimeout } : {}),
+    maskedErrors: { maskError: createMaskError({ production: true }) },
+    plugins: () => [useUpstreamLog({ log, requestIds: new RequestIds() })],
+  });
+  return Object.assign(gw, { lines });
+}
+
 describe('useUpstreamLog', () => {
   it('EXPECTED FAILURE - logs one line per failed subgraph request, with no body or variables, however many paths fail', async () => {
-    const lines: string[] = [];
-    const log = new Logger({
-      level: 'info',
-      writers: [new GatewayLogWriter((l) => lines.push(l))],
-      attrs: { service: 'gateway' },
-    });
-    await using gw = createGatewayTester({
-      subgraphs: [zones, reports],
-      logging: log,
-      maskedErrors: { maskError: createMaskError({ production: true }) },
-      plugins: () => [useUpstreamLog({ log, requestIds: new RequestIds() })],
-    });
+    await using gw = start([zones, reports]);
+    const { lines } = gw;
     const res = await gw.graphql(
       { query: 'query Dashboard($t: String) { zones { id reports(text: $t) } }', variables: { t: CANARY } },
       { 'x-request-id': 'req-42' },
@@ -59,14 +67,8 @@ describe('useUpstreamLog', () => {
   });
 
   it('EXPECTED FAILURE - logs a timed-out subgraph request too, once', async () => {
-    const lines: string[] = [];
-    const log = new Logger({
-      level: 'info',
-      writers: [new GatewayLogWriter((l) => lines.push(l))],
-      attrs: { service: 'gateway' },
-    });
-    await using gw = createGatewayTester({
-      subgraphs: [
+    await using gw = start(
+      [
         zones,
         {
           ...reports,
@@ -74,11 +76,9 @@ describe('useUpstreamLog', () => {
             new Promise<Response>((r) => setTimeout(() => r(Response.json({ data: null })), 500)),
         },
       ],
-      logging: log,
-      upstreamTimeout: 50,
-      maskedErrors: { maskError: createMaskError({ production: true }) },
-      plugins: () => [useUpstreamLog({ log, requestIds: new RequestIds() })],
-    });
+      50,
+    );
+    const { lines } = gw;
     const res = await gw.graphql({ query: '{ zones { id reports(text: "x") } }' });
     assert.equal(res.body.errors[0].extensions.code, 'SUBGRAPH_UNAVAILABLE');
     assert.equal(res.body.errors[0].extensions.reason, 'timeout');

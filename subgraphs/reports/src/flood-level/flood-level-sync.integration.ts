@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { createServer, Socket, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startOwnRedis, type OwnRedis } from '@cityassist/redis/testing';
 import { createLogger, GATEWAY_SECRET_HEADER, type RunningServer } from '@cityassist/service-kit';
 import { TEST_GATEWAY_SECRET } from '@cityassist/service-kit/testing';
 import { startReportsService } from '../service.ts';
@@ -38,49 +38,10 @@ async function fakePredictions(level: { current: string }) {
   };
 }
 
-/** A redis-server of this test's own, to stop and start (the machine's is shared). */
-async function ownRedis() {
-  const port = await new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port: p } = s.address() as AddressInfo;
-      s.close(() => resolve(p));
-    });
-  });
-  let child: ChildProcess | undefined;
-  const start = async () => {
-    child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {
-        stdio: 'ignore',
-      },
-    );
-    for (let i = 0; i < 100; i++) {
-      const up = await new Promise<boolean>((resolve) => {
-        const socket = new Socket();
-        socket.once('connect', () => (socket.destroy(), resolve(true)));
-        socket.once('error', () => resolve(false));
-        socket.connect(port, '127.0.0.1');
-      });
-      if (up) return;
-      await sleep(50);
-    }
-    throw new Error('redis-server did not start');
-  };
-  const stop = async () => {
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child!.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-  };
-  await start();
-  return { url: `redis://127.0.0.1:${port}`, start, stop };
-}
-
 describe('flood levels read from predictions', () => {
   const level = { current: 'HIGH' };
   let predictions: Awaited<ReturnType<typeof fakePredictions>>;
-  let redis: Awaited<ReturnType<typeof ownRedis>>;
+  let redis: OwnRedis;
   let server: RunningServer | undefined;
   const applied: (() => void)[] = [];
   const nextApplied = () => new Promise<void>((resolve) => applied.push(resolve));
@@ -89,7 +50,7 @@ describe('flood levels read from predictions', () => {
 
   before(async () => {
     predictions = await fakePredictions(level);
-    redis = await ownRedis();
+    redis = await startOwnRedis();
     const { openDatabase, migrate } = await import('@cityassist/db');
     const db = await openDatabase({ dataDir: 'memory://' });
     const { default: path } = await import('node:path');
