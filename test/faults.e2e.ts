@@ -261,13 +261,23 @@ describe('faults under load', () => {
       const stopped = new Promise<void>((r) => (release = r));
       const label = `f${index}`;
       const running = load(stopped, label);
-      await sleep(1500);
-      await fault.inject();
-      await sleep(4000);
-      await fault.recover();
-      const recoveredMs = await untilRecovered();
-      await sleep(1000);
-      release();
+      let recoveredMs: number;
+      try {
+        await sleep(1500);
+        await fault.inject();
+        await sleep(4000);
+        await fault.recover();
+        recoveredMs = await untilRecovered();
+        await sleep(1000);
+      } catch (err) {
+        for (const svc of Object.values(stack!.services)) {
+          console.error(`--- ${svc.name}\n${svc.output().split('\n').slice(-15).join('\n')}`);
+        }
+        throw err;
+      } finally {
+        // The load stops whatever happened, or it would keep the test process alive.
+        release();
+      }
       const tally = await running;
       const stored = await storedKeys(`${run}-${label}-`);
       const lost = [...tally.accepted.keys()].filter((k) => !stored.has(k));
@@ -295,7 +305,9 @@ describe('faults under load', () => {
       // The services the fault did not touch kept running: recovery needed no restart of theirs.
       for (const [name, pid] of Object.entries(restartsBefore)) {
         if (!fault.name.startsWith(name)) {
-          assert.equal(stack!.services[name as ServiceName].process.pid, pid, `${name} was not restarted`);
+          const { process: child } = stack!.services[name as ServiceName];
+          assert.equal(child.exitCode, null, `${name} is still running (it did not crash)`);
+          assert.equal(child.pid, pid, `${name} was not restarted`);
         }
       }
     });

@@ -95,6 +95,10 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
+  // Nor a checked-out one: pg-pool takes its own error listener off a client while it is lent out,
+  // and a connection reset then (a Postgres restart or crash, seen in the fault suite) is an 'error'
+  // event nobody hears, which ends the process. The failure reaches the query's caller anyway.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const wrap = (q: pg.Pool | pg.PoolClient): Queryable => ({
     async query<T>(sql: string, params?: unknown[]) {
       return (await guarded(() => q.query(sql, params))).rows as T[];
@@ -109,6 +113,9 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     async transaction(fn) {
       const client = await guarded(() => pool.connect());
       let broken: unknown;
+      // A client whose connection broke mid-transaction is not lent out again (see 'connect' above).
+      const onError = (err: Error) => (broken = err);
+      client.on('error', onError);
       try {
         await guarded(() => client.query('begin'));
         const result = await fn(wrap(client));
@@ -119,6 +126,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
         throw classifyDatabaseError(err);
       } finally {
         // A connection that failed its rollback is not handed to the next caller: the pool drops it.
+        client.off('error', onError);
         client.release(broken instanceof Error ? broken : undefined);
       }
     },

@@ -59,6 +59,25 @@ describe('a Postgres outage under a Database', { skip }, () => {
     assert.deepEqual(await db.transaction((tx) => tx.query('select 3 as n')), [{ n: 3 }]);
   });
 
+  it('EXPECTED FAILURE - a transaction in flight when the server stops fails, and does not take the process down', async () => {
+    // Its client is checked out of the pool, which listens for errors on idle clients only, and it
+    // sits between two queries (the service awaits something else) when the server goes.
+    const inFlight = db
+      .transaction(async (tx) => {
+        await tx.query('select 1');
+        await sleep(1000);
+        return tx.query('select 2');
+      })
+      .catch((err: unknown) => err);
+    await sleep(200);
+    await pg.stop();
+    assert.ok((await inFlight) instanceof DatabaseUnavailableError);
+    // Were the client's 'error' unheard, the process would be gone before this line.
+    await sleep(200);
+    await pg.start();
+    assert.deepEqual(await db.transaction((tx) => tx.query('select 4 as n')), [{ n: 4 }]);
+  });
+
   it('EXPECTED FAILURE - a crash (immediate stop) drops the connections in flight as unavailable too', async () => {
     const inFlight = db.query('select pg_sleep(10)').catch((err: unknown) => err);
     await sleep(200);
