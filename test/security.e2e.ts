@@ -215,7 +215,8 @@ describe('security: the gateway as an attacker meets it, in production', () => {
     }
     for (
       let i = 0;
-      i < 100 && socket.messages.filter((m) => m.type === 'complete' || m.type === 'error').length < 100;
+      // Up to 20 s: a loaded machine answers late, and a missing answer must not read as a failure.
+      i < 400 && socket.messages.filter((m) => m.type === 'complete' || m.type === 'error').length < 100;
       i++
     ) {
       await sleep(50);

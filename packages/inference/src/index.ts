@@ -1,5 +1,5 @@
 export type { FeatureSpec, ModelMetadata } from './metadata.ts';
-export { compareVersions, listVersions, readMetadata, resolveVersion } from './registry.ts';
+export { compareVersions, isServedVersion, listVersions, readMetadata, resolveVersion } from './registry.ts';
 export { createInferenceMetrics, OnnxModel, type InferenceMetrics, type ModelBackend } from './session.ts';
 export { Batcher, createBatcherMetrics, type BatcherMetrics, type BatcherOptions } from './batcher.ts';
 export {
@@ -12,3 +12,44 @@ export {
 export { ImageInputError } from './image-preprocess.ts';
 export type { ImageModelMetadata } from './image-metadata.ts';
 export { inputRowId, withTimeout } from './deadline.ts';
+export {
+  ServedModel,
+  type CachedExplanation,
+  type Explanation,
+  type Prediction,
+  type RawOutputs,
+  type ServedModelOptions,
+} from './serving/served-model.ts';
+export {
+  bucketOf,
+  ModelRouter,
+  type Answer,
+  type Assignment,
+  type LoadedVersion,
+  type ModelDefinition,
+  type RouterLogger,
+  type RouterOptions,
+  type ShadowAgreement,
+} from './serving/router.ts';
+export {
+  DriftMonitor,
+  type DriftEvent,
+  type DriftLevel,
+  type DriftOptions,
+  type DriftSink,
+  type FeatureDrift,
+} from './serving/drift-monitor.ts';
+export { psi } from './serving/psi.ts';
+export {
+  createCacheMetrics,
+  createPredictionCache,
+  type CacheMetrics,
+  type PredictionCache,
+} from './serving/prediction-cache.ts';
+export { verifyTestVectors } from './serving/test-vectors.ts';
+export {
+  assertMetadataContract,
+  assertTestVectorsContract,
+  CONTRACTS_DIR,
+  ContractError,
+} from './serving/contract.ts';

@@ -32,15 +32,31 @@ export interface ModelMetadata {
 }
 
 /**
- * The AQI forecasters' metadata describes the input as `{"name", "dtype", "shape", "missing"}`
- * where the classifiers write a bare name. Serving needs the name, so it is lifted into
- * `onnx.input` and the description kept as `onnx.inputSpec`; anything else passes unchanged.
+ * The forecasters' metadata describes the input as `{"name", "dtype", "shape", "missing"}` where
+ * the classifiers write a bare name. Serving needs the name, so it is lifted into `onnx.input` and
+ * the description kept as `onnx.inputSpec`; their feature histograms and ranges are read the same
+ * way. Anything else passes unchanged.
  */
 export function normaliseMetadata(m: unknown): unknown {
   const onnx = (m as { onnx?: { input?: unknown } } | null)?.onnx;
   const input = onnx?.input as { name?: unknown } | null | undefined;
   if (onnx && input && typeof input === 'object' && typeof input.name === 'string') {
     Object.assign(onnx, { input: input.name, inputSpec: input });
+  }
+  // The forecasters write each feature's training histogram as `reference_histogram` {edges,
+  // counts} and its range as `valid_range`; drift and validation read `reference` and min/max.
+  const features = (m as { features?: unknown } | null)?.features;
+  if (Array.isArray(features)) {
+    for (const f of features as Record<string, unknown>[]) {
+      const h = f['reference_histogram'] as { edges?: number[]; counts?: number[] } | undefined;
+      if (!f['reference'] && Array.isArray(h?.edges) && Array.isArray(h.counts)) {
+        f['reference'] = { bins: h.edges, counts: h.counts };
+      }
+      const range = f['valid_range'] as [number, number] | undefined;
+      if (Array.isArray(range) && f['min'] === undefined && f['max'] === undefined) {
+        [f['min'], f['max']] = range;
+      }
+    }
   }
   return m;
 }

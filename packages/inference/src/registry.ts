@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { assertMetadata, normaliseMetadata, type ModelMetadata } from './metadata.ts';
+import { assertMetadataContract } from './serving/contract.ts';
 
 /** Compares dotted numeric versions ("1.10.0" > "1.9.2"); non-numeric parts compare as text. */
 export function compareVersions(a: string, b: string): number {
@@ -26,18 +27,28 @@ export async function listVersions(modelsDir: string, name: string): Promise<str
     .sort(compareVersions);
 }
 
-/** Resolves `latest` to the highest version present. */
+/**
+ * A served version is plain `x.y.z`. A prefixed one (`airbase-pm10-1.0.0`, `taylor-1.0.0`) is a
+ * validation model trained on another place's real data to check the method: listed, promotable
+ * by name, never `latest` (training/AQI.md, "Models and their names"; metadata.json says `"served": false`).
+ */
+export function isServedVersion(version: string): boolean {
+  return /^\d+(\.\d+)*$/.test(version);
+}
+
+/** The one rule for `latest`, wherever a version is chosen: the highest served version present. */
 export async function resolveVersion(modelsDir: string, name: string, version: string): Promise<string> {
   if (version !== 'latest') return version;
-  const versions = await listVersions(modelsDir, name);
-  const last = versions.at(-1);
-  if (!last) throw new Error(`no versions of model ${name} under ${modelsDir}`);
+  const last = (await listVersions(modelsDir, name)).filter(isServedVersion).at(-1);
+  if (!last) throw new Error(`no served (x.y.z) versions of model ${name} under ${modelsDir}`);
   return last;
 }
 
 export async function readMetadata(dir: string): Promise<ModelMetadata> {
   const file = path.join(dir, 'metadata.json');
-  const parsed = normaliseMetadata(JSON.parse(await readFile(file, 'utf8')));
+  const raw: unknown = JSON.parse(await readFile(file, 'utf8'));
+  assertMetadataContract(raw, file);
+  const parsed = normaliseMetadata(raw);
   assertMetadata(parsed, file);
   return parsed;
 }

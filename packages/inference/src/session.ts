@@ -58,6 +58,8 @@ export type ModelBackend = 'inline' | 'worker';
  * shutdown. One intra-op thread: requests are already parallel, and the machines are small.
  */
 export class OnnxModel {
+  private closed = false;
+
   private constructor(
     readonly metadata: ModelMetadata,
     private readonly session: ort.InferenceSession | ImageWorkerSession,
@@ -151,7 +153,10 @@ export class OnnxModel {
     await this.runOn(new Float32Array(width).fill(Number.NaN), 1, width);
   }
 
+  /** Releases the session; closing twice is a no-op (a router and a test may both close it). */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     this.metrics?.version.remove(this.labels);
     if (this.session instanceof ImageWorkerSession) await this.session.close();
     else await this.session.release();

@@ -17,6 +17,46 @@ const version = z
   .string()
   .regex(/^(latest|[A-Za-z0-9][\w.-]{0,63})$/, 'must be "latest" or a version folder name');
 
+type Version = typeof version;
+type Share = z.ZodDefault<z.ZodNumber>;
+type RoutingSettings<P extends string> = Record<`${P}_MODEL_VERSION`, z.ZodDefault<Version>> &
+  Record<`${P}_CANARY_VERSION` | `${P}_SHADOW_VERSION`, z.ZodOptional<Version>> &
+  Record<`${P}_CANARY_SHARE`, Share> &
+  Record<`${P}_CANARY_ASSIGNMENT`, z.ZodDefault<z.ZodEnum<{ zone: 'zone'; request: 'request' }>>> &
+  Record<`${P}_MODEL_BACKEND`, z.ZodOptional<z.ZodEnum<{ worker: 'worker'; inline: 'inline' }>>>;
+
+/**
+ * The settings that choose a routed model's versions and where it runs, the same for every model:
+ * `<P>_MODEL_VERSION` the champion (`latest` = the highest x.y.z present), `<P>_CANARY_VERSION` a
+ * version that answers `<P>_CANARY_SHARE` (default 0.01) of the keys (zones, sensors) by hash,
+ * `<P>_CANARY_ASSIGNMENT` `zone` (a key always meets the same version) or `request`, and
+ * `<P>_SHADOW_VERSION` a version scored beside the champion and compared, never answering;
+ * `<P>_MODEL_BACKEND` `worker` or `inline` for this model alone (default MODEL_BACKEND), so the
+ * choice follows each model's own measurement.
+ */
+function routing<P extends string>(prefix: P, champion: string): RoutingSettings<P> {
+  return {
+    [`${prefix}_MODEL_VERSION`]: version.default(champion),
+    [`${prefix}_CANARY_VERSION`]: version.optional(),
+    [`${prefix}_CANARY_SHARE`]: z.coerce.number().gt(0).lte(1).default(0.01),
+    [`${prefix}_CANARY_ASSIGNMENT`]: z.enum(['zone', 'request']).default('zone'),
+    [`${prefix}_SHADOW_VERSION`]: version.optional(),
+    [`${prefix}_MODEL_BACKEND`]: z.enum(['worker', 'inline']).optional(),
+  } as RoutingSettings<P>;
+}
+
+/** A model's routing from its settings (read from the validated environment). */
+function routingOf(env: Readonly<Record<string, unknown>>, prefix: string) {
+  const canary = env[`${prefix}_CANARY_VERSION`] as string | undefined;
+  return {
+    champion: env[`${prefix}_MODEL_VERSION`] as string,
+    canary: canary ? { version: canary, share: env[`${prefix}_CANARY_SHARE`] as number } : undefined,
+    shadow: env[`${prefix}_SHADOW_VERSION`] as string | undefined,
+    canaryAssignment: env[`${prefix}_CANARY_ASSIGNMENT`] as 'zone' | 'request',
+    backend: env[`${prefix}_MODEL_BACKEND`] as 'worker' | 'inline' | undefined,
+  };
+}
+
 /** Every setting this service reads, by environment variable. */
 export const settings = {
   PREDICTIONS_HOST: setting.host(),
@@ -39,18 +79,11 @@ export const settings = {
   /** Where `models/<name>/<version>/` live. Default: the repository's models/. */
   MODELS_DIR: z.string().default(path.join(repoRoot, 'models')),
   /**
-   * Champion flood version (`latest` = the highest present). Applied at start when it differs from
-   * the value applied at the previous start, so promotions made through the API survive restarts.
+   * Champion flood version (`latest` = the highest x.y.z present). Like every *_MODEL_VERSION,
+   * applied at start when it differs from the value applied at the previous start, so promotions
+   * made through the API survive restarts. FLOOD_CANARY_*, FLOOD_SHADOW_VERSION: see routing().
    */
-  FLOOD_MODEL_VERSION: version.default('1.0.0'),
-  /** A version to answer FLOOD_CANARY_SHARE of the zones beside the champion; unset = none. */
-  FLOOD_CANARY_VERSION: version.optional(),
-  /** Share of zones (0, 1] the canary answers, by a hash of the zone id. Default 0.01. */
-  FLOOD_CANARY_SHARE: z.coerce.number().gt(0).lte(1).default(0.01),
-  /** `zone`: a zone always meets the same version; `request`: a whole request does. Default zone. */
-  FLOOD_CANARY_ASSIGNMENT: z.enum(['zone', 'request']).default('zone'),
-  /** A version scored beside the champion on its rows and compared, never answering; unset = none. */
-  FLOOD_SHADOW_VERSION: version.optional(),
+  ...routing('FLOOD', '1.0.0'),
   /** All zones of a request in one model call (true); false scores zone by zone (benchmarks). */
   INFERENCE_BATCHING: setting.bool(true),
   /** Most rows in one model call across concurrent requests (Triton's max_batch_size). Default 1024. */
@@ -64,7 +97,7 @@ export const settings = {
   /** A model call slower than this fails and the answer falls back (degraded). Default 2000 ms. */
   MODEL_TIMEOUT_MS: z.coerce.number().int().min(0).default(2000),
   /**
-   * Where the flood and AQI sessions run: `worker` (default) in a thread of their own, so the event
+   * Where model sessions run unless a model's own <P>_MODEL_BACKEND says otherwise: `worker` (default) in a thread of their own, so the event
    * loop stays free and MODEL_TIMEOUT_MS cuts a slow call short (+0.03 ms a call for one row,
    * +0.14 ms for 470, measured); `inline` on the event loop, where a slow call is only refused once
    * it has returned.
@@ -79,8 +112,8 @@ export const settings = {
    * itself). Default: the committed simulated snapshot.
    */
   FEATURES_SNAPSHOT: z.string().default(path.join(repoRoot, 'data/features/flood_features_snapshot.csv')),
-  /** AQI forecaster version (`latest` = the highest plain x.y.z under models/aqi). Default 1.0.0. */
-  AQI_MODEL_VERSION: version.default('1.0.0'),
+  /** AQI forecaster versions: AQI_MODEL_VERSION (default 1.0.0), AQI_CANARY_*, AQI_SHADOW_VERSION. */
+  ...routing('AQI', '1.0.0'),
   /** Air-quality sensors the feature store is seeded from. Default: the committed simulated Olinda sensors. */
   AQI_SENSORS_FILE: z.string().default(path.join(repoRoot, 'data/airquality/olinda-sim/sensors.csv')),
   /**
@@ -92,6 +125,11 @@ export const settings = {
     .default(path.join(repoRoot, 'data/airquality/olinda-sim/pm25_readings.csv')),
   /** A zone farther than this from every sensor (centroid to sensor) gets no AQI forecast. Default 5 km. */
   AQI_MAX_SENSOR_DISTANCE_KM: z.coerce.number().positive().default(5),
+  /**
+   * The image model's champion, which the reports service serves (the same variable and default as
+   * there); read here only so `models` shows that version as CHAMPION.
+   */
+  IMAGE_MODEL_VERSION: version.default('1.0.0'),
   /** training's experiment log (JSON lines), listed by the experiments query. */
   EXPERIMENTS_FILE: z.string().default(path.join(repoRoot, 'training/experiments/runs.jsonl')),
   /** Seconds a prediction stays cached (Redis with REDIS_URL, else in process); 0 = off. Default 300. */
@@ -119,14 +157,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env) {
       minRows: env.DRIFT_MIN_ROWS,
     },
     modelsDir: env.MODELS_DIR,
-    flood: {
-      champion: env.FLOOD_MODEL_VERSION,
-      canary: env.FLOOD_CANARY_VERSION
-        ? { version: env.FLOOD_CANARY_VERSION, share: env.FLOOD_CANARY_SHARE }
-        : undefined,
-      shadow: env.FLOOD_SHADOW_VERSION,
-      canaryAssignment: env.FLOOD_CANARY_ASSIGNMENT,
-    },
+    flood: routingOf(env, 'FLOOD'),
     inference: {
       batching: env.INFERENCE_BATCHING,
       batch: { maxBatchSize: env.INFERENCE_BATCH_MAX_SIZE, maxWaitMs: env.INFERENCE_BATCH_WAIT_MS },
@@ -137,11 +168,13 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env) {
     },
     featuresSnapshot: env.FEATURES_SNAPSHOT,
     aqi: {
-      version: env.AQI_MODEL_VERSION,
+      ...routingOf(env, 'AQI'),
       sensorsFile: env.AQI_SENSORS_FILE,
       readingsSnapshot: env.AQI_READINGS_SNAPSHOT,
       maxSensorDistanceKm: env.AQI_MAX_SENSOR_DISTANCE_KM,
     },
+    /** Champions of the models other services serve, by name (listed by `models`). */
+    servedElsewhere: { image: env.IMAGE_MODEL_VERSION },
     experimentsFile: env.EXPERIMENTS_FILE,
     predictionCacheTtlSeconds: env.PREDICTION_CACHE_TTL_SECONDS,
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,

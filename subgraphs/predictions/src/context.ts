@@ -1,36 +1,22 @@
 import type { BaseContext } from '@cityassist/service-kit';
-import type DataLoader from 'dataloader';
-import type { FloodAlerter } from './alerts/flood-alerter.ts';
-import type { AqiForecaster } from './aqi/aqi-forecaster.ts';
-import type { AqiForecast } from './aqi/aqi-forecast.type.ts';
-import type { AqiExplanation } from './aqi/aqi-model.ts';
-import type { FeatureStore } from './features/feature-store.ts';
-import type { FloodExplanation } from './flood/flood-explainer.ts';
-import type { FloodRisk } from './flood/flood-risk.type.ts';
-import type { FloodRouter } from './flood/flood-router.ts';
+import type { Served } from './models/model.ts';
 import type { DegradedAnswer } from './plugins/degraded-answers.plugin.ts';
 import type { ModelRegistry } from './registry/model-registry.ts';
 
 export interface PredictionsContext extends BaseContext {
-  /** Per request and `at`: floodRisk of N zones is one scoring pass. */
-  floodRisk(at?: Date): DataLoader<string, FloodRisk>;
-  /** Per request: every explanation of the request is one TreeSHAP pass per model version. */
-  explanations: DataLoader<FloodRisk, FloodExplanation, string>;
-  /** The flood versions that serve (champion, canary, shadow) and their fallbacks. */
-  flood: FloodRouter;
+  /** Every served model by name: its router and inputs (reached through `<model>.served(ctx)`). */
+  models: ReadonlyMap<string, Served<unknown, unknown, unknown>>;
+  /** This request's loaders, per model, made on first use (`<model>.scope(ctx)`). */
+  scopes: Map<string, unknown>;
+  /** All zones of a request in one model call (false: zone by zone, for benchmarks). */
+  batching: boolean;
   registry: ModelRegistry;
-  /** Models whose versions `models` lists. */
-  servedModels: string[];
-  store: FeatureStore;
-  alerter: FloodAlerter;
+  /** Models whose versions `models` lists: the served ones, and those other services serve. */
+  listedModels: readonly string[];
+  /** The champion of each model another service serves (its status is not kept here). */
+  championsElsewhere: ReadonlyMap<string, string>;
   /** training's file-based experiment log. */
   experimentsFile: string;
-  /** Per request: the aqiForecast of N zones is one readings query and one model call. */
-  aqiForecast: DataLoader<string, AqiForecast>;
-  /** Per request: the first-step explanations of every AQI forecast of the request, one TreeSHAP pass. */
-  aqiExplanations: DataLoader<AqiForecast, AqiExplanation, string>;
-  /** The AQI model, the sensor store and the zone → sensor map. */
-  aqi: AqiForecaster;
   /** Fields answered from a fallback in this request (reported in `errors`). */
   degraded: DegradedAnswer[];
 }

@@ -1,16 +1,11 @@
 import type { EventBus } from '@cityassist/events';
 import { buildFederatedSchema } from '@cityassist/service-kit';
 import type { GraphQLSchema } from 'graphql';
-import { FloodAlertResolver } from './alerts/flood-alert.resolver.ts';
-import { FloodLevelResolver } from './alerts/flood-level.resolver.ts';
-import { AqiForecastResolver } from './aqi/aqi-forecast.resolver.ts';
-import { SensorReadingResolver } from './aqi/sensor-reading.resolver.ts';
 import { DriftResolver } from './drift/drift.resolver.ts';
 import { ExperimentResolver } from './experiments/experiment.resolver.ts';
-import { FeatureResolver, FloodPredictionResolver } from './features/feature.resolver.ts';
-import { FloodRiskResolver } from './flood/flood-risk.resolver.ts';
+import { models } from './models/index.ts';
 import { ModelResolver, ModelVersionResolver } from './registry/model.resolver.ts';
-import { zoneReference, ZonePredictionsResolver } from './zone/zone.resolver.ts';
+import { zoneReference } from './zone/zone.resolver.ts';
 import { Zone } from './zone/zone.type.ts';
 
 export function buildPredictionsSchema(pubSub: EventBus['pubSub']): Promise<GraphQLSchema> {
@@ -18,18 +13,11 @@ export function buildPredictionsSchema(pubSub: EventBus['pubSub']): Promise<Grap
   return buildFederatedSchema(
     {
       resolvers: [
-        ZonePredictionsResolver,
-        FloodRiskResolver,
-        FeatureResolver,
-        FloodPredictionResolver,
-        FloodAlertResolver,
-        FloodLevelResolver,
         DriftResolver,
         ExperimentResolver,
         ModelResolver,
         ModelVersionResolver,
-        AqiForecastResolver,
-        SensorReadingResolver,
+        ...models.flatMap((m) => m.resolvers),
       ],
       orphanedTypes: [Zone],
       pubSub,

@@ -1,6 +1,7 @@
 import { Arg, Ctx, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { PredictionsContext } from '../context.ts';
-import { DRIFT_DETECTED, type DriftEvent } from './drift-monitor.ts';
+import type { DriftEvent } from '@cityassist/inference';
+import { DRIFT_DETECTED } from './drift-sink.ts';
 import { DriftAlert, type DriftLevel, ModelHealth } from './drift.type.ts';
 
 @Resolver()
@@ -10,10 +11,11 @@ export class DriftResolver {
     description: 'Drift of a served model (by name), or null for an unknown one.',
   })
   modelHealth(@Ctx() ctx: PredictionsContext, @Arg('name', () => String) name: string): ModelHealth | null {
-    if (name !== ctx.flood.name) return null;
-    const { rows, features } = ctx.flood.championDrift.current();
-    const { champion, canary } = ctx.flood.assignment;
-    const s = ctx.flood.shadowAgreement();
+    const router = ctx.models.get(name)?.router;
+    if (!router) return null;
+    const { rows, features } = router.championDrift?.current() ?? { rows: 0, features: [] };
+    const { champion, canary } = router.assignment;
+    const s = router.shadowAgreement();
     return {
       name,
       version: champion,
@@ -23,7 +25,7 @@ export class DriftResolver {
         ? {
             version: s.shadow,
             comparisons: s.comparisons,
-            levelAgreement: s.comparisons ? s.levelAgreements / s.comparisons : null,
+            levelAgreement: s.comparisons ? s.agreements / s.comparisons : null,
             meanAbsoluteDifference: s.comparisons ? s.sumAbsDifference / s.comparisons : null,
             maxAbsoluteDifference: s.comparisons ? s.maxAbsDifference : null,
             since: s.since,

@@ -37,11 +37,16 @@ export class ShadowAgreement {
 
   @Field(() => Float, {
     nullable: true,
-    description: 'Share of rows with the same level; null before the first comparison.',
+    description:
+      "Share of rows where the shadow agreed with the champion (flood: same level; aqi: same category of the first hour; energyDemand: within the champion's interval); null before the first comparison.",
   })
   levelAgreement!: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Mean absolute difference of the probabilities.' })
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "Mean absolute difference of the answers, in the model's unit (flood: probability; aqi: µg/m³ of the first hour; energyDemand: MW of the first step).",
+  })
   meanAbsoluteDifference!: number | null;
 
   @Field(() => Float, { nullable: true })

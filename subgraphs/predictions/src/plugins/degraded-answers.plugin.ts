@@ -1,7 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { responsePathAsArray, type GraphQLFormattedError, type GraphQLResolveInfo } from 'graphql';
 import type { PredictionsContext } from '../context.ts';
-import type { FloodRisk } from '../flood/flood-risk.type.ts';
 
 /** A field answered from a fallback, to be reported beside the data. */
 export interface DegradedAnswer {
@@ -37,18 +36,29 @@ export function useDegradedAnswers(): ApolloServerPlugin<PredictionsContext> {
   };
 }
 
-/** Passes a risk through, noting it for the response's `errors` when it is a fallback. */
-export function noteIfDegraded(
+/** What a model's field answered, as far as a note about a fallback needs it. */
+export interface ZoneAnswer {
+  zoneId: string;
+  model: { name: string; version: string };
+  fallback?: { reason: string; source: string } | undefined;
+}
+
+/**
+ * Passes a zone's answer through, noting it for the response's `errors` when it is a fallback.
+ * `what` names it in the message ("flood risk", "energy demand forecast").
+ */
+export function noteIfDegraded<T extends ZoneAnswer>(
   ctx: PredictionsContext,
   info: GraphQLResolveInfo,
-  risk: FloodRisk,
-): FloodRisk {
-  if (risk.degraded && risk.fallback) {
+  answer: T,
+  what: string,
+): T {
+  if (answer.fallback) {
     ctx.degraded.push({
       path: responsePathAsArray(info.path),
-      message: `flood risk of zone ${risk.zoneId} is a fallback (${risk.fallback.source}): ${risk.fallback.reason}`,
-      extensions: { zoneId: risk.zoneId, fallback: risk.fallback.source, model: risk.model },
+      message: `${what} of zone ${answer.zoneId} is a fallback (${answer.fallback.source}): ${answer.fallback.reason}`,
+      extensions: { zoneId: answer.zoneId, fallback: answer.fallback.source, model: answer.model },
     });
   }
-  return risk;
+  return answer;
 }

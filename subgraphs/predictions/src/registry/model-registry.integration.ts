@@ -62,6 +62,13 @@ onEachDatabase((label, open) => {
           ['airbase-pm10-1.0.0', 'RETIRED'],
         ],
       );
+      // The image model is served by reports; listed here with its card, its champion the setting.
+      const image = data!['models'].find((m: { name: string }) => m.name === 'image');
+      assert.deepEqual(
+        image.versions.map((v: { version: string; status: string }) => [v.version, v.status]),
+        [['1.0.0', 'CHAMPION']],
+      );
+      assert.match(image.versions[0].card, /synthetic/i);
       const audit = await gql(AUDIT);
       assert.deepEqual(
         audit.data!['modelAudit'].map(

@@ -2,19 +2,19 @@ import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database, Queryable } from '@cityassist/db';
 import type { EventBus } from '@cityassist/events';
-import { listVersions, readMetadata, resolveVersion, type ModelMetadata } from '@cityassist/inference';
+import {
+  isServedVersion,
+  listVersions,
+  readMetadata,
+  resolveVersion,
+  type Assignment,
+  type ModelMetadata,
+} from '@cityassist/inference';
 import { errors } from '../errors.ts';
 
 export type ModelStatus = 'CHAMPION' | 'CANARY' | 'SHADOW' | 'RETIRED';
 
-/** Which versions of one model serve, as the router applies it. */
-export interface Assignment {
-  champion: string;
-  canary?: { version: string; share: number } | undefined;
-  shadow?: string | undefined;
-}
-
-/** What the settings ask for (FLOOD_MODEL_VERSION, FLOOD_CANARY_*, FLOOD_SHADOW_VERSION). */
+/** What the settings ask for (<NAME>_MODEL_VERSION, <NAME>_CANARY_*, <NAME>_SHADOW_VERSION). */
 export interface ModelSettings {
   /** A version folder, or `latest`. */
   champion: string;
@@ -165,6 +165,7 @@ export class ModelRegistry {
     opts: { actor: string; action?: string; share?: number | undefined; reason?: string | undefined },
   ): Promise<Assignment> {
     await this.assertExists(name, version);
+    if (to !== 'RETIRED') this.assertServable(name, version);
     if (to === 'CANARY' && !(opts.share !== undefined && opts.share > 0 && opts.share <= 1)) {
       throw errors.BAD_USER_INPUT('a canary needs a share of traffic in (0, 1]', { argument: 'share' });
     }
@@ -236,6 +237,18 @@ export class ModelRegistry {
       reason: r.reason,
       at: new Date(r.at),
     }));
+  }
+
+  /**
+   * A validation model (a prefixed version, trained on another place's data to check the method)
+   * is listed but never serves: not as champion, canary or shadow.
+   */
+  assertServable(name: string, version: string): void {
+    if (!isServedVersion(version)) {
+      throw errors.MODEL_STATUS_CONFLICT(
+        `${name} ${version} is a validation model (not x.y.z): it is listed, never served`,
+      );
+    }
   }
 
   /** Throws BAD_USER_INPUT for a malformed version name, MODEL_NOT_FOUND for a missing folder. */

@@ -1,7 +1,8 @@
 import { Arg, Ctx, Directive, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { ModelRouter } from '@cityassist/inference';
 import type { PredictionsContext } from '../context.ts';
 import { errors } from '../errors.ts';
-import type { Assignment } from './model-registry.ts';
+import type { Assignment } from '@cityassist/inference';
 import {
   Model,
   ModelAssignment,
@@ -37,17 +38,26 @@ export class ModelResolver {
   @Query(() => [Model], { description: 'The models this service serves, with every version and its status.' })
   async models(@Ctx() ctx: PredictionsContext): Promise<Model[]> {
     return Promise.all(
-      ctx.servedModels.map(async (name) => ({
-        name,
-        versions: (await ctx.registry.versions(name)).map((v) => ({
+      ctx.listedModels.map(async (name) => {
+        const elsewhere = ctx.championsElsewhere.get(name);
+        const statusOf = (v: { version: string; status: string }) =>
+          (elsewhere === undefined
+            ? v.status
+            : v.version === elsewhere
+              ? 'CHAMPION'
+              : 'RETIRED') as ModelStatusKind;
+        return {
           name,
-          version: v.version,
-          createdAt: new Date(v.metadata.createdAt ?? 0),
-          status: v.status as ModelStatusKind,
-          canaryShare: v.canaryShare,
-          metrics: v.metadata['metrics'] ?? null,
-        })),
-      })),
+          versions: (await ctx.registry.versions(name)).map((v) => ({
+            name,
+            version: v.version,
+            createdAt: new Date(v.metadata.createdAt ?? 0),
+            status: statusOf(v),
+            canaryShare: v.canaryShare,
+            metrics: v.metadata['metrics'] ?? null,
+          })),
+        };
+      }),
     );
   }
 
@@ -77,19 +87,22 @@ export class ModelResolver {
     @Arg('input', () => PromoteModelInput) input: PromoteModelInput,
   ): Promise<ModelAssignment> {
     const actor = this.actorOf(ctx);
-    this.assertRoutable(ctx, input.name);
     const reason = this.reasonOf(input.reason);
     if (input.status !== ModelStatusKind.CANARY && input.canaryShare != null) {
       throw errors.BAD_USER_INPUT('canaryShare is only for CANARY', { argument: 'input.canaryShare' });
     }
+    const router = this.routerOf(ctx, input.name);
     await ctx.registry.assertExists(input.name, input.version);
-    if (input.status !== ModelStatusKind.RETIRED) await this.prepare(ctx, input.version);
+    if (input.status !== ModelStatusKind.RETIRED) {
+      ctx.registry.assertServable(input.name, input.version);
+      await this.prepare(router, input.version);
+    }
     const assignment = await ctx.registry.change(input.name, input.version, input.status, {
       actor,
       share: input.canaryShare ?? undefined,
       reason,
     });
-    await ctx.flood.apply(assignment);
+    await router.apply(assignment);
     ctx.logger.info(
       { model: input.name, version: input.version, status: input.status, actor },
       'model status changed',
@@ -108,27 +121,27 @@ export class ModelResolver {
     @Arg('reason', () => String, { nullable: true }) reason?: string | null,
   ): Promise<ModelAssignment> {
     const actor = this.actorOf(ctx);
-    this.assertRoutable(ctx, name);
+    const router = this.routerOf(ctx, name);
     const { champion } = await ctx.registry.assignment(name);
     const previous = await ctx.registry.previousChampion(name);
     // Loaded and checked before the switch: a rollback to a version that cannot serve changes nothing.
-    await this.prepare(ctx, previous);
+    await this.prepare(router, previous);
     const assignment = await ctx.registry.change(name, previous, ModelStatusKind.CHAMPION, {
       actor,
       action: 'rollback',
       reason: this.reasonOf(reason),
     });
-    await ctx.flood.apply(assignment);
+    await router.apply(assignment);
     ctx.logger.info({ model: name, from: champion, to: previous, actor }, 'model rolled back');
     return assignmentOf(name, assignment, actor);
   }
 
   /** Loads and checks a version before any status changes: one that cannot serve changes nothing. */
-  private async prepare(ctx: PredictionsContext, version: string): Promise<void> {
+  private async prepare(router: ModelRouter<unknown, unknown>, version: string): Promise<void> {
     try {
-      await ctx.flood.prepare(version);
+      await router.prepare(version);
     } catch (err) {
-      throw errors.MODEL_LOAD_FAILED(`flood ${version} could not be loaded or failed its test vectors`, {
+      throw errors.MODEL_LOAD_FAILED(`${router.name} ${version} could not be loaded or failed its checks`, {
         cause: err instanceof Error ? err.message : String(err),
       });
     }
@@ -139,15 +152,16 @@ export class ModelResolver {
     return ctx.principal?.id ?? 'anonymous';
   }
 
-  private assertRoutable(ctx: PredictionsContext, name: string): void {
-    if (!ctx.servedModels.includes(name)) {
-      throw errors.MODEL_NOT_FOUND(`this service serves no model ${name}`);
-    }
-    if (name !== ctx.flood.name) {
+  /** The router of a model this service serves; another service's model is listed, not routed here. */
+  private routerOf(ctx: PredictionsContext, name: string): ModelRouter<unknown, unknown> {
+    const served = ctx.models.get(name);
+    if (served) return served.router;
+    if (ctx.listedModels.includes(name)) {
       throw errors.MODEL_STATUS_CONFLICT(
-        `${name} versions are chosen by setting, not routed: change its *_MODEL_VERSION and restart`,
+        `${name} is served by another service, which chooses its version by setting: change its *_MODEL_VERSION and restart it`,
       );
     }
+    throw errors.MODEL_NOT_FOUND(`this service serves no model ${name}`);
   }
 
   private reasonOf(reason: string | null | undefined): string | undefined {

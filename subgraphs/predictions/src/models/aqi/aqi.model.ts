@@ -1,0 +1,187 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadZoneFeatures } from '@cityassist/geo';
+import type { RawOutputs, ServedModel } from '@cityassist/inference';
+import DataLoader from 'dataloader';
+import { defineModel, perVersion } from '../model.ts';
+import { assertFeatureSpec, STEP_MS, windowFeatures, type AqiFeatureSpec } from './aqi-features.ts';
+import { AqiForecaster, type SensorRow } from './aqi-forecaster.ts';
+import { aqiCategoryOf, type AqiDaily, type AqiForecast, type AqiPoint } from './aqi-forecast.type.ts';
+import { EpaIndex, type EpaBreakpoints } from './epa.ts';
+import { SensorStore } from './sensor-store.ts';
+import { ZoneSensorMap } from './zone-sensors.ts';
+
+/** What the AQI model answers for one sensor: its hourly points and the next-24-hour index. */
+export interface AqiAnswer {
+  points: AqiPoint[];
+  daily: AqiDaily | null;
+  /** The sensor's anchor the points start from (a last good answer keeps its own). */
+  asOf: Date;
+  missingReadings: number;
+}
+
+/** A version's reading of its metadata: feature spec, EPA tables, pollutant, intervals. */
+export interface AqiVersion {
+  spec: AqiFeatureSpec;
+  epa: EpaIndex;
+  parameter: string;
+  unit: string;
+  /** Pollutants the model's EPA tables cover: what the sensor store accepts readings of. */
+  parameters: string[];
+  intervals: { qLo: number[]; qHi: number[]; scaleFloor: number };
+  at: { level: number; lag0: number; mean3: number; std: number };
+}
+
+export const aqiVersionOf = perVersion((model: ServedModel): AqiVersion => {
+  const m = model.metadata;
+  const where = `aqi ${model.version}`;
+  const spec = assertFeatureSpec(m['feature_spec'], model.featureNames);
+  if (typeof m['parameter'] !== 'string' || typeof m['unit'] !== 'string') {
+    throw new Error(`${where}: metadata names no parameter and unit`);
+  }
+  const breakpoints = m['epa_breakpoints'] as EpaBreakpoints | undefined;
+  if (!breakpoints?.pollutants) throw new Error(`${where}: metadata has no epa_breakpoints`);
+  const iv = m['intervals'] as { q_lo?: number[]; q_hi?: number[]; scale_floor?: number } | undefined;
+  if (iv?.q_lo?.length !== spec.horizons || iv.q_hi?.length !== spec.horizons || typeof iv.scale_floor !== 'number') {
+    throw new Error(`${where}: metadata intervals need q_lo, q_hi (one per horizon) and scale_floor`);
+  }
+  if (model.explainer.explainer.nTargets !== spec.horizons) {
+    throw new Error(`${where}: the trees have ${model.explainer.explainer.nTargets} targets for ${spec.horizons} horizons`);
+  }
+  const names = model.featureNames;
+  return {
+    spec,
+    epa: EpaIndex.fromBreakpoints(breakpoints, m['parameter']),
+    parameter: m['parameter'],
+    unit: m['unit'],
+    parameters: Object.keys(breakpoints.pollutants),
+    intervals: { qLo: iv.q_lo, qHi: iv.q_hi, scaleFloor: iv.scale_floor },
+    at: {
+      level: names.indexOf('level'),
+      lag0: names.indexOf('r_lag_0'),
+      mean3: names.indexOf('r_mean_3'),
+      std: names.indexOf(`r_std_${spec.season}`),
+    },
+  };
+});
+
+export interface AqiInputs {
+  forecaster: AqiForecaster;
+  store: SensorStore;
+  zones: ZoneSensorMap;
+}
+
+/**
+ * The AQI forecaster (PM2.5, 24 hourly steps with 90% intervals): zone → nearest sensor → the
+ * sensor's recent readings → one input row per sensor. Keyed by sensor: zones that share a sensor
+ * share its answer, its canary assignment and its last good answer.
+ */
+export const aqiModel = defineModel({
+  name: 'aqi',
+  idPrefix: 'aqi',
+  outputs: ['forecast', 'lower', 'upper'],
+  routing: (config) => config.aqi,
+  keyOf: (row: SensorRow) => row.sensorId,
+  inputsOf: (row) => row.inputs,
+  answer: (raw, row, model) => answerOf(raw, row, aqiVersionOf(model)),
+  baseline: (row, model) => answerOf(baselineOf(row.inputs, aqiVersionOf(model)), row, aqiVersionOf(model)),
+  // Shadow agreement: the first hour's value and its EPA category.
+  compare: (a, b) => ({
+    difference: Math.abs(a.points[0]!.value - b.points[0]!.value),
+    agree: a.points[0]!.category === b.points[0]!.category,
+  }),
+  async check(model) {
+    const version = aqiVersionOf(model);
+    return { windows: await verifyWindows(version.spec, model.dir) };
+  },
+  async inputs({ config, db, logger }, router) {
+    const store = new SensorStore(db);
+    const seeded = await store.loadSnapshot(config.aqi.sensorsFile, config.aqi.readingsSnapshot);
+    logger.info(seeded, seeded.loaded ? 'sensor snapshot loaded' : 'sensor snapshot already loaded');
+    const zones = new ZoneSensorMap(await loadZoneFeatures(), await store.sensors(), config.aqi.maxSensorDistanceKm);
+    logger.info({ zonesWithSensor: zones.size }, 'zones mapped to air-quality sensors');
+    return { forecaster: new AqiForecaster(router, store, zones), store, zones };
+  },
+  perRequest: ({ inputs }, request) => ({
+    /** The aqiForecast of N zones is one readings query and one model call over their sensors. */
+    aqiForecast: new DataLoader<string, AqiForecast>(
+      (zoneIds) => inputs.forecaster.forecastZones(zoneIds, { requestId: request.requestId }),
+      request.batching ? {} : { maxBatchSize: 1 },
+    ),
+  }),
+});
+
+function answerOf(raw: RawOutputs, row: SensorRow, v: AqiVersion): AqiAnswer {
+  const step = STEP_MS[v.spec.resolution];
+  const { forecast, lower, upper } = raw as Record<'forecast' | 'lower' | 'upper', number[]>;
+  const points = forecast.map((value, h): AqiPoint => {
+    const index = v.epa.of(value);
+    return {
+      at: new Date(row.anchor.getTime() + (h + 1) * step),
+      value,
+      aqi: index.aqi,
+      category: aqiCategoryOf(index.category),
+      lower: lower[h]!,
+      upper: upper[h]!,
+      beyondIndex: index.beyondIndex,
+    };
+  });
+  // PM's EPA averaging period is 24 h: the index of the mean of the first 24 hourly forecasts.
+  const perDay = 86_400_000 / step;
+  let daily: AqiDaily | null = null;
+  if (forecast.length >= perDay) {
+    const mean = forecast.slice(0, perDay).reduce((a, b) => a + b, 0) / perDay;
+    const index = v.epa.of(mean);
+    daily = { value: mean, aqi: index.aqi, category: aqiCategoryOf(index.category), beyondIndex: index.beyondIndex };
+  }
+  return { points, daily, asOf: row.anchor, missingReadings: row.missing };
+}
+
+/**
+ * The documented fallback when the model fails: the ONNX graph with the trees' output set to 0,
+ * i.e. persistence of the recent ratio (r_lag_0, else r_mean_3, else 1) times the level, with the
+ * model's conformal offsets. Those offsets were calibrated for the model, not for persistence, so
+ * the interval is narrower than persistence's real error: one more reason it is marked degraded.
+ */
+function baselineOf(row: Float32Array, v: AqiVersion): RawOutputs {
+  const f = Math.fround;
+  const H = v.spec.horizons;
+  const lag0 = row[v.at.lag0]!;
+  const mean3 = row[v.at.mean3]!;
+  const base = Number.isNaN(lag0) ? (Number.isNaN(mean3) ? 1 : mean3) : lag0;
+  const level = row[v.at.level]!;
+  const sigma = Math.max(row[v.at.std]!, f(v.intervals.scaleFloor));
+  const out = { forecast: new Array<number>(H), lower: new Array<number>(H), upper: new Array<number>(H) };
+  for (let h = 0; h < H; h++) {
+    out.forecast[h] = Math.max(0, f(base * level));
+    out.lower[h] = Math.max(0, f(f(base + f(f(v.intervals.qLo[h]!) * sigma)) * level));
+    out.upper[h] = Math.max(0, f(f(base + f(f(v.intervals.qHi[h]!) * sigma)) * level));
+  }
+  return out;
+}
+
+/**
+ * Rebuilds test_vectors.json's worked examples (`windows`: raw readings → features) with this
+ * service's feature code, so serving can never feed the model rows built by other rules than the
+ * ones it was trained on. Returns how many were checked.
+ */
+async function verifyWindows(spec: AqiFeatureSpec, dir: string): Promise<number> {
+  const vectors = JSON.parse(await readFile(path.join(dir, 'test_vectors.json'), 'utf8')) as {
+    windows?: { station: string; anchor: string; readings: (number | null)[]; features: (number | null)[] }[];
+  };
+  const windows = vectors.windows ?? [];
+  for (const w of windows) {
+    const got = windowFeatures(w.readings, new Date(w.anchor), spec);
+    const bad = w.features.findIndex((e, j) => {
+      const g = got?.[j];
+      if (g === undefined) return true;
+      return e === null ? !Number.isNaN(g) : !(Math.abs(g - e) <= 1e-5 * Math.max(1, Math.abs(e)));
+    });
+    if (bad >= 0) {
+      throw new Error(
+        `${dir}: the features of window ${w.station} ${w.anchor} differ from the reference at ${spec.names[bad]}`,
+      );
+    }
+  }
+  return windows.length;
+}

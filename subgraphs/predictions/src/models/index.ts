@@ -1,0 +1,13 @@
+// Flood first: the order of this list is the order of the models' fields in the schema.
+import { flood } from './flood/index.ts';
+import { aqi } from './aqi/index.ts';
+import type { ModelEntry } from './model.ts';
+
+/** The models this service serves: each a folder of its own, started and wired by the same code. */
+export const models: readonly ModelEntry[] = [flood, aqi];
+
+/**
+ * Models other services serve (image: reports' triage) that `models` lists with their versions and
+ * cards; their champion is the setting the serving service reads (config.servedElsewhere).
+ */
+export const listedElsewhere = ['image'] as const;

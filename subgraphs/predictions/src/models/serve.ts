@@ -1,0 +1,126 @@
+import path from 'node:path';
+import {
+  DriftMonitor,
+  ModelRouter,
+  ServedModel,
+  type BatcherMetrics,
+  type CachedExplanation,
+  type InferenceMetrics,
+  type LoadedVersion,
+  type PredictionCache,
+  type RawOutputs,
+} from '@cityassist/inference';
+import { createDriftSink } from '../drift/drift-sink.ts';
+import { MODEL_CHANGED, type ModelRegistry } from '../registry/model-registry.ts';
+import type { AnyModel, ModelDeps, Served } from './model.ts';
+
+/** What serving any model shares: one set of caches and metrics, the registry. */
+export interface ServingDeps extends ModelDeps {
+  registry: ModelRegistry;
+  cache: PredictionCache<RawOutputs>;
+  explanationCache: PredictionCache<CachedExplanation>;
+  inferenceMetrics: InferenceMetrics;
+  batcherMetrics: BatcherMetrics;
+}
+
+export interface ServedModels {
+  /** By model name, what resolvers reach through `model.served(ctx)`. */
+  byName: ReadonlyMap<string, Served<unknown, unknown, unknown>>;
+  /** `<name>Model`: the champion's session answers (readiness). */
+  readiness: Record<string, () => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves every model of the list the same way: a router over its versions, each version loaded
+ * from `models/<name>/<version>/` on the configured backend, proven against its test vectors and
+ * the model's own checks, watched by a drift monitor; the assignment the registry holds (after the
+ * settings are applied), followed when another replica changes it; then the model's inputs.
+ */
+export async function serveModels(models: readonly AnyModel[], deps: ServingDeps): Promise<ServedModels> {
+  const { config, logger, registry } = deps;
+  const { inference } = config;
+  const sink = createDriftSink(deps.db, deps.events, logger);
+  const byName = new Map<string, Served<unknown, unknown, unknown>>();
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const c of closers.splice(0).reverse()) await c();
+  };
+  try {
+    for (const model of models) {
+      const routing = model.routing(config);
+      const load = async (version: string): Promise<LoadedVersion> => {
+        const served = await ServedModel.load(path.join(config.modelsDir, model.name, version), {
+          backend: routing.backend ?? inference.backend,
+          idPrefix: model.idPrefix,
+          outputs: model.outputs,
+          batch: inference.batching ? inference.batch : { maxBatchSize: 1, maxWaitMs: 0 },
+          timeoutMs: inference.timeoutMs,
+          explainThreads: inference.explainThreads,
+          metrics: deps.inferenceMetrics,
+          batcherMetrics: deps.batcherMetrics,
+          cache: deps.cache,
+          explanationCache: deps.explanationCache,
+        });
+        try {
+          const checked = (await model.check?.(served)) ?? {};
+          const drift = new DriftMonitor(
+            { name: model.name, version, features: served.features },
+            config.drift,
+            sink,
+            deps.metrics,
+          );
+          logger.info(
+            { model: model.name, version, testVectors: served.testVectors, ...checked },
+            'model version loaded',
+          );
+          return { model: served, drift };
+        } catch (err) {
+          await served.close();
+          throw err;
+        }
+      };
+      const router = new ModelRouter(
+        model,
+        load,
+        {
+          canaryAssignment: routing.canaryAssignment === 'request' ? 'request' : 'key',
+          fallbackMaxAgeSeconds: inference.fallbackMaxAgeSeconds,
+        },
+        logger,
+        deps.metrics,
+      );
+      closers.push(() => router.close());
+      // Only the versions are compared with the previous start: a backend or assignment change is
+      // not a promotion and must not undo one made through the API.
+      const { champion, canary, shadow } = routing;
+      await router.apply(await registry.applySettings(model.name, { champion, canary, shadow }));
+      const inputs = (await model.inputs(deps, router)) as { close?(): Promise<void> };
+      if (inputs.close) closers.push(() => inputs.close!());
+      byName.set(model.name, { router, inputs });
+    }
+    // Another replica changed an assignment: follow it (the database holds the truth).
+    const changes = deps.events.pubSub.subscribe(MODEL_CHANGED);
+    void (async () => {
+      for await (const payload of changes) {
+        const name = (payload as { name?: string }).name;
+        const served = name ? byName.get(name) : undefined;
+        if (!name || !served) continue;
+        await registry
+          .assignment(name)
+          .then((a) => served.router.apply(a))
+          .catch((err: unknown) => logger.error({ model: name, err: String(err) }, 'could not apply a model change'));
+      }
+    })();
+    closers.push(async () => {
+      await changes.return?.();
+    });
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  const readiness = Object.fromEntries(
+    [...byName].map(([name, s]) => [`${name}Model`, () => s.router.champion.ping()]),
+  );
+  return { byName, readiness, close };
+}
