@@ -13,6 +13,8 @@ const SMOKE: [string, string][] = [
   ['flood', 'training/configs/flood.json'],
   ['aqi', 'training/configs/aqi.json'],
   ['image', 'training/configs/image.json'],
+  ['energy', 'training/configs/energy.json'],
+  ['energy', 'training/configs/energy_taylor.json'],
 ];
 
 const probe = spawnSync(PYTHON, ['-c', 'import xgboost, sklearn, onnx, torch, pandas, PIL'], {
@@ -43,6 +45,13 @@ let ok = run(
   path.join(ROOT, 'training'),
 );
 for (const [model, config] of SMOKE) {
-  ok = run(`smoke training: ${model}`, ['training/train.py', model, '--config', config, '--smoke']) && ok;
+  ok =
+    run(`smoke training: ${model} (${path.basename(config)})`, [
+      'training/train.py',
+      model,
+      '--config',
+      config,
+      '--smoke',
+    ]) && ok;
 }
 process.exit(ok ? 0 : 1);

@@ -25,6 +25,7 @@ sys.path.insert(0, str(HERE))
 MODELS = {
     "flood": "Flood risk per zone-hour (XGBoost -> ONNX)",
     "aqi": "Air-quality forecasting",
+    "energy": "Energy-demand forecasting (zones and taylor)",
     "image": "Street-photo triage CNN",
 }
 

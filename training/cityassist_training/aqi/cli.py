@@ -15,8 +15,6 @@ are the headline metrics, so the numbers describe exactly the file that is serve
 from __future__ import annotations
 
 import argparse
-import copy
-import json
 import platform
 import sys
 import tempfile
@@ -26,24 +24,27 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import config, contract, lineage, outputs
+from ..lineage import append_run, sha256_file
 from . import card, epa, evaluate, export, model
-from ._shared import append_run, code_version, sha256_file
 from .features import LEVEL_FLOOR, FeatureSpec, baselines, describe, panel_features, targets
 from .loader import AqiDataError, Panel, load_long_csv
 
 REPO = Path(__file__).resolve().parents[3]
 
-SMOKE = {
-    # Tiny data for CI (well under a minute): 3 stations, ~5 weeks (hourly) or 150 days (daily),
-    # small boosters, two origins, few bootstrap replicates. Same code path as a full run.
-    "data": {"simulate": {"start": "2015-01-01", "end": "2015-02-08", "n_sensors": 3}},
-    "smoke_stations": 3,
-    "smoke_steps": {"hourly": 24 * 38, "daily": 150},
-    "model": {"n_estimators": 8, "max_depth": 3},
-    "split": {"test": 0.2, "calib": 0.3},
-    "evaluation": {"bootstrap": 50, "backtest_origins": [0.5, 0.8], "train_stride": 1},
-    "test_vectors": 12,
-}
+# Code that determines an AQI model, relative to training/ (plus the run's config files).
+AQI_CODE = [
+    "cityassist_training/aqi",
+    "cityassist_training/onnx_export",
+    "cityassist_training/forecast_common.py",
+    *lineage.SHARED_CODE,
+]
+
+# --smoke (the same for every model, cityassist_training.config): the config's "smoke" block. For
+# the AQI configs: 3 stations, ~5 weeks (hourly) or 150 days (daily), small boosters, two origins,
+# few bootstrap replicates; same code path as a full run. A config that reads real data instead of
+# simulating says in "smoke_subset" how much of it a smoke run keeps ({"stations": n, "steps":
+# {"hourly": n, "daily": n}}: the most observed stations, the last steps).
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -83,13 +84,6 @@ def log(msg: str) -> None:
     print(f"[aqi] {msg}", file=sys.stderr, flush=True)
 
 
-def _merge(base: dict, over: dict) -> dict:
-    out = copy.deepcopy(base)
-    for k, v in over.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
-
-
 def _rel(p: Path) -> str:
     try:
         return str(Path(p).resolve().relative_to(REPO))
@@ -107,25 +101,15 @@ def run(args) -> int:
 
 def _run(args) -> int:
     t0 = time.time()
-    cfg = json.loads(Path(args.config).read_text(encoding="utf-8"))
-    if args.smoke:
-        sim_over = {"data": SMOKE["data"]} if "simulate" in cfg.get("data", {}) else {}
-        cfg = _merge(
-            cfg,
-            {k: v for k, v in SMOKE.items() if k not in ("data", "smoke_stations", "smoke_steps")} | sim_over,
-        )
-        cfg["version"] = cfg["version"] + "-smoke"
+    cfg = config.load(args.config, smoke=args.smoke)
+    smoke_subset = cfg.pop("smoke_subset", None)
     if args.seed is not None:
         cfg["seed"] = args.seed
     if getattr(args, "version", None):
         cfg["version"] = args.version
     seed = int(cfg.get("seed", 0))
     parameter = getattr(args, "parameter", None) or cfg.get("data", {}).get("parameter")
-    out_root = (
-        Path(args.out)
-        if args.out
-        else (Path(tempfile.mkdtemp(prefix="aqi-smoke-")) if args.smoke else REPO / "models")
-    )
+    out_root = outputs.models_root(args, "aqi")
     out_dir = out_root / "aqi" / cfg["version"]
     rng_eval = np.random.default_rng([seed, 1])
     rng_vec = np.random.default_rng([seed, 2])
@@ -182,10 +166,10 @@ def _run(args) -> int:
         provenance = "simulated"
     else:
         raise AqiDataError("no data: pass --data <csv> or set data.path / data.simulate in the config")
-    if args.smoke and "simulate" not in data_cfg:
-        steps = SMOKE["smoke_steps"][panel.resolution]
+    if args.smoke and smoke_subset and "simulate" not in data_cfg:
+        steps = int(_by_resolution(smoke_subset["steps"], panel.resolution))
         keep = sorted(panel.stations, key=lambda s: -panel.report["per_station"][s]["observed"])[
-            : SMOKE["smoke_stations"]
+            : int(smoke_subset["stations"])
         ]
         panel = panel.subset(keep, max(0, len(panel.times) - steps))
     log(
@@ -373,9 +357,10 @@ def _run(args) -> int:
         int(cfg.get("test_vectors", 40)),
         rng_vec,
     )
+    contract.validate_test_vectors(export.clean(vectors), "aqi test_vectors.json", "multi-horizon-forecast")
     export.write_json(out_dir / "test_vectors.json", vectors)
 
-    code = code_version()
+    code = lineage.code_version(AQI_CODE + lineage.config_paths(config.chain(args.config)))
     import xgboost
 
     metadata = {
@@ -489,7 +474,7 @@ def _run(args) -> int:
             "trees_per_horizon": [int(len(b.get_dump())) for b in fc.boosters],
             "rows_per_horizon": [int(m.sum()) for m in evaluate.masks_before(ok, Y, t_test, stride=stride)],
             "train_stride": stride,
-            "converter": "training/cityassist_training/aqi/_onnx_trees.py",
+            "converter": "training/cityassist_training/onnx_export/xgboost_onnx.py",
         },
         "lineage": {
             "sources": sources,
@@ -507,6 +492,7 @@ def _run(args) -> int:
             },
         },
     }
+    contract.validate_metadata(export.clean(metadata), "aqi metadata.json")
     export.write_json(out_dir / "metadata.json", metadata)
     export.write_json(out_dir / "evaluation.json", report)
     (out_dir / "MODEL_CARD.md").write_text(card.render(metadata, report, cfg), encoding="utf-8")
@@ -538,11 +524,7 @@ def _run(args) -> int:
         "artifacts": artifacts,
         "code_version": code,
     }
-    exp_log = (
-        Path(args.experiments)
-        if getattr(args, "experiments", None)
-        else (out_root / "runs.jsonl" if args.smoke else REPO / "training" / "experiments" / "runs.jsonl")
-    )
+    exp_log = outputs.experiment_log(args, out_root)
     append_run(exp_log, export.clean(run_record))
     log(f"done in {time.time() - t0:.0f} s: {out_dir} (experiment log {_rel(exp_log)})")
     return 0

@@ -24,6 +24,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..forecast_common import block_bootstrap_index
+from ..forecast_common import ci as _ci
 from .features import FeatureSpec, panel_features, targets
 
 
@@ -84,15 +86,6 @@ def predict_cells(fc, X: np.ndarray, masks: list[np.ndarray]) -> dict:
     return out
 
 
-def block_bootstrap_index(n: int, block: int, reps: int, rng: np.random.Generator) -> np.ndarray:
-    """[reps, n] indices of a circular moving-block bootstrap over n consecutive times."""
-    block = max(1, min(block, n))
-    n_blocks = math.ceil(n / block)
-    starts = rng.integers(0, n, size=(reps, n_blocks))
-    idx = (starts[:, :, None] + np.arange(block)[None, None, :]) % n
-    return idx.reshape(reps, -1)[:, :n]
-
-
 def horizon_table(
     Y, preds: dict, P, N, masks, block: int, reps: int, rng: np.random.Generator, alpha: float | None
 ) -> list[dict]:
@@ -143,11 +136,6 @@ def horizon_table(
             row["interval_width_mean"] = round(float((hi - lo)[m].mean()), 4)
         rows.append(row)
     return rows
-
-
-def _ci(x: np.ndarray) -> list[float]:
-    lo, hi = np.percentile(x, [2.5, 97.5])
-    return [round(float(lo), 4), round(float(hi), 4)]
 
 
 def summary(table: list[dict], alpha: float | None) -> dict:

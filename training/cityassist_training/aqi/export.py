@@ -19,15 +19,12 @@ parity test can also compare a unit-free quantity to an absolute 1e-5.
 
 from __future__ import annotations
 
-import json
-import math
-from pathlib import Path
-
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from ._onnx_trees import tree_ensemble_regressor
+from ..forecast_common import _r, clean, reference_histogram, write_json  # noqa: F401
+from ..onnx_export.xgboost_onnx import tree_ensemble_regressor
 from .features import FeatureSpec, window_features
 from .model import Forecaster
 
@@ -104,29 +101,6 @@ def build_onnx(fc: Forecaster, doc: str, props: dict[str, str]) -> onnx.ModelPro
         model.metadata_props.append(onnx.StringStringEntryProto(key=k, value=v))
     onnx.checker.check_model(model)
     return model
-
-
-def reference_histogram(col: np.ndarray, bins: int = 10) -> dict:
-    """Decile bins of the training values (ties merged), counts per bin, and the NaN count.
-    Quantile edges give every bin some mass, so drift scores (PSI) are defined; values beyond the
-    outer edges at serving time fall in an implicit overflow bin the server adds."""
-    x = np.asarray(col, dtype=np.float64)
-    valid = x[np.isfinite(x)]
-    if len(valid) == 0:
-        return {"edges": [], "counts": [], "nan_count": int(len(x))}
-    edges = np.unique(np.quantile(valid, np.linspace(0, 1, bins + 1)))
-    if len(edges) == 1:
-        edges = np.array([edges[0], edges[0]])
-    counts, _ = np.histogram(valid, bins=edges)
-    return {
-        "edges": [_r(e) for e in edges],
-        "counts": counts.astype(int).tolist(),
-        "nan_count": int(len(x) - len(valid)),
-    }
-
-
-def _r(x: float, nd: int = 6) -> float | None:
-    return None if x is None or not math.isfinite(float(x)) else round(float(x), nd)
 
 
 def NON_NULLABLE(spec: FeatureSpec) -> tuple[str, ...]:  # noqa: N802 - a constant per spec
@@ -252,26 +226,3 @@ def test_vectors(
             " what they must produce (window_features in features.py)"
         ),
     }
-
-
-def write_json(path: Path, obj) -> None:
-    path.write_text(
-        json.dumps(clean(obj), indent=1, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
-    )
-
-
-def clean(o):
-    """NaN/inf -> None and numpy scalars -> Python, so the JSON is strict (JSON.parse rejects NaN)."""
-    if isinstance(o, dict):
-        return {str(k): clean(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [clean(v) for v in o]
-    if isinstance(o, np.ndarray):
-        return clean(o.tolist())
-    if isinstance(o, (np.floating, float)):
-        return float(o) if math.isfinite(float(o)) else None
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.bool_):
-        return bool(o)
-    return o

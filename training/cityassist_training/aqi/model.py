@@ -30,12 +30,12 @@ the coverage actually achieved on the test period.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import xgboost as xgb
 
+from ..forecast_common import split_conformal_quantiles  # noqa: F401 (cli uses model.*)
 from .features import FeatureSpec
 
 SCALE_FLOOR = 0.05  # σ never below 5 % of the level, so a flat-lining sensor still gets an interval
@@ -137,16 +137,3 @@ def fit(
         d = xgb.DMatrix(Xh, label=target, weight=w, missing=np.nan)
         boosters.append(xgb.train(p, d, num_boost_round=rounds))
     return Forecaster(spec, boosters, target=cfg.get("target", "delta"))
-
-
-def split_conformal_quantiles(e: np.ndarray, alpha: float) -> tuple[float, float]:
-    """Lower/upper residual quantiles with the (n+1) finite-sample correction, each tail α/2.
-
-    Upper: the ceil((n+1)(1-α/2))-th smallest residual; lower: the floor((n+1)α/2)-th smallest
-    (clamped to the sample). With exchangeable residuals each tail then misses at most α/2.
-    """
-    e = np.sort(np.asarray(e, dtype=np.float64))
-    n = len(e)
-    k_hi = min(n, math.ceil((n + 1) * (1 - alpha / 2)))
-    k_lo = max(1, math.floor((n + 1) * (alpha / 2)))
-    return float(e[k_lo - 1]), float(e[k_hi - 1])

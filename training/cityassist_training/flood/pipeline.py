@@ -14,7 +14,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
-from .. import lineage
+from .. import config, contract, lineage, outputs
 from ..onnx_export import xgboost_onnx
 from . import card, evaluate, model
 from .data import rng_for, sample_rows, simulate_city, source_paths, feature_frame
@@ -35,25 +34,10 @@ CODE_PATHS = [
     "cityassist_training/simulate/rain.py",
     "cityassist_training/simulate/flood.py",
     "cityassist_training/onnx_export",
-    "cityassist_training/lineage.py",
+    *lineage.SHARED_CODE,
 ]
-
-SMOKE_OVERRIDES = {
-    # Tiny data for CI: 1/10 of the zones, seven months, a few trees, few bootstrap replicates.
-    "simulation": {"start": "2015-01-01", "end": "2015-07-31", "zone_stride": 10},
-    "sample_fraction": 0.2,
-    "split": {"holdout_start": "2015-06-01", "cv_folds": 3},
-    "xgboost": {"n_estimators": 20},
-    "evaluation": {"bootstrap": 20},
-    "test_vectors": 20,
-}
-
-
-def _merge(base: dict, over: dict) -> dict:
-    out = copy.deepcopy(base)
-    for k, v in over.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
+# --smoke: the config's "smoke" block (configs/flood.json: 1/10 of the zones, seven months, 20
+# trees, few bootstrap replicates), the same convention for every model (cityassist_training.config).
 
 
 def _json_default(o):
@@ -89,22 +73,14 @@ def write_json(path: Path, obj) -> None:
 
 def run(args) -> int:
     t0 = time.time()
-    repo = Path(args.repo_root)
-    with open(args.config, encoding="utf-8") as f:
-        cfg = json.load(f)
+    cfg = config.load(args.config, smoke=args.smoke)  # extends and --smoke resolved
     if args.seed is not None:
         cfg["seed"] = args.seed
-    if args.smoke:
-        cfg = _merge(cfg, SMOKE_OVERRIDES)
     config_used = copy.deepcopy(cfg)  # as given (after --seed/--smoke), before anything is resolved
     seed = int(cfg["seed"])
     features: list[str] = list(cfg["features"])
     data_dir = args.data_dir
-    out_root = (
-        Path(args.out)
-        if args.out
-        else (Path(tempfile.mkdtemp(prefix="flood-smoke-")) if args.smoke else repo / "models")
-    )
+    out_root = outputs.models_root(args, "flood")
     out_dir = out_root / cfg["name"] / cfg["version"]
     out_dir.mkdir(parents=True, exist_ok=True)
 
@@ -160,23 +136,19 @@ def run(args) -> int:
     booster.save_model(str(out_dir / "xgboost_model.json"))
 
     vectors = make_test_vectors(booster, test, features, int(cfg["test_vectors"]), rng_for(seed, "eval"))
+    contract.validate_test_vectors(_clean(vectors), "flood test_vectors.json", "binary-classification")
     write_json(out_dir / "test_vectors.json", vectors)
 
-    snapshot_path = (
-        Path(args.snapshot)
-        if args.snapshot
-        else (out_root / "flood_features_snapshot.csv" if args.smoke else repo / cfg["snapshot"]["path"])
+    snapshot_path = outputs.side_output(
+        args, "snapshot", out_root, "flood_features_snapshot.csv", cfg["snapshot"]["path"]
     )
     snap_info = write_snapshot(sim, booster, features, snapshot_path, cfg)
     log(f"snapshot {snapshot_path}: {snap_info['as_of']} ({snap_info['reason']})")
 
+    repo = lineage.REPO
     sources = [{"path": os.path.relpath(p, repo) if not os.path.isabs(os.path.relpath(p, repo)) else p,
                 "sha256": lineage.sha256_file(p)} for p in source_paths(data_dir)]  # fmt: skip
-    code = lineage.code_version(
-        CODE_PATHS + [os.path.relpath(args.config, lineage.TRAINING_DIR)]
-        if os.path.abspath(args.config).startswith(str(lineage.TRAINING_DIR))
-        else CODE_PATHS
-    )
+    code = lineage.code_version(CODE_PATHS + lineage.config_paths(config.chain(args.config)))
     feature_specs = []
     for j, name in enumerate(features):
         spec = {k: v for k, v in FEATURE_SPECS[name].items() if k != "edges"}
@@ -236,6 +208,7 @@ def run(args) -> int:
             "maxDepth": int(xgb_params["max_depth"]),
         },
     }
+    contract.validate_metadata(_clean(metadata), "flood metadata.json")
     write_json(out_dir / "metadata.json", metadata)
     (out_dir / "MODEL_CARD.md").write_text(card.render(metadata, cfg), encoding="utf-8")
 
@@ -263,11 +236,7 @@ def run(args) -> int:
         "artifacts": artifacts,
         "code_version": code,
     }
-    exp_log = (
-        Path(args.experiments)
-        if args.experiments
-        else (out_root / "runs.jsonl" if args.smoke else repo / "training/experiments/runs.jsonl")
-    )
+    exp_log = outputs.experiment_log(args, out_root)
     lineage.append_run(exp_log, _clean(run_record))
     log(f"done: {out_dir}  (experiment log {exp_log})")
     return 0

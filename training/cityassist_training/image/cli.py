@@ -5,19 +5,18 @@
 
 Writes `<out>/<name>/<version>/`: model.onnx, metadata.json, MODEL_CARD.md, test_vectors.json and
 failures/*.png. `--smoke` shrinks every size (config key "smoke"), trains one epoch and writes to a
-fresh temporary directory unless --out is given (as train.py does for every model).
+fresh temporary directory unless --out is given (the convention of every model:
+cityassist_training.config and .outputs).
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
-import copy
 import json
 import platform
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import numpy as np
 import onnx
 import torch
 
-from . import _lineage as lineage
+from .. import config, contract, lineage, outputs
 from . import card, evaluate
 from .data import MEAN, SCALE, STD, load_folder, normalise, stratified_split
 from .generator import CLASSES, Scene, Style, generate, stack
@@ -34,10 +33,11 @@ from .model import TriageCNN, export_onnx, fit_temperature, fold_temperature, pr
 REPO = Path(__file__).resolve().parents[3]
 DEFAULT_CONFIG = REPO / "training" / "configs" / "image.json"
 ONNX_LIMIT_BYTES = 5 * 1024 * 1024
+PACKAGE_DIR = Path(__file__).resolve().parent
+# What builds this model, relative to training/, for the code hash (plus the run's config files).
+CODE_PATHS = ["cityassist_training/image", *lineage.SHARED_CODE]
 
-
-class ConfigError(ValueError):
-    pass
+ConfigError = config.ConfigError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -72,15 +72,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--experiments", default=None, help="experiment log (default training/experiments/runs.jsonl)")
 
 
-def _merge(base: dict, over: dict) -> dict:
-    out = copy.deepcopy(base)
-    for k, v in over.items():
-        out[k] = (
-            _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else copy.deepcopy(v)
-        )
-    return out
-
-
 REQUIRED = {
     "name": str,
     "version": str,
@@ -97,10 +88,7 @@ REQUIRED = {
 
 
 def load_config(path: str | Path, smoke: bool) -> dict:
-    try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as e:
-        raise ConfigError(f"cannot read config {path}: {e}") from e
+    raw = config.resolve(path)  # extends resolved; checked before the smoke block is applied
     problems = [f"{k} ({t.__name__})" for k, t in REQUIRED.items() if not isinstance(raw.get(k), t)]
     if problems:
         raise ConfigError(f"{path}: missing or mistyped {', '.join(problems)}")
@@ -109,9 +97,14 @@ def load_config(path: str | Path, smoke: bool) -> dict:
         raise ConfigError(f"{path}: classes must be at least two distinct names, got {classes}")
     if raw["image_size"] < 32 or raw["image_size"] % 8:
         raise ConfigError(f"{path}: image_size must be a multiple of 8, at least 32")
-    cfg = _merge(raw, raw.get("smoke", {})) if smoke else copy.deepcopy(raw)
-    cfg.pop("smoke", None)
-    return cfg
+    return config.load(path, smoke=smoke)
+
+
+def code_version(config_path: str | Path) -> dict:
+    """The shared code version (git, hash of CODE_PATHS and the config files) plus this package's
+    own hash (``image_code_sha256``), which changes exactly when the image pipeline does."""
+    paths = CODE_PATHS + lineage.config_paths(config.chain(config_path))
+    return {**lineage.code_version(paths), "image_code_sha256": lineage.package_sha256(PACKAGE_DIR)}
 
 
 def _log(msg: str) -> None:
@@ -442,13 +435,7 @@ def _run(args: argparse.Namespace) -> int:
     seed = args.seed if getattr(args, "seed", None) is not None else int(cfg["seed"])
     data_dir = _data_dir(args)
     classes, size = tuple(cfg["classes"]), int(cfg["image_size"])
-    out_arg = getattr(args, "out", None)
-    if out_arg:
-        out_root = Path(out_arg)
-    elif smoke:  # CI's smoke runs never touch models/ unless asked to
-        out_root = Path(tempfile.mkdtemp(prefix="cityassist-image-smoke-"))
-    else:
-        out_root = REPO / "models"
+    out_root = outputs.models_root(args, "image")  # a smoke run never touches models/ unless asked to
     out_dir = out_root / cfg["name"] / cfg["version"]
     set_determinism(seed, int(cfg["threads"]))
     _log(f"config {config_path} (seed {seed}{', smoke' if smoke else ''}) -> {out_dir}")
@@ -540,9 +527,10 @@ def _run(args: argparse.Namespace) -> int:
     cam_h = size // model.stride
 
     vectors = _test_vectors(model, cfg, seed)
+    contract.validate_test_vectors(vectors, "image test_vectors.json", "image-classification")
     (out_dir / "test_vectors.json").write_text(json.dumps(vectors) + "\n", encoding="utf-8")
 
-    code = lineage.code_version()
+    code = code_version(config_path)
     metadata = {
         "name": cfg["name"],
         "version": cfg["version"],
@@ -654,6 +642,7 @@ def _run(args: argparse.Namespace) -> int:
             "python": platform.python_version(),
         },
     }
+    contract.validate_metadata(evaluate.clean(metadata), "image metadata.json")
     (out_dir / "metadata.json").write_text(
         json.dumps(evaluate.clean(metadata), indent=2, allow_nan=False) + "\n", encoding="utf-8"
     )
@@ -702,12 +691,7 @@ def _run(args: argparse.Namespace) -> int:
         "artifacts": {p.name: lineage.sha256_file(p) for p in sorted(out_dir.iterdir()) if p.is_file()},
         "code_version": code,
     }
-    exp = getattr(args, "experiments", None)
-    exp_log = (
-        Path(exp)
-        if exp
-        else (out_root / "runs.jsonl" if smoke else REPO / "training" / "experiments" / "runs.jsonl")
-    )
+    exp_log = outputs.experiment_log(args, out_root)
     lineage.append_run(exp_log, evaluate.clean(record))
     _log(f"done in {time.time() - t0:.0f} s: {out_dir} (experiment log {exp_log})")
     return 0
