@@ -130,6 +130,13 @@ export const settings = {
    * there); read here only so `models` shows that version as CHAMPION.
    */
   IMAGE_MODEL_VERSION: version.default('1.0.0'),
+  /** Energy-demand forecaster versions: ENERGY_MODEL_VERSION (default 1.0.0), ENERGY_CANARY_*, …. */
+  ...routing('ENERGY', '1.0.0'),
+  /**
+   * Each zone's recent hourly load and the temperature (wide CSV: at_utc,temp_c,<zone id>,…), the
+   * energy model's inputs. Default: the committed simulated snapshot (data/energy/SOURCE.md).
+   */
+  ENERGY_LOADS_SNAPSHOT: z.string().default(path.join(repoRoot, 'data/energy/olinda_zone_load.csv')),
   /** training's experiment log (JSON lines), listed by the experiments query. */
   EXPERIMENTS_FILE: z.string().default(path.join(repoRoot, 'training/experiments/runs.jsonl')),
   /** Seconds a prediction stays cached (Redis with REDIS_URL, else in process); 0 = off. Default 300. */
@@ -173,6 +180,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env) {
       readingsSnapshot: env.AQI_READINGS_SNAPSHOT,
       maxSensorDistanceKm: env.AQI_MAX_SENSOR_DISTANCE_KM,
     },
+    energy: { ...routingOf(env, 'ENERGY'), loadsSnapshot: env.ENERGY_LOADS_SNAPSHOT },
     /** Champions of the models other services serve, by name (listed by `models`). */
     servedElsewhere: { image: env.IMAGE_MODEL_VERSION },
     experimentsFile: env.EXPERIMENTS_FILE,

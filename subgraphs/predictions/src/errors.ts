@@ -21,6 +21,6 @@ export const errors = defineErrors({
   MODEL_STATUS_CONFLICT: { status: 409, message: 'That change of model status is not allowed now.' },
   FORECAST_UNAVAILABLE: {
     status: 404,
-    message: 'No air-quality forecast for this zone: no sensor near it, or too few recent readings.',
+    message: 'No forecast for this zone: no readings near or of it, or too few recent ones.',
   },
 });

@@ -38,14 +38,14 @@ export class ShadowAgreement {
   @Field(() => Float, {
     nullable: true,
     description:
-      "Share of rows where the shadow agreed with the champion (flood: same level; aqi: same category of the first hour; energyDemand: within the champion's interval); null before the first comparison.",
+      "Share of rows where the shadow agreed with the champion (flood: same level; aqi: same category of the first hour; energy: the first hour within the champion's 90% interval); null before the first comparison.",
   })
   levelAgreement!: number | null;
 
   @Field(() => Float, {
     nullable: true,
     description:
-      "Mean absolute difference of the answers, in the model's unit (flood: probability; aqi: µg/m³ of the first hour; energyDemand: MW of the first step).",
+      "Mean absolute difference of the answers, in the model's unit (flood: probability; aqi: µg/m³ of the first hour; energy: kW of the first hour).",
   })
   meanAbsoluteDifference!: number | null;
 

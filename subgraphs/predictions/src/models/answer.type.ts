@@ -11,7 +11,7 @@ export class ModelRef {
 
 @ObjectType({
   description:
-    "One feature's share of a prediction (exact TreeSHAP, in the model's margin: log-odds for floodRisk, the trees' ratio for aqiForecast, MW for energyDemand).",
+    "One feature's share of a prediction (exact TreeSHAP, in the model's margin: log-odds for floodRisk, the trees' ratio for aqiForecast, kW for energyDemand).",
 })
 export class FeatureContribution {
   @Field(() => String)

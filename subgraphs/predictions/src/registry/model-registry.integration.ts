@@ -62,6 +62,14 @@ onEachDatabase((label, open) => {
           ['airbase-pm10-1.0.0', 'RETIRED'],
         ],
       );
+      const energy = data!['models'].find((m: { name: string }) => m.name === 'energy');
+      assert.deepEqual(
+        energy.versions.map((v: { version: string; status: string }) => [v.version, v.status]),
+        [
+          ['1.0.0', 'CHAMPION'],
+          ['taylor-1.0.0', 'RETIRED'],
+        ],
+      );
       // The image model is served by reports; listed here with its card, its champion the setting.
       const image = data!['models'].find((m: { name: string }) => m.name === 'image');
       assert.deepEqual(

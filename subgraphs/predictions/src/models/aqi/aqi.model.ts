@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { loadZoneFeatures } from '@cityassist/geo';
 import type { RawOutputs, ServedModel } from '@cityassist/inference';
 import DataLoader from 'dataloader';
+import { conformalBaseline, verifyWindows } from '../forecast.ts';
 import { defineModel, perVersion } from '../model.ts';
 import { assertFeatureSpec, STEP_MS, windowFeatures, type AqiFeatureSpec } from './aqi-features.ts';
 import { AqiForecaster, type SensorRow } from './aqi-forecaster.ts';
@@ -91,8 +90,11 @@ export const aqiModel = defineModel({
     agree: a.points[0]!.category === b.points[0]!.category,
   }),
   async check(model) {
-    const version = aqiVersionOf(model);
-    return { windows: await verifyWindows(version.spec, model.dir) };
+    const { spec } = aqiVersionOf(model);
+    const windows = await verifyWindows(model.dir, model.featureNames, (w) =>
+      windowFeatures(w['readings'] as (number | null)[], new Date(w.anchor), spec),
+    );
+    return { windows };
   },
   async inputs({ config, db, logger }, router) {
     const store = new SensorStore(db);
@@ -144,44 +146,9 @@ function answerOf(raw: RawOutputs, row: SensorRow, v: AqiVersion): AqiAnswer {
  * the interval is narrower than persistence's real error: one more reason it is marked degraded.
  */
 function baselineOf(row: Float32Array, v: AqiVersion): RawOutputs {
-  const f = Math.fround;
-  const H = v.spec.horizons;
   const lag0 = row[v.at.lag0]!;
   const mean3 = row[v.at.mean3]!;
   const base = Number.isNaN(lag0) ? (Number.isNaN(mean3) ? 1 : mean3) : lag0;
-  const level = row[v.at.level]!;
-  const sigma = Math.max(row[v.at.std]!, f(v.intervals.scaleFloor));
-  const out = { forecast: new Array<number>(H), lower: new Array<number>(H), upper: new Array<number>(H) };
-  for (let h = 0; h < H; h++) {
-    out.forecast[h] = Math.max(0, f(base * level));
-    out.lower[h] = Math.max(0, f(f(base + f(f(v.intervals.qLo[h]!) * sigma)) * level));
-    out.upper[h] = Math.max(0, f(f(base + f(f(v.intervals.qHi[h]!) * sigma)) * level));
-  }
-  return out;
-}
-
-/**
- * Rebuilds test_vectors.json's worked examples (`windows`: raw readings → features) with this
- * service's feature code, so serving can never feed the model rows built by other rules than the
- * ones it was trained on. Returns how many were checked.
- */
-async function verifyWindows(spec: AqiFeatureSpec, dir: string): Promise<number> {
-  const vectors = JSON.parse(await readFile(path.join(dir, 'test_vectors.json'), 'utf8')) as {
-    windows?: { station: string; anchor: string; readings: (number | null)[]; features: (number | null)[] }[];
-  };
-  const windows = vectors.windows ?? [];
-  for (const w of windows) {
-    const got = windowFeatures(w.readings, new Date(w.anchor), spec);
-    const bad = w.features.findIndex((e, j) => {
-      const g = got?.[j];
-      if (g === undefined) return true;
-      return e === null ? !Number.isNaN(g) : !(Math.abs(g - e) <= 1e-5 * Math.max(1, Math.abs(e)));
-    });
-    if (bad >= 0) {
-      throw new Error(
-        `${dir}: the features of window ${w.station} ${w.anchor} differ from the reference at ${spec.names[bad]}`,
-      );
-    }
-  }
-  return windows.length;
+  const sigma = Math.max(row[v.at.std]!, Math.fround(v.intervals.scaleFloor));
+  return conformalBaseline(new Array<number>(v.spec.horizons).fill(base), row[v.at.level]!, sigma, v.intervals);
 }
