@@ -83,6 +83,12 @@ export const settings = {
   /** Serve the Apollo Sandbox page at /sandbox (loads from Apollo's CDN). Default as GRAPHIQL. */
   SANDBOX: setting.optionalBool(),
   /**
+   * Serve the dashboard page (dashboard/, built into dashboard/dist by `npm ci` or
+   * `npm run build:dashboard`) at /dashboard, with all its assets (works offline). Default true, in
+   * development and production alike; false answers /dashboard like any unknown path.
+   */
+  DASHBOARD: setting.bool(true),
+  /**
    * How long an anonymous query's response is cached, in ms (Redis when REDIS_URL is set, else in
    * process). Bounds how stale a cached flood score can be. Default 30000; 0 turns caching off.
    */
@@ -133,6 +139,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env) {
     development: env.NODE_ENV !== 'production',
     graphiql: env.GRAPHIQL ?? env.NODE_ENV !== 'production',
     sandbox: env.SANDBOX ?? env.GRAPHIQL ?? env.NODE_ENV !== 'production',
+    dashboard: { enabled: env.DASHBOARD, dir: path.join(repoRoot, 'dashboard/dist') },
     supergraphFile: env.SUPERGRAPH_FILE,
     subgraphUrls: overrides,
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,

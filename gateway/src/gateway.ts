@@ -20,6 +20,7 @@ import { documentIdOf, loadDocumentStore, normaliseDocumentId } from './persiste
 import { useAccessLog } from './plugins/use-access-log.ts';
 import { useAuth, type AuthContext } from './plugins/use-auth.ts';
 import { useCircuitBreaker } from './plugins/use-circuit-breaker.ts';
+import { useDashboard } from './plugins/use-dashboard.ts';
 import { useQueryRetry } from './plugins/use-query-retry.ts';
 import { useHiddenSchemaHints } from './plugins/use-hidden-schema-hints.ts';
 import { useLimits } from './plugins/use-limits.ts';
@@ -221,6 +222,8 @@ export async function createGateway(
     },
     // Order matters: who is calling is decided before anything is counted or parsed.
     plugins: (ctx) => [
+      // Static files, answered before anything counts or parses: a page load is not API traffic.
+      ...(config.dashboard.enabled ? [useDashboard({ dir: config.dashboard.dir, log })] : []),
       ...(config.sandbox ? [useSandbox({ path: '/sandbox', graphqlEndpoint: '/graphql' })] : []),
       useRateLimit({ limits, callers, trustProxy: config.rateLimit.trustProxy }),
       ...useAuth({ callers }),

@@ -203,6 +203,132 @@ export type CityOutlookQuery = {
   };
 };
 
+export type DashboardReportQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+export type DashboardReportQuery = {
+  report: {
+    id: string;
+    description: string;
+    category: ReportCategory;
+    status: ReportStatus;
+    createdAt: unknown;
+    photo: { width: number; height: number; dataUrl: string | null } | null;
+    triage: {
+      label: string;
+      confidence: number;
+      suggestedPriority: ReportPriority;
+      needsReview: boolean;
+      explanation: {
+        heatmap: string | null;
+        region: { x: number; y: number; width: number; height: number };
+      };
+    } | null;
+  } | null;
+};
+
+export type DashboardZoneQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+export type DashboardZoneQuery = {
+  zone: {
+    id: string;
+    name: string;
+    neighbourhood: string;
+    population: number;
+    areaKm2: number;
+    elevationMean: number;
+    lowLyingShare: number;
+    floodRisk: {
+      probability: number;
+      level: FloodLevel;
+      degraded: boolean;
+      asOf: unknown;
+      explain: Array<{ feature: string; value: number | null; contribution: number }>;
+      model: { name: string; version: string };
+    } | null;
+    aqiForecast: {
+      asOf: unknown;
+      degraded: boolean;
+      unit: string;
+      sensor: { id: string; distanceKm: number; neighbourhood: string };
+      points: Array<{
+        at: unknown;
+        value: number;
+        aqi: number;
+        category: AqiCategory;
+        lower: number;
+        upper: number;
+      }>;
+      next24Hours: { aqi: number; category: AqiCategory } | null;
+      model: { name: string; version: string };
+    } | null;
+    energyDemand: {
+      asOf: unknown;
+      unit: string;
+      degraded: boolean;
+      points: Array<{ at: unknown; value: number; lower: number; upper: number }>;
+      explain: Array<{ feature: string; value: number | null; contribution: number }>;
+      model: { name: string; version: string };
+    } | null;
+    open: Array<{
+      id: string;
+      category: ReportCategory;
+      status: ReportStatus;
+      createdAt: unknown;
+      suggestedPriority: ReportPriority | null;
+      triage: {
+        label: string;
+        confidence: number;
+        needsReview: boolean;
+        model: { name: string; version: string };
+      } | null;
+    }> | null;
+    triaged: Array<{
+      id: string;
+      category: ReportCategory;
+      status: ReportStatus;
+      createdAt: unknown;
+      suggestedPriority: ReportPriority | null;
+      triage: {
+        label: string;
+        confidence: number;
+        needsReview: boolean;
+        model: { name: string; version: string };
+      } | null;
+    }> | null;
+    inProgress: Array<{
+      id: string;
+      category: ReportCategory;
+      status: ReportStatus;
+      createdAt: unknown;
+      suggestedPriority: ReportPriority | null;
+      triage: {
+        label: string;
+        confidence: number;
+        needsReview: boolean;
+        model: { name: string; version: string };
+      } | null;
+    }> | null;
+  } | null;
+};
+
+export type DashboardOpenReportFragment = {
+  id: string;
+  category: ReportCategory;
+  status: ReportStatus;
+  createdAt: unknown;
+  suggestedPriority: ReportPriority | null;
+  triage: {
+    label: string;
+    confidence: number;
+    needsReview: boolean;
+    model: { name: string; version: string };
+  } | null;
+};
+
 export type ZoneOutlookQueryVariables = Exact<{
   id: string | number;
 }>;
@@ -321,6 +447,49 @@ export type PredictFloodQuery = {
   };
 };
 
+export const DashboardOpenReportFragmentDoc = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'DashboardOpenReport' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'CitizenReport' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'category' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'suggestedPriority' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'triage' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'label' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'confidence' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'needsReview' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'model' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<DashboardOpenReportFragment, unknown>;
 export const CreateReportDocument = {
   __meta__: { hash: 'sha256:0667f25b08dd9cfa368fc088a3c82639bde535e63f11e3b5221c3b124a7aeb66' },
   kind: 'Document',
@@ -883,6 +1052,409 @@ export const CityOutlookDocument = {
     },
   ],
 } as unknown as DocumentNode<CityOutlookQuery, CityOutlookQueryVariables>;
+export const DashboardReportDocument = {
+  __meta__: { hash: 'sha256:0837aa7c3fe6922d60100424e77492847c36b5c690be4e4ab92a30c799059a2f' },
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'DashboardReport' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'report' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'id' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'description' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'category' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'photo' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'width' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'height' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'dataUrl' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'triage' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'label' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'confidence' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'suggestedPriority' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'needsReview' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'explanation' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'heatmap' } },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'region' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  { kind: 'Field', name: { kind: 'Name', value: 'x' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'y' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'width' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'height' } },
+                                ],
+                              },
+                            },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<DashboardReportQuery, DashboardReportQueryVariables>;
+export const DashboardZoneDocument = {
+  __meta__: { hash: 'sha256:22b73a98e4e97138226d571de38281a77064fa6d7e6463a04517554e9b41b75a' },
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'DashboardZone' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'zone' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'id' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'neighbourhood' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'population' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'areaKm2' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'elevationMean' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'lowLyingShare' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'floodRisk' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'probability' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'level' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'degraded' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'asOf' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'explain' },
+                        arguments: [
+                          {
+                            kind: 'Argument',
+                            name: { kind: 'Name', value: 'top' },
+                            value: { kind: 'IntValue', value: '5' },
+                          },
+                        ],
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'feature' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'value' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'contribution' } },
+                          ],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'model' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'aqiForecast' },
+                  arguments: [
+                    {
+                      kind: 'Argument',
+                      name: { kind: 'Name', value: 'hours' },
+                      value: { kind: 'IntValue', value: '24' },
+                    },
+                  ],
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'asOf' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'degraded' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'unit' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'sensor' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'distanceKm' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'neighbourhood' } },
+                          ],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'points' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'at' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'value' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'aqi' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'category' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'lower' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'upper' } },
+                          ],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'next24Hours' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'aqi' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'category' } },
+                          ],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'model' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'energyDemand' },
+                  arguments: [
+                    {
+                      kind: 'Argument',
+                      name: { kind: 'Name', value: 'hours' },
+                      value: { kind: 'IntValue', value: '24' },
+                    },
+                  ],
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'asOf' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'unit' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'degraded' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'points' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'at' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'value' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'lower' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'upper' } },
+                          ],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'explain' },
+                        arguments: [
+                          {
+                            kind: 'Argument',
+                            name: { kind: 'Name', value: 'top' },
+                            value: { kind: 'IntValue', value: '5' },
+                          },
+                        ],
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'feature' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'value' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'contribution' } },
+                          ],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'model' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  alias: { kind: 'Name', value: 'open' },
+                  name: { kind: 'Name', value: 'reports' },
+                  arguments: [
+                    {
+                      kind: 'Argument',
+                      name: { kind: 'Name', value: 'status' },
+                      value: { kind: 'EnumValue', value: 'OPEN' },
+                    },
+                  ],
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'FragmentSpread', name: { kind: 'Name', value: 'DashboardOpenReport' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  alias: { kind: 'Name', value: 'triaged' },
+                  name: { kind: 'Name', value: 'reports' },
+                  arguments: [
+                    {
+                      kind: 'Argument',
+                      name: { kind: 'Name', value: 'status' },
+                      value: { kind: 'EnumValue', value: 'TRIAGED' },
+                    },
+                  ],
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'FragmentSpread', name: { kind: 'Name', value: 'DashboardOpenReport' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  alias: { kind: 'Name', value: 'inProgress' },
+                  name: { kind: 'Name', value: 'reports' },
+                  arguments: [
+                    {
+                      kind: 'Argument',
+                      name: { kind: 'Name', value: 'status' },
+                      value: { kind: 'EnumValue', value: 'IN_PROGRESS' },
+                    },
+                  ],
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'FragmentSpread', name: { kind: 'Name', value: 'DashboardOpenReport' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'DashboardOpenReport' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'CitizenReport' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'category' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'suggestedPriority' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'triage' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'label' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'confidence' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'needsReview' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'model' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<DashboardZoneQuery, DashboardZoneQueryVariables>;
 export const ZoneOutlookDocument = {
   __meta__: { hash: 'sha256:bd37e54d04f246c4dbde6bf5ed499fe13f8c486f57c7d00b641600b35dbe3bef' },
   kind: 'Document',
