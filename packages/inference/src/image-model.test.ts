@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
@@ -196,6 +198,45 @@ describe('image model metadata', () => {
       }),
       /has no pixels/,
     );
+  });
+});
+
+describe('loading an image model version', () => {
+  const options = { batch: { maxBatchSize: 16, maxWaitMs: 0 } };
+  const copy = async (edit: (dir: string) => Promise<void>) => {
+    const tmp = await mkdtemp(path.join(tmpdir(), 'image-'));
+    const dir = path.join(tmp, '1.0.0');
+    await cp(MODEL_DIR, dir, { recursive: true });
+    await edit(dir);
+    return { dir, [Symbol.asyncDispose]: () => rm(tmp, { recursive: true, force: true }) };
+  };
+
+  it('proves it reproduces its test vectors, like every served model', async () => {
+    const model = await ImageModel.load(MODEL_DIR, options);
+    assert.equal(model.testVectors, N);
+    await model.close();
+  });
+
+  it('refuses a version without test_vectors.json', async () => {
+    await using v = await copy((dir) => rm(path.join(dir, 'test_vectors.json')));
+    await assert.rejects(ImageModel.load(v.dir, options), /no test_vectors\.json/);
+  });
+
+  it("refuses a file that no longer gives torch's outputs", async () => {
+    await using v = await copy(async (dir) => {
+      const file = path.join(dir, 'test_vectors.json');
+      const t = JSON.parse(await readFile(file, 'utf8'));
+      t.expected.logits.values[0][0] += 0.01;
+      await writeFile(file, JSON.stringify(t));
+    });
+    await assert.rejects(ImageModel.load(v.dir, options), /differs from torch .*logits by 0\.01/);
+  });
+
+  it('refuses a folder whose metadata names another version', async () => {
+    await using v = await copy(async () => {});
+    const other = path.join(path.dirname(v.dir), '2.0.0');
+    await rename(v.dir, other);
+    await assert.rejects(ImageModel.load(other, options), /says version 1\.0\.0, the folder 2\.0\.0/);
   });
 });
 

@@ -21,6 +21,7 @@ import { readImageMetadata, type ImageModelMetadata } from './image-metadata.ts'
 import { heatmapPng } from './image-overlay.ts';
 import { ImagePreprocessor } from './image-preprocess.ts';
 import { ImageWorkerSession, type WorkerRunResult } from './image-session.ts';
+import { verifyImageTestVectors } from './image-test-vectors.ts';
 import type { InferenceMetrics } from './session.ts';
 
 /** A rectangle in photo pixels (the upright photo, after its EXIF orientation). */
@@ -121,8 +122,29 @@ export class ImageModel {
     const preprocessor = new ImagePreprocessor(metadata, {
       maxPixels: options.maxInputPixels ?? 40_000_000,
     });
-    return new ImageModel(metadata, session, preprocessor, options.metrics, options);
+    const model = new ImageModel(metadata, session, preprocessor, options.metrics, options);
+    try {
+      // What every served model proves before it serves: the folder is the version it says, and
+      // the file reproduces the framework's own outputs (a missing test-vector file is an error).
+      if (path.basename(dir) !== metadata.version) {
+        throw new Error(
+          `${dir}: metadata.json says version ${metadata.version}, the folder ${path.basename(dir)}`,
+        );
+      }
+      // Outside the metrics, as ping: they count traffic.
+      const { height, width } = metadata.input;
+      model.testVectors = await verifyImageTestVectors(dir, metadata.task, async (input, rows) =>
+        model.outputsOf((await session.run([input], [rows, 3, height, width])).outputs),
+      );
+      return model;
+    } catch (err) {
+      await model.close();
+      throw err;
+    }
   }
+
+  /** How many test-vector images it reproduced at load. */
+  testVectors = 0;
 
   get name(): string {
     return this.metadata.name;
