@@ -1,4 +1,4 @@
-// Pure numeric code, no sharp: it also runs in the model's worker thread (image-worker.ts), so it
+// Pure numeric code, no sharp: it also runs in the model's worker thread (session-worker.ts), so it
 // keeps to erasable TypeScript.
 import type { ImageRegion } from './image-model.ts';
 

@@ -11,7 +11,7 @@ import { explainCam, regionInPhoto, softmax, upsampleBilinear } from './image-ex
 import { readImageMetadata } from './image-metadata.ts';
 import { ImageModel, type ImageClassification } from './image-model.ts';
 import { ImageInputError, ImagePreprocessor } from './image-preprocess.ts';
-import { ImageWorkerSession } from './image-session.ts';
+import { WorkerSession } from './worker-session.ts';
 import { createInferenceMetrics } from './session.ts';
 
 const MODELS = path.resolve(import.meta.dirname, '../../../models');
@@ -183,7 +183,7 @@ describe('image model metadata', () => {
 
   it('EXPECTED FAILURE - a worker that cannot open the ONNX file fails the start, not a request', async () => {
     await assert.rejects(
-      ImageWorkerSession.start({
+      WorkerSession.start({
         modelPath: path.join(MODEL_DIR, 'missing.onnx'),
         input: 'image',
         outputs: [],
@@ -191,7 +191,7 @@ describe('image model metadata', () => {
       /missing\.onnx.*failed/,
     );
     await assert.rejects(
-      ImageWorkerSession.start({
+      WorkerSession.start({
         modelPath: path.join(MODEL_DIR, 'model.onnx'),
         input: 'pixels',
         outputs: ['logits'],
@@ -505,9 +505,9 @@ describe('ImageModel', () => {
   });
 
   it('comes back by itself when its worker thread dies, and answers pings', async () => {
-    const session = (model as unknown as { session: ImageWorkerSession }).session;
-    const worker = (session as unknown as { worker: { terminate(): Promise<number> } }).worker;
-    await worker.terminate();
+    const session = (model as unknown as { session: WorkerSession }).session;
+    const pool = (session as unknown as { pool: { threads: { terminate(): Promise<number> }[] } }).pool;
+    await pool.threads[0]!.terminate();
     await model.ping();
     assertWellFormed(await model.classify(await vectorPng(2)), 128, 128, classes);
   });

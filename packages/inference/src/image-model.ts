@@ -3,7 +3,7 @@
 // between its ticks while a call runs. The idle machine's own gap is 2-5 ms.
 // - onnxruntime-node's session.run is synchronous native code that only defers itself with
 //   setImmediate. Inline, one run blocked the loop for 3 ms (1 image), 15-17 ms (8) and 58-68 ms
-//   (32 images). So the session lives in a worker thread (image-session.ts, image-worker.ts). The
+//   (32 images). So the session lives in a worker thread (worker-session.ts, session-worker.ts). The
 //   loop's share of a run is now 0.02 ms to post the transferred tensors, and during a 32-image run
 //   its longest gap is the idle machine's (p50 4 ms).
 // - sharp decodes and resizes in libvips threads, so the loop spends ~2 ms a photo whatever its
@@ -20,7 +20,7 @@ import { regionInPhoto, softmax, type ImageExplanation } from './image-explain.t
 import { readImageMetadata, type ImageModelMetadata } from './image-metadata.ts';
 import { heatmapPng } from './image-overlay.ts';
 import { ImagePreprocessor } from './image-preprocess.ts';
-import { ImageWorkerSession, type WorkerRunResult } from './image-session.ts';
+import { WorkerSession, type WorkerRunResult } from './worker-session.ts';
 import { verifyImageTestVectors } from './image-test-vectors.ts';
 import type { InferenceMetrics } from './session.ts';
 
@@ -86,7 +86,7 @@ export class ImageModel {
 
   private constructor(
     readonly metadata: ImageModelMetadata,
-    private readonly session: ImageWorkerSession,
+    private readonly session: WorkerSession,
     private readonly preprocessor: ImagePreprocessor,
     private readonly metrics: InferenceMetrics | undefined,
     options: ImageModelOptions,
@@ -104,7 +104,7 @@ export class ImageModel {
   static async load(dir: string, options: ImageModelOptions): Promise<ImageModel> {
     const metadata = await readImageMetadata(dir);
     const { logits, cam } = metadata.onnx.outputs;
-    const session = await ImageWorkerSession.start({
+    const session = await WorkerSession.start({
       modelPath: path.join(dir, metadata.onnx.file),
       input: metadata.onnx.input,
       outputs: [logits, cam],

@@ -2,7 +2,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ModelMetadata } from './metadata.ts';
-import { ImageWorkerSession } from './image-session.ts';
+import { WorkerSession } from './worker-session.ts';
 import { readMetadata } from './registry.ts';
 
 export interface InferenceMetrics {
@@ -62,7 +62,7 @@ export class OnnxModel {
 
   private constructor(
     readonly metadata: ModelMetadata,
-    private readonly session: ort.InferenceSession | ImageWorkerSession,
+    private readonly session: ort.InferenceSession | WorkerSession,
     private readonly metrics: InferenceMetrics | undefined,
   ) {
     metrics?.version.set(this.labels, 1);
@@ -76,7 +76,7 @@ export class OnnxModel {
     const metadata = await readMetadata(dir);
     const modelPath = path.join(dir, metadata.onnx.file);
     if (opts.backend === 'worker') {
-      const worker = await ImageWorkerSession.start({
+      const worker = await WorkerSession.start({
         modelPath,
         input: metadata.onnx.input,
         // Flood's metadata maps roles to tensor names; AQI's maps tensor names to descriptions.
@@ -98,7 +98,7 @@ export class OnnxModel {
   }
 
   get backend(): ModelBackend {
-    return this.session instanceof ImageWorkerSession ? 'worker' : 'inline';
+    return this.session instanceof WorkerSession ? 'worker' : 'inline';
   }
 
   get name(): string {
@@ -158,12 +158,12 @@ export class OnnxModel {
     if (this.closed) return;
     this.closed = true;
     this.metrics?.version.remove(this.labels);
-    if (this.session instanceof ImageWorkerSession) await this.session.close();
+    if (this.session instanceof WorkerSession) await this.session.close();
     else await this.session.release();
   }
 
   private async runOn(data: Float32Array, rows: number, width: number): Promise<Record<string, ort.Tensor>> {
-    if (!(this.session instanceof ImageWorkerSession)) {
+    if (!(this.session instanceof WorkerSession)) {
       return this.session.run({ [this.metadata.onnx.input]: new ort.Tensor('float32', data, [rows, width]) });
     }
     // The worker takes the buffer over; a view into a larger buffer is copied so nothing else moves.

@@ -7,4 +7,4 @@ export {
 } from './explainer.ts';
 export { ensembleFromOnnx, LEAF_HITRATES_KEY, Mode, type Ensemble, type ModeName } from './ensemble.ts';
 export { readOnnxModel } from './onnx.ts';
-export { ExplainerPool, type ExplainerPoolOptions } from './pool.ts';
+export { ExplainerPool, loaderArgs, type ExplainerPoolOptions } from './pool.ts';

@@ -97,10 +97,10 @@ export const settings = {
   /** A model call slower than this fails and the answer falls back (degraded). Default 2000 ms. */
   MODEL_TIMEOUT_MS: z.coerce.number().int().min(0).default(2000),
   /**
-   * Where model sessions run unless a model's own <P>_MODEL_BACKEND says otherwise: `worker` (default) in a thread of their own, so the event
-   * loop stays free and MODEL_TIMEOUT_MS cuts a slow call short (+0.03 ms a call for one row,
-   * +0.14 ms for 470, measured); `inline` on the event loop, where a slow call is only refused once
-   * it has returned.
+   * Where model sessions run unless a model's own <P>_MODEL_BACKEND says otherwise: `worker`
+   * (default) in a thread of their own, so the event loop stays free and MODEL_TIMEOUT_MS cuts a
+   * slow call short (about +0.1–0.2 ms a call, `npm run bench:backends`); `inline` on the event
+   * loop, where a slow call is only refused once it has returned.
    */
   MODEL_BACKEND: z.enum(['worker', 'inline']).default('worker'),
   /** How old a zone's last good prediction may be to serve as its fallback. Default 3600 s. */
