@@ -16,10 +16,11 @@
 //   ~0.5 s at 4000x3000, in libvips threads.
 import path from 'node:path';
 import { Batcher, type BatcherMetrics, type BatcherOptions } from './batcher.ts';
+import { inputRowId } from './deadline.ts';
 import { regionInPhoto, softmax, type ImageExplanation } from './image-explain.ts';
 import { readImageMetadata, type ImageModelMetadata } from './image-metadata.ts';
 import { heatmapPng } from './image-overlay.ts';
-import { ImagePreprocessor } from './image-preprocess.ts';
+import { ImagePreprocessor, type PreparedImage } from './image-preprocess.ts';
 import { WorkerSession, type WorkerRunResult } from './worker-session.ts';
 import { verifyImageTestVectors } from './image-test-vectors.ts';
 import type { InferenceMetrics } from './session.ts';
@@ -70,7 +71,8 @@ export interface ImageModelOutputs {
   cam: Float32Array;
 }
 
-interface ScoredImage {
+/** One photo's model outputs: its logits and the worker's explanation of the top class. */
+export interface ScoredImage {
   logits: Float32Array;
   explanation: ImageExplanation;
 }
@@ -167,8 +169,39 @@ export class ImageModel {
    * cannot be decoded, and a plain Error if the model fails.
    */
   async classify(image: Buffer): Promise<ImageClassification> {
-    const photo = await this.preprocessor.prepare(image);
-    const { logits, explanation } = await this.batcher.submit(photo.tensor);
+    const photo = await this.prepare(image);
+    return this.finish(photo, await this.batcher.submit(photo.tensor));
+  }
+
+  /** Decodes, orients and normalises a photo into this version's input tensor (sharp, per photo). */
+  prepare(image: Buffer): Promise<PreparedImage> {
+    return this.preprocessor.prepare(image);
+  }
+
+  /** Whether a photo prepared for `other` is this version's input too (same frame and normalisation). */
+  takesInputOf(other: ImageModel): boolean {
+    const a = this.metadata;
+    const b = other.metadata;
+    return JSON.stringify(a.input) === JSON.stringify(b.input);
+  }
+
+  /**
+   * The serving interface every model's machinery routes between (Servable): prepared photos in,
+   * through the cross-request batcher; each answer's id names the version and the exact tensor.
+   */
+  async predict(rows: readonly Float32Array[]): Promise<{ id: string; raw: ScoredImage }[]> {
+    // Ids first: a run hands the tensors' buffers over to the worker thread.
+    const ids = rows.map((r) => inputRowId('img', this.version, r));
+    const scored = await this.batcher.submitMany(rows);
+    return scored.map((r, i) => {
+      if (r instanceof Error) throw r;
+      return { id: ids[i]!, raw: r };
+    });
+  }
+
+  /** The classification of a prepared photo from its scores: labels, calibrated scores, heatmap, region. */
+  async finish(photo: { width: number; height: number }, scored: ScoredImage): Promise<ImageClassification> {
+    const { logits, explanation } = scored;
     const probabilities = softmax(logits);
     const { classes } = this.metadata;
     const scores = classes

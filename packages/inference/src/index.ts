@@ -4,12 +4,14 @@ export { createInferenceMetrics, OnnxModel, type InferenceMetrics, type ModelBac
 export { Batcher, createBatcherMetrics, type BatcherMetrics, type BatcherOptions } from './batcher.ts';
 export {
   ImageModel,
+  type ScoredImage,
   type ImageClassification,
   type ImageModelOptions,
   type ImageModelOutputs,
   type ImageRegion,
 } from './image-model.ts';
 export { ImageInputError } from './image-preprocess.ts';
+export { softmax } from './image-explain.ts';
 export type { ImageModelMetadata } from './image-metadata.ts';
 export { inputRowId, withTimeout } from './deadline.ts';
 export {
@@ -26,6 +28,8 @@ export {
   type Answer,
   type Assignment,
   type LoadedVersion,
+  type RawOf,
+  type Servable,
   type ModelDefinition,
   type RouterLogger,
   type RouterOptions,

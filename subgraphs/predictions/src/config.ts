@@ -126,10 +126,16 @@ export const settings = {
   /** A zone farther than this from every sensor (centroid to sensor) gets no AQI forecast. Default 5 km. */
   AQI_MAX_SENSOR_DISTANCE_KM: z.coerce.number().positive().default(5),
   /**
-   * The image model's champion, which the reports service serves (the same variable and default as
-   * there); read here only so `models` shows that version as CHAMPION.
+   * The image model's versions, which the reports service serves as this registry assigns them
+   * (it follows `modelAssignment(name: "image")`): IMAGE_MODEL_VERSION the champion (reports reads
+   * the same variable until it reaches this service), IMAGE_CANARY_VERSION a version that triages
+   * IMAGE_CANARY_SHARE of the photos (by a hash of the photo), IMAGE_SHADOW_VERSION one that
+   * classifies beside the champion and is compared. Applied when they changed since the last start.
    */
   IMAGE_MODEL_VERSION: version.default('1.0.0'),
+  IMAGE_CANARY_VERSION: version.optional(),
+  IMAGE_CANARY_SHARE: z.coerce.number().gt(0).lte(1).default(0.01),
+  IMAGE_SHADOW_VERSION: version.optional(),
   /** Energy-demand forecaster versions: ENERGY_MODEL_VERSION (default 1.0.0), ENERGY_CANARY_*, …. */
   ...routing('ENERGY', '1.0.0'),
   /**
@@ -181,8 +187,16 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env) {
       maxSensorDistanceKm: env.AQI_MAX_SENSOR_DISTANCE_KM,
     },
     energy: { ...routingOf(env, 'ENERGY'), loadsSnapshot: env.ENERGY_LOADS_SNAPSHOT },
-    /** Champions of the models other services serve, by name (listed by `models`). */
-    servedElsewhere: { image: env.IMAGE_MODEL_VERSION },
+    /** The versions of the models other services serve, as this registry assigns them. */
+    servedElsewhere: {
+      image: {
+        champion: env.IMAGE_MODEL_VERSION,
+        canary: env.IMAGE_CANARY_VERSION
+          ? { version: env.IMAGE_CANARY_VERSION, share: env.IMAGE_CANARY_SHARE }
+          : undefined,
+        shadow: env.IMAGE_SHADOW_VERSION,
+      },
+    },
     experimentsFile: env.EXPERIMENTS_FILE,
     predictionCacheTtlSeconds: env.PREDICTION_CACHE_TTL_SECONDS,
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,

@@ -1,5 +1,6 @@
 import type { BaseContext } from '@cityassist/service-kit';
 import type { Served } from './models/model.ts';
+import type { Routable } from './models/serve.ts';
 import type { DegradedAnswer } from './plugins/degraded-answers.plugin.ts';
 import type { ModelRegistry } from './registry/model-registry.ts';
 
@@ -13,8 +14,8 @@ export interface PredictionsContext extends BaseContext {
   registry: ModelRegistry;
   /** Models whose versions `models` lists: the served ones, and those other services serve. */
   listedModels: readonly string[];
-  /** The champion of each model another service serves (its status is not kept here). */
-  championsElsewhere: ReadonlyMap<string, string>;
+  /** The models another service serves, whose versions this registry keeps. */
+  remote: ReadonlyMap<string, Routable>;
   /** training's file-based experiment log. */
   experimentsFile: string;
   /** Fields answered from a fallback in this request (reported in `errors`). */

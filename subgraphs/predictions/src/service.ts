@@ -6,15 +6,14 @@ import {
   createCacheMetrics,
   createInferenceMetrics,
   createPredictionCache,
-  resolveVersion,
   type CachedExplanation,
   type RawOutputs,
 } from '@cityassist/inference';
 import { createMetrics, startSubgraphServer, type Logger, type RunningServer } from '@cityassist/service-kit';
 import type { PredictionsConfig } from './config.ts';
 import type { PredictionsContext } from './context.ts';
-import { listedElsewhere, models } from './models/index.ts';
-import { serveModels } from './models/serve.ts';
+import { models, servedElsewhere } from './models/index.ts';
+import { registerRemote, serveModels } from './models/serve.ts';
 import { useDegradedAnswers } from './plugins/degraded-answers.plugin.ts';
 import { ModelRegistry } from './registry/model-registry.ts';
 import { buildPredictionsSchema } from './schema.ts';
@@ -72,15 +71,18 @@ export async function startPredictionsService(
       },
     );
     closers.push(() => served.close());
-    const listedModels = [...served.byName.keys(), ...listedElsewhere];
-    const championsElsewhere = new Map(
+    const remote = new Map(
       await Promise.all(
-        listedElsewhere.map(
-          async (name) =>
-            [name, await resolveVersion(config.modelsDir, name, config.servedElsewhere[name])] as const,
+        servedElsewhere.map(
+          async (r) =>
+            [
+              r.name,
+              await registerRemote(r, config.servedElsewhere[r.name], { config, registry, logger }),
+            ] as const,
         ),
       ),
     );
+    const listedModels = [...served.byName.keys(), ...remote.keys()];
 
     const server = await startSubgraphServer<PredictionsContext>({
       name: 'predictions',
@@ -102,7 +104,7 @@ export async function startPredictionsService(
         batching: config.inference.batching,
         registry,
         listedModels,
-        championsElsewhere,
+        remote,
         experimentsFile: config.experimentsFile,
         degraded: [],
       }),

@@ -35,6 +35,12 @@ export const settings = {
   PREDICTIONS_URL: setting.url().optional(),
   /** Seconds between two reads of the flood levels from PREDICTIONS_URL; 0 = only at start and reconnect. Default 300. */
   FLOOD_LEVEL_SYNC_SECONDS: z.coerce.number().int().min(0).default(300),
+  /**
+   * Seconds between two reads of the image model's assignment (champion, canary, shadow) from the
+   * registry at PREDICTIONS_URL, beside the MODEL_CHANGED events; 0 = only at start, on events and
+   * after a reconnect. Default 300.
+   */
+  IMAGE_ASSIGNMENT_SYNC_SECONDS: z.coerce.number().int().min(0).default(300),
   /** Largest photo accepted, in bytes. Default 10 MiB (10485760). */
   UPLOAD_MAX_BYTES: setting.positiveInt(10 * 1024 * 1024),
   /** Files one request may carry. Default 1. */
@@ -130,6 +136,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env) {
     triage: {
       modelsDir: env.MODELS_DIR,
       modelVersion: env.IMAGE_MODEL_VERSION,
+      assignmentSyncSeconds: env.IMAGE_ASSIGNMENT_SYNC_SECONDS,
       batch: { maxBatchSize: env.IMAGE_BATCH_MAX_SIZE, maxWaitMs: env.IMAGE_BATCH_WAIT_MS },
       timeoutMs: env.TRIAGE_TIMEOUT_MS,
       retryIntervalMs: env.TRIAGE_RETRY_INTERVAL_MS,

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { migrate, openDatabase, type Database } from '@cityassist/db';
 import { createEventBus, type EventBus } from '@cityassist/events';
 import { ZoneIndex } from '@cityassist/geo';
+import type { Assignment } from '@cityassist/inference';
 import {
   createMetrics,
   loaderFamily,
@@ -25,7 +26,8 @@ import type { ObjectStore } from './storage/object-store.ts';
 import { openObjectStore } from './storage/open-store.ts';
 import { sweepOrphans } from './storage/orphan-sweep.ts';
 import { ClassifierSlot, type ImageClassifier } from './triage/image-classifier.ts';
-import { imageModelLoader } from './triage/load-image-model.ts';
+import { followImageAssignment } from './triage/image-assignment.ts';
+import { RoutedImageClassifier } from './triage/image-router.ts';
 import { TriageService } from './triage/triage.service.ts';
 import { uploadMiddleware } from './upload/upload.ts';
 import { WorkflowRepository } from './workflow/workflow.repository.ts';
@@ -80,16 +82,34 @@ export async function startReportsService(
     if (!deps.store) closers.push(() => store.close());
     await sweepOrphans(store, (keys) => reports.referencedKeys(keys), config.orphanMinAgeMs, logger);
 
-    const model = new ClassifierSlot(
-      deps.classifier,
-      deps.classifier
-        ? undefined
-        : imageModelLoader(config.triage, config.uploads.maxPixels, metrics.registry),
-      logger,
-    );
+    // The image model's versions as the registry (in predictions) assigns them; until it answers,
+    // or without PREDICTIONS_URL, IMAGE_MODEL_VERSION is the champion.
+    let assignment: Assignment = { champion: config.triage.modelVersion };
+    const start = deps.classifier
+      ? undefined
+      : RoutedImageClassifier.starter(config.triage, config.uploads.maxPixels, metrics.registry, logger);
+    const model = new ClassifierSlot(deps.classifier, start && (() => start(assignment)), logger);
     closers.push(() => model.close());
     // A model that cannot load does not stop the service: reports are accepted untriaged.
     await model.ensure();
+    if (!deps.classifier && config.floodLevels.predictionsUrl) {
+      const stop = followImageAssignment(
+        async (next) => {
+          assignment = next;
+          const routed = model.current;
+          if (routed instanceof RoutedImageClassifier) await routed.apply(next, config.triage.modelsDir);
+          else await model.ensure(); // loads with the new assignment
+        },
+        events,
+        logger,
+        {
+          predictionsUrl: config.floodLevels.predictionsUrl,
+          gatewaySecret: config.gatewaySecret,
+          everySeconds: config.triage.assignmentSyncSeconds,
+        },
+      );
+      closers.push(() => Promise.resolve(stop()));
+    }
 
     const floodLevels = new FloodLevelRepository(db);
     const stopFollowing = followFloodLevels(events, floodLevels, logger, deps.onFloodLevels);

@@ -3,6 +3,25 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import type { DriftMonitor } from './drift-monitor.ts';
 import type { Explanation, RawOutputs, ServedModel } from './served-model.ts';
 
+/**
+ * The serving interface the machinery routes between, whatever the model: the tabular
+ * `ServedModel` (outputs per row, TreeSHAP) and the image model's adapter implement it. `Raw` is
+ * one row's outputs as the model gives them.
+ */
+export interface Servable<Raw = RawOutputs> {
+  readonly name: string;
+  readonly version: string;
+  /** One prediction per input row: its id (version + exact inputs) and its outputs. */
+  predict(rows: readonly Float32Array[]): Promise<{ id: string; raw: Raw }[]>;
+  /** Explanations of answered rows, when the model explains apart from predicting. */
+  explain?(items: readonly { id: string; inputs: Float32Array }[], target?: number): Promise<Explanation[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The outputs type of a Servable. */
+export type RawOf<M> = M extends Servable<infer R> ? R : never;
+
 /** Which versions of one model serve (what the registry stores and every replica applies). */
 export interface Assignment {
   champion: string;
@@ -14,18 +33,22 @@ export interface Assignment {
  * What a model is, as the machinery needs to know it: the one thing written per model. `Row` is
  * what its feature reader gives (a zone's features, a sensor's window), `Out` what it answers.
  */
-export interface ModelDefinition<Row, Out> {
+export interface ModelDefinition<Row, Out, M extends Servable<unknown> = ServedModel> {
   name: string;
   /** The prefix of its prediction ids (`pred-…` for flood: clients see them). */
   idPrefix: string;
   /** What a canary's share and a fallback's last answer are keyed by (a zone, a sensor). */
   keyOf(row: Row): string;
   /** The model's input row: its features in the model's order, NaN where missing. */
-  inputsOf(row: Row, model: ServedModel): Float32Array;
+  inputsOf(row: Row, model: M): Float32Array;
   /** The answer from one row's outputs. */
-  answer(raw: RawOutputs, row: Row, model: ServedModel): Out;
-  /** The documented answer when the model fails and the key has no recent answer of its own. */
-  baseline(row: Row, model: ServedModel): Out;
+  answer(raw: RawOf<M>, row: Row, model: M): Out;
+  /**
+   * The documented answer when the model fails and the key has no recent answer of its own.
+   * Without one, a failure is the caller's to handle (`score` throws): a photo's triage has no
+   * baseline to guess, its report waits for the model instead.
+   */
+  baseline?(row: Row, model: M): Out;
   /** How far a shadow's answer is from the champion's, and whether they agree (same level, …). */
   compare(champion: Out, shadow: Out): { difference: number; agree: boolean };
   /** The output column explanations are of (a horizon, a class's margin). Default 0. */
@@ -46,8 +69,8 @@ export interface Answer<Out> {
 }
 
 /** A loaded version: the model and the drift monitor that watches its inputs. */
-export interface LoadedVersion {
-  model: ServedModel;
+export interface LoadedVersion<M extends Servable<unknown> = ServedModel> {
+  model: M;
   drift?: DriftMonitor | undefined;
 }
 
@@ -83,18 +106,22 @@ export interface RouterLogger {
  * (if recent) or the model's documented baseline, marked degraded with the reason. Every answered
  * row goes to its version's drift monitor.
  */
-export class ModelRouter<Row, Out> {
-  private readonly loaded = new Map<string, Promise<LoadedVersion>>();
+export class ModelRouter<Row, Out, M extends Servable<unknown> = ServedModel> {
+  private readonly loaded = new Map<string, Promise<LoadedVersion<M>>>();
   private current:
-    | { champion: LoadedVersion; canary?: { v: LoadedVersion; share: number }; shadow?: LoadedVersion }
+    | {
+        champion: LoadedVersion<M>;
+        canary?: { v: LoadedVersion<M>; share: number };
+        shadow?: LoadedVersion<M>;
+      }
     | undefined;
   private readonly lastGood = new Map<string, { answer: Answer<Out>; at: number }>();
   private shadowStats: ShadowAgreement | undefined;
   private readonly metrics: RouterMetrics;
 
   constructor(
-    readonly definition: ModelDefinition<Row, Out>,
-    private readonly load: (version: string) => Promise<LoadedVersion>,
+    readonly definition: ModelDefinition<Row, Out, M>,
+    private readonly load: (version: string) => Promise<LoadedVersion<M>>,
     private readonly options: RouterOptions,
     private readonly logger: RouterLogger,
     registry: Registry,
@@ -107,7 +134,7 @@ export class ModelRouter<Row, Out> {
   }
 
   /** Loads (once) and checks a version, without serving it. */
-  prepare(version: string): Promise<LoadedVersion> {
+  prepare(version: string): Promise<LoadedVersion<M>> {
     let loading = this.loaded.get(version);
     if (!loading) {
       loading = this.load(version);
@@ -147,7 +174,7 @@ export class ModelRouter<Row, Out> {
     return this.current;
   }
 
-  get champion(): ServedModel {
+  get champion(): M {
     return this.assigned.champion.model;
   }
 
@@ -176,7 +203,7 @@ export class ModelRouter<Row, Out> {
     if (rows.length === 0) return [];
     const { champion, canary, shadow } = this.assigned;
     const def = this.definition;
-    const groups = new Map<LoadedVersion, number[]>();
+    const groups = new Map<LoadedVersion<M>, number[]>();
     rows.forEach((row, i) => {
       const key =
         this.options.canaryAssignment === 'request' && route.requestId ? route.requestId : def.keyOf(row);
@@ -197,7 +224,8 @@ export class ModelRouter<Row, Out> {
       }),
     );
     const now = Date.now();
-    for (const a of out) if (!a.degraded) this.lastGood.set(a.key, { answer: a, at: now });
+    // A model without fallbacks keeps no last answers: its keys (a report, a photo) need not repeat.
+    if (def.baseline) for (const a of out) if (!a.degraded) this.lastGood.set(a.key, { answer: a, at: now });
     if (shadow) {
       const mine = rows.flatMap((row, i): [Row, Answer<Out>][] => {
         const a = out[i]!;
@@ -220,6 +248,7 @@ export class ModelRouter<Row, Out> {
     await Promise.all(
       [...byVersion].map(async ([version, indexes]) => {
         const { model } = await this.prepare(version);
+        if (!model.explain) return;
         const explained = await model.explain(
           indexes.map((i) => answers[i]!),
           this.definition.explainTarget ?? 0,
@@ -230,7 +259,7 @@ export class ModelRouter<Row, Out> {
     return out;
   }
 
-  private async answer(version: LoadedVersion, rows: readonly Row[]): Promise<Answer<Out>[]> {
+  private async answer(version: LoadedVersion<M>, rows: readonly Row[]): Promise<Answer<Out>[]> {
     const { model, drift } = version;
     const def = this.definition;
     const inputs = rows.map((r) => def.inputsOf(r, model));
@@ -239,7 +268,7 @@ export class ModelRouter<Row, Out> {
       id: p.id,
       key: def.keyOf(rows[i]!),
       version: model.version,
-      output: def.answer(p.raw, rows[i]!, model),
+      output: def.answer(p.raw as RawOf<M>, rows[i]!, model),
       inputs: inputs[i]!,
       degraded: false,
     }));
@@ -251,10 +280,12 @@ export class ModelRouter<Row, Out> {
     return answers;
   }
 
-  private fallback(model: ServedModel, rows: readonly Row[], err: unknown): Answer<Out>[] {
+  private fallback(model: M, rows: readonly Row[], err: unknown): Answer<Out>[] {
+    const def = this.definition;
+    const baseline = def.baseline?.bind(def);
+    if (!baseline) throw err;
     const reason = err instanceof Error ? err.message : String(err);
     const now = Date.now();
-    const def = this.definition;
     this.logger.error(
       { model: this.name, version: model.version, err: reason, rows: rows.length },
       'model failed, serving fallbacks',
@@ -271,7 +302,7 @@ export class ModelRouter<Row, Out> {
         id: `baseline-${model.version}`,
         key,
         version: 'baseline',
-        output: def.baseline(row, model),
+        output: baseline(row, model),
         inputs: def.inputsOf(row, model),
         degraded: true,
         fallback: { reason, source: 'baseline' },
@@ -279,7 +310,7 @@ export class ModelRouter<Row, Out> {
     });
   }
 
-  private async compare(shadow: LoadedVersion, pairs: [Row, Answer<Out>][]): Promise<void> {
+  private async compare(shadow: LoadedVersion<M>, pairs: [Row, Answer<Out>][]): Promise<void> {
     const stats = this.shadowStats;
     try {
       const theirs = await this.answer(

@@ -6,12 +6,14 @@ import {
   type BatcherMetrics,
   type CachedExplanation,
   type InferenceMetrics,
+  type Assignment,
   type LoadedVersion,
   type PredictionCache,
   type RawOutputs,
 } from '@cityassist/inference';
 import { createDriftSink } from '../drift/drift-sink.ts';
-import { MODEL_CHANGED, type ModelRegistry } from '../registry/model-registry.ts';
+import { MODEL_CHANGED } from '@cityassist/events';
+import type { ModelRegistry, ModelSettings } from '../registry/model-registry.ts';
 import type { AnyModel, ModelDeps, Served } from './model.ts';
 
 /** What serving any model shares: one set of caches and metrics, the registry. */
@@ -21,6 +23,43 @@ export interface ServingDeps extends ModelDeps {
   explanationCache: PredictionCache<CachedExplanation>;
   inferenceMetrics: InferenceMetrics;
   batcherMetrics: BatcherMetrics;
+}
+
+/**
+ * What the registry's mutations need of a model, served here (its ModelRouter) or elsewhere: load
+ * and prove a version before its status changes, then serve the new assignment.
+ */
+export interface Routable {
+  readonly name: string;
+  prepare(version: string): Promise<unknown>;
+  apply(assignment: Assignment): Promise<void>;
+}
+
+/**
+ * A model another service serves: its settings are applied to the registry at start, a version is
+ * proved (`verify`) before its status changes, and the serving service follows the registry
+ * (MODEL_CHANGED, `modelAssignment`) — nothing is served here.
+ */
+export async function registerRemote(
+  remote: { name: string; verify(modelsDir: string, version: string): Promise<void> },
+  settings: ModelSettings,
+  deps: Pick<ServingDeps, 'config' | 'registry' | 'logger'>,
+): Promise<Routable> {
+  await deps.registry.applySettings(remote.name, settings);
+  const proved = new Map<string, Promise<void>>();
+  return {
+    name: remote.name,
+    prepare(version) {
+      let p = proved.get(version);
+      if (!p) {
+        p = remote.verify(deps.config.modelsDir, version);
+        proved.set(version, p);
+        p.catch(() => proved.delete(version));
+      }
+      return p;
+    },
+    apply: () => Promise.resolve(),
+  };
 }
 
 export interface ServedModels {

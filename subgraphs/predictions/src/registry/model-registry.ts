@@ -1,7 +1,7 @@
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database, Queryable } from '@cityassist/db';
-import type { EventBus } from '@cityassist/events';
+import { MODEL_CHANGED, type EventBus } from '@cityassist/events';
 import {
   isServedVersion,
   listVersions,
@@ -44,7 +44,6 @@ export interface AuditEntry {
 }
 
 /** Raised on every replica's bus when a model's assignment changed, so each reloads it. */
-export const MODEL_CHANGED = 'MODEL_CHANGED';
 
 interface StatusRow {
   version: string;

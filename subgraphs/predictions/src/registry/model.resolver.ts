@@ -1,6 +1,6 @@
 import { Arg, Ctx, Directive, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { ModelRouter } from '@cityassist/inference';
 import type { PredictionsContext } from '../context.ts';
+import type { Routable } from '../models/serve.ts';
 import { errors } from '../errors.ts';
 import type { Assignment } from '@cityassist/inference';
 import {
@@ -38,27 +38,31 @@ export class ModelResolver {
   @Query(() => [Model], { description: 'The models this service serves, with every version and its status.' })
   async models(@Ctx() ctx: PredictionsContext): Promise<Model[]> {
     return Promise.all(
-      ctx.listedModels.map(async (name) => {
-        const elsewhere = ctx.championsElsewhere.get(name);
-        const statusOf = (v: { version: string; status: string }) =>
-          (elsewhere === undefined
-            ? v.status
-            : v.version === elsewhere
-              ? 'CHAMPION'
-              : 'RETIRED') as ModelStatusKind;
-        return {
+      ctx.listedModels.map(async (name) => ({
+        name,
+        versions: (await ctx.registry.versions(name)).map((v) => ({
           name,
-          versions: (await ctx.registry.versions(name)).map((v) => ({
-            name,
-            version: v.version,
-            createdAt: new Date(v.metadata.createdAt ?? 0),
-            status: statusOf(v),
-            canaryShare: v.canaryShare,
-            metrics: v.metadata['metrics'] ?? null,
-          })),
-        };
-      }),
+          version: v.version,
+          createdAt: new Date(v.metadata.createdAt ?? 0),
+          status: v.status as ModelStatusKind,
+          metrics: v.metadata['metrics'] ?? null,
+          canaryShare: v.canaryShare,
+        })),
+      })),
     );
+  }
+
+  @Query(() => ModelAssignment, {
+    description:
+      'Which versions of a model serve now, as the registry holds them: what every replica (and, for the image model, the reports service) applies. MODEL_NOT_FOUND for a model not listed by `models`.',
+  })
+  async modelAssignment(
+    @Ctx() ctx: PredictionsContext,
+    @Arg('name', () => String) name: string,
+  ): Promise<ModelAssignment> {
+    if (!ctx.listedModels.includes(name)) throw errors.MODEL_NOT_FOUND(`no model ${name}`);
+    const [last] = await ctx.registry.audit(name, 1);
+    return assignmentOf(name, await ctx.registry.assignment(name), last?.actor ?? 'config');
   }
 
   @Query(() => [ModelAuditEntry], { description: "A model's status changes, newest first." })
@@ -137,7 +141,7 @@ export class ModelResolver {
   }
 
   /** Loads and checks a version before any status changes: one that cannot serve changes nothing. */
-  private async prepare(router: ModelRouter<unknown, unknown>, version: string): Promise<void> {
+  private async prepare(router: Routable, version: string): Promise<void> {
     try {
       await router.prepare(version);
     } catch (err) {
@@ -152,16 +156,11 @@ export class ModelResolver {
     return ctx.principal?.id ?? 'anonymous';
   }
 
-  /** The router of a model this service serves; another service's model is listed, not routed here. */
-  private routerOf(ctx: PredictionsContext, name: string): ModelRouter<unknown, unknown> {
-    const served = ctx.models.get(name);
-    if (served) return served.router;
-    if (ctx.listedModels.includes(name)) {
-      throw errors.MODEL_STATUS_CONFLICT(
-        `${name} is served by another service, which chooses its version by setting: change its *_MODEL_VERSION and restart it`,
-      );
-    }
-    throw errors.MODEL_NOT_FOUND(`this service serves no model ${name}`);
+  /** The model a mutation changes: served here (its router) or by another service (proved here). */
+  private routerOf(ctx: PredictionsContext, name: string): Routable {
+    const routable = ctx.models.get(name)?.router ?? ctx.remote.get(name);
+    if (!routable) throw errors.MODEL_NOT_FOUND(`this service serves no model ${name}`);
+    return routable;
   }
 
   private reasonOf(reason: string | null | undefined): string | undefined {
