@@ -52,8 +52,9 @@ const results: Record<string, unknown>[] = [];
 for (const [name, version, batch] of CASES) {
   const dir = path.join(MODELS, name, version);
   const models = {} as Record<ModelBackend, OnnxModel>;
-  for (const backend of ['inline', 'worker'] as const)
+  for (const backend of ['inline', 'worker'] as const) {
     models[backend] = await OnnxModel.load(dir, undefined, { backend });
+  }
   for (const rows of [1, batch]) {
     const data = rowsOf(dir, rows);
     // A fresh copy per call: the worker takes its buffer over.

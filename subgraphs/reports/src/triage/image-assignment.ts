@@ -59,8 +59,9 @@ export function followImageAssignment(
         signal: AbortSignal.timeout(5000),
       });
       assignment = parseAssignment(await res.json());
-      if (!assignment)
-        {throw new Error(`predictions answered ${res.status} without the image model's assignment`);}
+      if (!assignment) {
+        throw new Error(`predictions answered ${res.status} without the image model's assignment`);
+      }
       failures = 0;
     } catch (err) {
       failures += 1;

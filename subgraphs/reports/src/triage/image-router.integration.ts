@@ -77,8 +77,9 @@ describe('the image model on the shared router', () => {
       answers.every((a) => a.model.version === '1.0.0'),
       'the shadow never answers',
     );
-    for (let i = 0; i < 50 && (await counter(registry, 'shadow_comparisons_total')) < before + 4; i++)
-      {await sleep(20);}
+    for (let i = 0; i < 50 && (await counter(registry, 'shadow_comparisons_total')) < before + 4; i++) {
+      await sleep(20);
+    }
     assert.equal((await counter(registry, 'shadow_comparisons_total')) - before, 4);
     assert.equal(
       classifier.router.shadowAgreement()?.agreements,
