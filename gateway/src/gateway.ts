@@ -1,11 +1,10 @@
 import { createGatewayRuntime, type GatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { type Logger } from '@graphql-hive/logger';
-import usePrometheus from '@graphql-mesh/plugin-prometheus';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { getOperationAST, OperationTypeNode } from 'graphql';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { openRedis } from '@cityassist/redis';
-import { GATEWAY_SECRET_HEADER, PRINCIPAL_HEADER } from '@cityassist/service-kit';
+import { collectProcessMetrics, GATEWAY_SECRET_HEADER, PRINCIPAL_HEADER } from '@cityassist/service-kit';
 import { ApiKeyStore } from './auth/api-keys.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { Callers } from './auth/callers.ts';
@@ -24,6 +23,7 @@ import { useDashboard } from './plugins/use-dashboard.ts';
 import { useQueryRetry } from './plugins/use-query-retry.ts';
 import { useHiddenSchemaHints } from './plugins/use-hidden-schema-hints.ts';
 import { useLimits } from './plugins/use-limits.ts';
+import { useMetrics } from './plugins/use-metrics.ts';
 import { useRateLimit } from './plugins/use-rate-limit.ts';
 import { useReadiness } from './plugins/use-readiness.ts';
 import { useRestRoutes } from './plugins/use-rest-routes.ts';
@@ -83,7 +83,7 @@ export async function createGateway(
   const subgraphs = { ...composed, ...config.subgraphUrls };
   const registry = new Registry();
   registry.setDefaultLabels({ service: 'gateway' });
-  collectDefaultMetrics({ register: registry });
+  collectProcessMetrics(registry);
 
   const documents = await loadDocumentStore(config.persistedDocuments);
   log.info(
@@ -221,10 +221,13 @@ export async function createGateway(
       includeExtensionMetadata: config.development,
     },
     // Order matters: who is calling is decided before anything is counted or parsed.
-    plugins: (ctx) => [
+    plugins: () => [
       // Static files, answered before anything counts or parses: a page load is not API traffic.
       ...(config.dashboard.enabled ? [useDashboard({ dir: config.dashboard.dir, log })] : []),
       ...(config.sandbox ? [useSandbox({ path: '/sandbox', graphqlEndpoint: '/graphql' })] : []),
+      // Before the limits, so refused requests are counted too (operation "other").
+      // With METRICS_PORT set, /metrics lives on its own listener (server.ts), not the public one.
+      useMetrics({ registry, documents, endpoint: config.metricsPort === undefined ? '/metrics' : false }),
       useRateLimit({ limits, callers, trustProxy: config.rateLimit.trustProxy }),
       ...useAuth({ callers }),
       useStreamLimit({ connections, trustProxy: config.rateLimit.trustProxy }),
@@ -244,14 +247,6 @@ export async function createGateway(
       useQueryRetry({ retries: config.upstreamRetries }),
       useCircuitBreaker({ ...config.circuitBreaker, registry, log }),
       useAccessLog(log),
-      usePrometheus({
-        ...ctx,
-        log: ctx.log,
-        // With METRICS_PORT set, /metrics lives on its own listener (server.ts), not the public one.
-        endpoint: config.metricsPort === undefined ? '/metrics' : false,
-        registry,
-        metrics: true,
-      }),
     ],
   });
   takeBackTerminateSignals();

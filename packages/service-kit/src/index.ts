@@ -9,7 +9,7 @@ export {
   gatewaySecretOf,
 } from './config.ts';
 export { createLogger, routeConsole, serializeError, stackFrames, type Logger } from './logger.ts';
-export { createMetrics, type ServiceMetrics } from './metrics.ts';
+export { collectProcessMetrics, createMetrics, memoryLimitBytes, type ServiceMetrics } from './metrics.ts';
 export { defineErrors, commonErrors, unavailableDependencyOf, type ErrorSpec } from './errors.ts';
 export { OutageLog, type OutageLogger } from './outage-log.ts';
 export {
