@@ -21,86 +21,38 @@ from __future__ import annotations
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
 
 from ..forecast_common import _r, clean, reference_histogram, write_json  # noqa: F401
-from ..onnx_export.xgboost_onnx import tree_ensemble_regressor
+from ..onnx_export.forecast_graph import OPSET, Base, build_forecast_onnx  # noqa: F401 - OPSET for cli
 from .features import FeatureSpec, window_features
 from .model import Forecaster
 
-OPSET = {"": 15, "ai.onnx.ml": 3}
-
 
 def build_onnx(fc: Forecaster, doc: str, props: dict[str, str]) -> onnx.ModelProto:
+    """The shared forecaster graph (onnx_export/forecast_graph.py) with AQI's base: persistence
+    of the recent ratio, r_lag_0, else r_mean_3, else 1 (target "delta")."""
     spec = fc.spec
-    F, H = len(spec.names), spec.horizons
-
-    def c(name, arr):
-        return numpy_helper.from_array(np.asarray(arr), name)
-
-    inits = [
-        c("idx_level", np.array([spec.level_index], dtype=np.int64)),
-        c("idx_lag0", np.array([spec.names.index("r_lag_0")], dtype=np.int64)),
-        c("idx_mean3", np.array([spec.names.index("r_mean_3")], dtype=np.int64)),
-        c("idx_std", np.array([spec.names.index(f"r_std_{spec.season}")], dtype=np.int64)),
-        c("scale_floor", np.array([[fc.scale_floor]], dtype=np.float32)),
-        c("one", np.array([[1.0]], dtype=np.float32)),
-        c("zero", np.array([[0.0]], dtype=np.float32)),
-        c("q_lo", fc.q_lo.reshape(1, H).astype(np.float32)),
-        c("q_hi", fc.q_hi.reshape(1, H).astype(np.float32)),
-    ]
-    n = helper.make_node
-    # Cover in nodes_hitrates: the serving side explains forecasts with exact TreeSHAP from this file.
-    nodes = [tree_ensemble_regressor(fc.boosters, "features", "trees", with_cover=True)]
-    if fc.target == "delta":
-        nodes += [
-            n("Gather", ["features", "idx_lag0"], ["lag0"], axis=1),
-            n("Gather", ["features", "idx_mean3"], ["mean3"], axis=1),
-            n("IsNaN", ["lag0"], ["lag0_nan"]),
-            n("IsNaN", ["mean3"], ["mean3_nan"]),
-            n("Where", ["mean3_nan", "one", "mean3"], ["fallback"]),
-            n("Where", ["lag0_nan", "fallback", "lag0"], ["base"]),
-            n("Add", ["trees", "base"], ["ratio"]),
-        ]
-    else:
-        nodes.append(n("Identity", ["trees"], ["ratio"]))
-    nodes += [
-        n("Gather", ["features", "idx_level"], ["level"], axis=1),
-        n("Mul", ["ratio", "level"], ["f_raw"]),
-        n("Max", ["f_raw", "zero"], ["forecast"]),
-        n("Gather", ["features", "idx_std"], ["std"], axis=1),
-        n("Max", ["std", "scale_floor"], ["sigma"]),
-        n("Mul", ["q_lo", "sigma"], ["lo_off"]),
-        n("Mul", ["q_hi", "sigma"], ["hi_off"]),
-        n("Add", ["ratio", "lo_off"], ["lo_ratio"]),
-        n("Mul", ["lo_ratio", "level"], ["lo_raw"]),
-        n("Max", ["lo_raw", "zero"], ["lower"]),
-        n("Add", ["ratio", "hi_off"], ["hi_ratio"]),
-        n("Mul", ["hi_ratio", "level"], ["hi_raw"]),
-        n("Max", ["hi_raw", "zero"], ["upper"]),
-    ]
-
-    def out(name):
-        return helper.make_tensor_value_info(name, TensorProto.FLOAT, ["N", H])
-
-    graph = helper.make_graph(
-        nodes,
-        "aqi_forecaster",
-        [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["N", F])],
-        [out("forecast"), out("lower"), out("upper"), out("ratio")],
-        initializer=inits,
+    names = spec.names
+    base = (
+        Base([names.index("r_lag_0")], [names.index("r_mean_3")], ("lag0", "mean3"))
+        if fc.target == "delta"
+        else None
     )
-    model = helper.make_model(
-        graph,
-        opset_imports=[helper.make_opsetid(d, v) for d, v in OPSET.items()],
-        producer_name="cityassist-training",
-        doc_string=doc,
+    return build_forecast_onnx(
+        fc.boosters,
+        n_features=len(names),
+        horizons=spec.horizons,
+        graph_name="aqi_forecaster",
+        level_index=spec.level_index,
+        std_index=names.index(f"r_std_{spec.season}"),
+        scaled=True,
+        scale_floor=fc.scale_floor,
+        q_lo=fc.q_lo,
+        q_hi=fc.q_hi,
+        base=base,
+        doc=doc,
+        props=props,
     )
-    model.ir_version = 8  # onnxruntime-node 1.30 reads IR 8; onnx 1.12 would default to 8 too
-    for k, v in props.items():
-        model.metadata_props.append(onnx.StringStringEntryProto(key=k, value=v))
-    onnx.checker.check_model(model)
-    return model
 
 
 def NON_NULLABLE(spec: FeatureSpec) -> tuple[str, ...]:  # noqa: N802 - a constant per spec

@@ -25,95 +25,34 @@ from __future__ import annotations
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
 
 from ..forecast_common import _r, reference_histogram
-from ..onnx_export.xgboost_onnx import tree_ensemble_regressor
+from ..onnx_export.forecast_graph import OPSET, OPSET_JSON, Base, build_forecast_onnx  # noqa: F401 - for cli
 from .features import FeatureSpec
 from .model import Forecaster
 
-OPSET = {"": 15, "ai.onnx.ml": 3}
-OPSET_JSON = {"ai.onnx": OPSET[""], "ai.onnx.ml": OPSET["ai.onnx.ml"]}
-
 
 def build_onnx(fc: Forecaster, doc: str, props: dict[str, str]) -> onnx.ModelProto:
+    """The shared forecaster graph (onnx_export/forecast_graph.py) with energy's seasonal base:
+    the same time last week, else yesterday (swapped for delta_daily; none for ratio)."""
     spec = fc.spec
-    F, H = len(spec.names), spec.horizons
-
-    def c(name, arr):
-        return numpy_helper.from_array(np.asarray(arr), name)
-
     week, day = spec.base_indices()
     first, second = (week, day) if fc.target == "delta_weekly" else (day, week)
-    inits = [
-        c("idx_level", np.array([spec.level_index], dtype=np.int64)),
-        c("idx_first", np.array(first, dtype=np.int64)),
-        c("idx_second", np.array(second, dtype=np.int64)),
-        c("idx_std", np.array([spec.index(spec.std_name)], dtype=np.int64)),
-        c("scale_floor", np.array([[fc.scale_floor]], dtype=np.float32)),
-        c("one", np.array([[1.0]], dtype=np.float32)),
-        c("zero", np.array([[0.0]], dtype=np.float32)),
-        c("q_lo", fc.q_lo.reshape(1, H).astype(np.float32)),
-        c("q_hi", fc.q_hi.reshape(1, H).astype(np.float32)),
-    ]
-    n = helper.make_node
-    nodes = [tree_ensemble_regressor(fc.boosters, "features", "trees", with_cover=True)]
-    if fc.target == "ratio":
-        nodes.append(n("Identity", ["trees"], ["ratio"]))
-    else:
-        nodes += [
-            n("Gather", ["features", "idx_first"], ["b_first"], axis=1),
-            n("Gather", ["features", "idx_second"], ["b_second"], axis=1),
-            n("IsNaN", ["b_first"], ["first_nan"]),
-            n("IsNaN", ["b_second"], ["second_nan"]),
-            n("Where", ["second_nan", "one", "b_second"], ["fallback"]),
-            n("Where", ["first_nan", "fallback", "b_first"], ["base"]),
-            n("Add", ["trees", "base"], ["ratio"]),
-        ]
-    nodes += [
-        n("Gather", ["features", "idx_level"], ["level"], axis=1),
-        n("Mul", ["ratio", "level"], ["f_raw"]),
-        n("Max", ["f_raw", "zero"], ["forecast"]),
-    ]
-    if fc.scale == "level":
-        nodes.append(n("Identity", ["one"], ["sigma"]))
-    else:
-        nodes += [
-            n("Gather", ["features", "idx_std"], ["std"], axis=1),
-            n("Max", ["std", "scale_floor"], ["sigma"]),
-        ]
-    nodes += [
-        n("Mul", ["q_lo", "sigma"], ["lo_off"]),
-        n("Mul", ["q_hi", "sigma"], ["hi_off"]),
-        n("Add", ["ratio", "lo_off"], ["lo_ratio"]),
-        n("Mul", ["lo_ratio", "level"], ["lo_raw"]),
-        n("Max", ["lo_raw", "zero"], ["lower"]),
-        n("Add", ["ratio", "hi_off"], ["hi_ratio"]),
-        n("Mul", ["hi_ratio", "level"], ["hi_raw"]),
-        n("Max", ["hi_raw", "zero"], ["upper"]),
-    ]
-
-    def out(name):
-        return helper.make_tensor_value_info(name, TensorProto.FLOAT, ["N", H])
-
-    graph = helper.make_graph(
-        nodes,
-        "energy_forecaster",
-        [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["N", F])],
-        [out("forecast"), out("lower"), out("upper"), out("ratio")],
-        initializer=inits,
+    return build_forecast_onnx(
+        fc.boosters,
+        n_features=len(spec.names),
+        horizons=spec.horizons,
+        graph_name="energy_forecaster",
+        level_index=spec.level_index,
+        std_index=spec.index(spec.std_name),
+        scaled=fc.scale != "level",
+        scale_floor=fc.scale_floor,
+        q_lo=fc.q_lo,
+        q_hi=fc.q_hi,
+        base=None if fc.target == "ratio" else Base(list(first), list(second)),
+        doc=doc,
+        props=props,
     )
-    model = helper.make_model(
-        graph,
-        opset_imports=[helper.make_opsetid(d, v) for d, v in OPSET.items()],
-        producer_name="cityassist-training",
-        doc_string=doc,
-    )
-    model.ir_version = 8  # onnxruntime-node reads IR 8
-    for k, v in props.items():
-        model.metadata_props.append(onnx.StringStringEntryProto(key=k, value=v))
-    onnx.checker.check_model(model)
-    return model
 
 
 def graph_description(fc: Forecaster) -> list[str]:
