@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { assertTestVectorsContract } from './serving/contract.ts';
+import { readTestVectors } from './serving/test-vectors.ts';
 
 /** A float32 tensor as training writes it into test_vectors.json. */
 interface Encoded {
@@ -29,16 +27,7 @@ export async function verifyImageTestVectors(
   task: string,
   infer: (input: Float32Array, rows: number) => Promise<{ logits: Float32Array; cam: Float32Array }>,
 ): Promise<number> {
-  const file = path.join(dir, 'test_vectors.json');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw new Error(`${dir}: no test_vectors.json; a model without test vectors does not serve`);
-  }
-  const raw: unknown = JSON.parse(text);
-  assertTestVectorsContract(raw, task, file);
-  const vectors = raw as ImageTestVectors;
+  const vectors = (await readTestVectors(dir, task)) as ImageTestVectors;
   const rows = vectors.input.dims[0]!;
   const out = await infer(floatsOf(vectors.input.base64), rows);
   const worst = (expected: ArrayLike<number>, got: Float32Array) => {

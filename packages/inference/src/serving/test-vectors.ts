@@ -14,15 +14,10 @@ const TOLERANCE = 1e-5;
  */
 export async function verifyTestVectors(model: OnnxModel, dir: string): Promise<number> {
   const file = path.join(dir, 'test_vectors.json');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw new Error(`${dir}: no test_vectors.json; a model without test vectors does not serve`);
-  }
-  const raw: unknown = JSON.parse(text);
-  assertTestVectorsContract(raw, model.metadata.task, file);
-  const vectors = raw as { inputs: (number | null)[][]; probabilities: number[] } & Partial<OutputVectors>;
+  const vectors = (await readTestVectors(dir, model.metadata.task)) as {
+    inputs: (number | null)[][];
+    probabilities: number[];
+  } & Partial<OutputVectors>;
   if (!Array.isArray(vectors.inputs) || vectors.inputs.length === 0) {
     throw new Error(`${file}: no test vector inputs`);
   }
@@ -77,4 +72,21 @@ async function verifyOutputs(
     });
   }
   return n;
+}
+
+/**
+ * A version's test_vectors.json, checked against the contract for its task. Every model proves
+ * itself with it before it serves: a missing file is an error, never a pass.
+ */
+export async function readTestVectors(dir: string, task: string): Promise<unknown> {
+  const file = path.join(dir, 'test_vectors.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new Error(`${dir}: no test_vectors.json; a model without test vectors does not serve`);
+  }
+  const raw: unknown = JSON.parse(text);
+  assertTestVectorsContract(raw, task, file);
+  return raw;
 }

@@ -1,5 +1,6 @@
 import { parseFloodLevelsEvent, type EventBus } from '@cityassist/events';
-import { GATEWAY_SECRET_HEADER, type Logger } from '@cityassist/service-kit';
+import type { Logger } from '@cityassist/service-kit';
+import { queryPredictions } from '../predictions/predictions-client.ts';
 import type { FloodLevelRepository } from './flood-level.repository.ts';
 
 export interface FloodLevelSyncOptions {
@@ -38,16 +39,8 @@ export function syncFloodLevels(
     reading = true;
     clearTimeout(retry);
     try {
-      const res = await fetch(opts.predictionsUrl, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(opts.gatewaySecret ? { [GATEWAY_SECRET_HEADER]: opts.gatewaySecret } : {}),
-        },
-        body: JSON.stringify({ query: QUERY }),
-        signal: AbortSignal.timeout(5000),
-      });
-      const body = (await res.json()) as { data?: { floodLevels?: unknown[] } };
+      const res = await queryPredictions(opts.predictionsUrl, opts.gatewaySecret, QUERY);
+      const body = res.body as { data?: { floodLevels?: unknown[] } };
       const event = parseFloodLevelsEvent({ levels: body.data?.floodLevels, complete: true });
       if (!event) throw new Error(`predictions answered ${res.status} without flood levels`);
       await levels.apply(event);

@@ -1,6 +1,7 @@
 import { MODEL_CHANGED, modelChangedName, type EventBus } from '@cityassist/events';
 import type { Assignment } from '@cityassist/inference';
-import { GATEWAY_SECRET_HEADER, type Logger } from '@cityassist/service-kit';
+import type { Logger } from '@cityassist/service-kit';
+import { queryPredictions } from '../predictions/predictions-client.ts';
 
 export interface ImageAssignmentOptions {
   /** The predictions subgraph's GraphQL URL (PREDICTIONS_URL), which keeps the model registry. */
@@ -49,16 +50,8 @@ export function followImageAssignment(
     clearTimeout(retry);
     let assignment: Assignment | undefined;
     try {
-      const res = await fetch(opts.predictionsUrl, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(opts.gatewaySecret ? { [GATEWAY_SECRET_HEADER]: opts.gatewaySecret } : {}),
-        },
-        body: JSON.stringify({ query: QUERY }),
-        signal: AbortSignal.timeout(5000),
-      });
-      assignment = parseAssignment(await res.json());
+      const res = await queryPredictions(opts.predictionsUrl, opts.gatewaySecret, QUERY);
+      assignment = parseAssignment(res.body);
       if (!assignment) {
         throw new Error(`predictions answered ${res.status} without the image model's assignment`);
       }
