@@ -576,8 +576,10 @@ describe('citizen reports with photos through the gateway, in production mode', 
 
   it('with the image model down: classifying answers 503 TRIAGE_UNAVAILABLE, a report is accepted untriaged', async (t) => {
     if (!stack) return t.skip('no Postgres on this machine');
-    // A reports replica whose model cannot load (no such version), behind a gateway of its own.
-    const reports = await stack.startReplica('reports', { IMAGE_MODEL_VERSION: '9.9.9' });
+    // A reports replica whose model cannot load (its models folder is empty: whatever version the
+    // registry names, it is not there), behind a gateway of its own.
+    const noModels = await mkdtemp(path.join(tmpdir(), 'no-models-'));
+    const reports = await stack.startReplica('reports', { MODELS_DIR: noModels });
     const gateway = await stack.startReplica('gateway', { REPORTS_URL: `${reports.baseUrl}/graphql` });
     const png = await scene.pothole.clone().png().toBuffer();
     const down = await postForm(
@@ -600,6 +602,7 @@ describe('citizen reports with photos through the gateway, in production mode', 
     const report = accepted.body.data.submitReport;
     assert.deepEqual([report.status, report.triage, report.suggestedPriority], ['OPEN', null, null]);
     assert.equal(report.photo.contentType, 'image/jpeg', 'the photo is kept for the later triage');
+    await rm(noModels, { recursive: true, force: true });
   });
 
   it('EXPECTED FAILURE - the REST route answers 429 with Retry-After in its own error shape', async (t) => {
