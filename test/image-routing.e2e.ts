@@ -43,10 +43,17 @@ describe('image model versions: promoted in predictions, served by reports', () 
   const rows = (version: string) =>
     counter(stack!.services.reports.baseUrl, 'inference_rows_total', { model: 'image', version });
   /** Classifies until `version` has triaged a photo (reports follows the registry within seconds). */
+  let photos = 0;
   const servedBy = async (version: string) => {
-    const photo = await (await sceneImages()).pothole.clone().png().toBuffer();
+    const scene = (await sceneImages()).pothole;
     const before = await rows(version);
     for (let i = 0; i < 50; i++) {
+      // A new photo each time: one asked about before is answered from the cache, not the model.
+      const photo = await scene
+        .clone()
+        .modulate({ brightness: 1 + (photos++ % 50) / 500 })
+        .png()
+        .toBuffer();
       assert.equal(await classify(photo), 200);
       if ((await rows(version)) > before) return true;
       await sleep(100);

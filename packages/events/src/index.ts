@@ -9,7 +9,7 @@ export {
   type FloodLevelName,
   type FloodLevelsEvent,
 } from './flood-levels.ts';
-export { MODEL_CHANGED, modelChangedName } from './model-changed.ts';
+export { DRIFT_DETECTED, MODEL_CHANGED, modelChangedName } from './model-changed.ts';
 
 /** Topic → payload of every event CityAssist publishes. */
 export type Topics = Record<string, [unknown]>;

@@ -10,3 +10,10 @@ export function modelChangedName(payload: unknown): string | undefined {
   const name = (payload as { name?: unknown } | null)?.name;
   return typeof name === 'string' && name.length > 0 ? name : undefined;
 }
+
+/**
+ * Topic every service that serves a model publishes a feature's drift-level change on (a
+ * DriftEvent of @cityassist/inference); the predictions subgraph's `driftDetected` subscription
+ * delivers it, whichever service's model drifted.
+ */
+export const DRIFT_DETECTED = 'DRIFT_DETECTED';

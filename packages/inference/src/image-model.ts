@@ -17,6 +17,7 @@
 import path from 'node:path';
 import { Batcher, type BatcherMetrics, type BatcherOptions } from './batcher.ts';
 import { inputRowId } from './deadline.ts';
+import type { PredictionCache } from './serving/prediction-cache.ts';
 import { regionInPhoto, softmax, type ImageExplanation } from './image-explain.ts';
 import { readImageMetadata, type ImageModelMetadata } from './image-metadata.ts';
 import { heatmapPng } from './image-overlay.ts';
@@ -56,8 +57,19 @@ export interface ImageClassification {
   model: { name: string; version: string };
 }
 
+/** A photo's scores as cached (JSON: Redis or in process), by version + exact input tensor. */
+export interface CachedScoredImage {
+  l: number[];
+  c: number;
+  b: ImageExplanation['box'];
+  /** The explanation's RGBA map, base64. */
+  r: string;
+}
+
 export interface ImageModelOptions {
   metrics?: InferenceMetrics;
+  /** Scores by prediction id (version + exact tensor): a photo asked about again skips the model. */
+  cache?: PredictionCache<CachedScoredImage> | undefined;
   /** Cross-request batching: most photos per model call, and how long the first one waits. */
   batch: BatcherOptions;
   batcherMetrics?: BatcherMetrics;
@@ -91,7 +103,7 @@ export class ImageModel {
     private readonly session: WorkerSession,
     private readonly preprocessor: ImagePreprocessor,
     private readonly metrics: InferenceMetrics | undefined,
-    options: ImageModelOptions,
+    private readonly options: ImageModelOptions,
   ) {
     this.frame = { width: metadata.input.width, height: metadata.input.height };
     this.batcher = new Batcher<Float32Array, ScoredImage>(
@@ -192,11 +204,31 @@ export class ImageModel {
   async predict(rows: readonly Float32Array[]): Promise<{ id: string; raw: ScoredImage }[]> {
     // Ids first: a run hands the tensors' buffers over to the worker thread.
     const ids = rows.map((r) => inputRowId('img', this.version, r));
-    const scored = await this.batcher.submitMany(rows);
-    return scored.map((r, i) => {
-      if (r instanceof Error) throw r;
-      return { id: ids[i]!, raw: r };
-    });
+    const cache = this.options.cache;
+    const found = new Map<string, ScoredImage>();
+    for (const [id, c] of cache ? await cache.getMany(ids) : []) {
+      found.set(id, {
+        logits: Float32Array.from(c.l),
+        explanation: { classIndex: c.c, box: c.b, rgba: new Uint8Array(Buffer.from(c.r, 'base64')) },
+      });
+    }
+    const misses = ids.flatMap((id, i) => (found.has(id) ? [] : [i]));
+    if (misses.length) {
+      const scored = await this.batcher.submitMany(misses.map((i) => rows[i]!));
+      const fresh: [string, CachedScoredImage][] = [];
+      scored.forEach((r, k) => {
+        if (r instanceof Error) throw r;
+        const id = ids[misses[k]!]!;
+        found.set(id, r);
+        const { classIndex, box, rgba } = r.explanation;
+        fresh.push([
+          id,
+          { l: Array.from(r.logits), c: classIndex, b: box, r: Buffer.from(rgba).toString('base64') },
+        ]);
+      });
+      await cache?.setMany(fresh);
+    }
+    return ids.map((id) => ({ id, raw: found.get(id)! }));
   }
 
   /** The classification of a prepared photo from its scores: labels, calibrated scores, heatmap, region. */

@@ -5,6 +5,7 @@ export { Batcher, createBatcherMetrics, type BatcherMetrics, type BatcherOptions
 export {
   ImageModel,
   type ScoredImage,
+  type CachedScoredImage,
   type ImageClassification,
   type ImageModelOptions,
   type ImageModelOutputs,

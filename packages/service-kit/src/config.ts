@@ -76,6 +76,42 @@ export const redisSettings = {
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
 };
 
+/**
+ * The drift settings of every service that serves a model (predictions; reports for the image
+ * model): the same names, defaults and meaning wherever a DriftMonitor runs.
+ */
+export const driftSettings = {
+  /** PSI from which a feature's drift is WARNING. Default 0.1. */
+  DRIFT_WARNING_PSI: z.coerce.number().positive().default(0.1),
+  /** PSI from which a feature's drift is DRIFT (predictions records a retraining trigger). Default 0.25. */
+  DRIFT_PSI: z.coerce.number().positive().default(0.25),
+  /** Distinct input rows in the drift window. Default 2000. */
+  DRIFT_WINDOW: z.coerce.number().int().positive().default(2000),
+  /** Rows the window needs before drift is computed. Default 200. */
+  DRIFT_MIN_ROWS: z.coerce.number().int().positive().default(200),
+};
+
+/** The prediction cache of every service that serves a model (outputs by version + input hash). */
+export const predictionCacheSettings = {
+  /** Seconds a prediction stays cached (Redis with REDIS_URL, else in process); 0 = off. Default 300. */
+  PREDICTION_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).default(300),
+};
+
+/** The DriftMonitor options from the validated drift settings. */
+export function driftOf(env: {
+  DRIFT_WARNING_PSI: number;
+  DRIFT_PSI: number;
+  DRIFT_WINDOW: number;
+  DRIFT_MIN_ROWS: number;
+}): { warning: number; drift: number; window: number; minRows: number } {
+  return {
+    warning: env.DRIFT_WARNING_PSI,
+    drift: env.DRIFT_PSI,
+    window: env.DRIFT_WINDOW,
+    minRows: env.DRIFT_MIN_ROWS,
+  };
+}
+
 /** The storage settings every subgraph shares: Postgres when DATABASE_URL is set, PGlite otherwise. */
 export const databaseSettings = {
   /** Postgres URL. Unset: embedded PGlite under DATA_DIR. */

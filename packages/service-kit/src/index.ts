@@ -6,6 +6,9 @@ export {
   databaseOf,
   trustSettings,
   redisSettings,
+  driftSettings,
+  predictionCacheSettings,
+  driftOf,
   gatewaySecretOf,
 } from './config.ts';
 export { createLogger, routeConsole, serializeError, stackFrames, type Logger } from './logger.ts';

@@ -2,6 +2,9 @@ import path from 'node:path';
 import {
   databaseOf,
   databaseSettings,
+  driftOf,
+  driftSettings,
+  predictionCacheSettings,
   gatewaySecretOf,
   readConfig,
   redisSettings,
@@ -66,14 +69,7 @@ export const settings = {
   ...trustSettings,
   ...shutdownSettings,
   ...redisSettings,
-  /** PSI from which a feature's drift is WARNING. Default 0.1. */
-  DRIFT_WARNING_PSI: z.coerce.number().positive().default(0.1),
-  /** PSI from which a feature's drift is DRIFT and a retraining trigger is recorded. Default 0.25. */
-  DRIFT_PSI: z.coerce.number().positive().default(0.25),
-  /** Distinct input rows in the drift window. Default 2000. */
-  DRIFT_WINDOW: z.coerce.number().int().positive().default(2000),
-  /** Rows the window needs before drift is computed. Default 200. */
-  DRIFT_MIN_ROWS: z.coerce.number().int().positive().default(200),
+  ...driftSettings,
   /** Seconds between re-scores of every zone (flood alerts); 0 turns the schedule off. Default 300. */
   FLOOD_RESCORE_SECONDS: z.coerce.number().int().min(0).default(300),
   /** Where `models/<name>/<version>/` live. Default: the repository's models/. */
@@ -145,8 +141,7 @@ export const settings = {
   ENERGY_LOADS_SNAPSHOT: z.string().default(path.join(repoRoot, 'data/energy/olinda_zone_load.csv')),
   /** training's experiment log (JSON lines), listed by the experiments query. */
   EXPERIMENTS_FILE: z.string().default(path.join(repoRoot, 'training/experiments/runs.jsonl')),
-  /** Seconds a prediction stays cached (Redis with REDIS_URL, else in process); 0 = off. Default 300. */
-  PREDICTION_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).default(300),
+  ...predictionCacheSettings,
   LOG_LEVEL: setting.logLevel(),
 };
 
@@ -163,12 +158,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env) {
     gatewaySecret: gatewaySecretOf(env),
     redisUrl: env.REDIS_URL,
     rescoreSeconds: env.FLOOD_RESCORE_SECONDS,
-    drift: {
-      warning: env.DRIFT_WARNING_PSI,
-      drift: env.DRIFT_PSI,
-      window: env.DRIFT_WINDOW,
-      minRows: env.DRIFT_MIN_ROWS,
-    },
+    drift: driftOf(env),
     modelsDir: env.MODELS_DIR,
     flood: routingOf(env, 'FLOOD'),
     inference: {

@@ -5,6 +5,9 @@ import {
   ConfigError,
   databaseOf,
   databaseSettings,
+  driftOf,
+  driftSettings,
+  predictionCacheSettings,
   gatewaySecretOf,
   readConfig,
   redisSettings,
@@ -41,6 +44,10 @@ export const settings = {
    * after a reconnect. Default 300.
    */
   IMAGE_ASSIGNMENT_SYNC_SECONDS: z.coerce.number().int().min(0).default(300),
+  /** Drift of the image model's watched values (brightness, confidence), as predictions has for its models. */
+  ...driftSettings,
+  /** The image model's scores by version + exact photo tensor; 0 = off. */
+  ...predictionCacheSettings,
   /** Largest photo accepted, in bytes. Default 10 MiB (10485760). */
   UPLOAD_MAX_BYTES: setting.positiveInt(10 * 1024 * 1024),
   /** Files one request may carry. Default 1. */
@@ -137,6 +144,8 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env) {
       modelsDir: env.MODELS_DIR,
       modelVersion: env.IMAGE_MODEL_VERSION,
       assignmentSyncSeconds: env.IMAGE_ASSIGNMENT_SYNC_SECONDS,
+      drift: driftOf(env),
+      cacheTtlSeconds: env.PREDICTION_CACHE_TTL_SECONDS,
       batch: { maxBatchSize: env.IMAGE_BATCH_MAX_SIZE, maxWaitMs: env.IMAGE_BATCH_WAIT_MS },
       timeoutMs: env.TRIAGE_TIMEOUT_MS,
       retryIntervalMs: env.TRIAGE_RETRY_INTERVAL_MS,

@@ -1,8 +1,13 @@
 import path from 'node:path';
 import { migrate, openDatabase, type Database } from '@cityassist/db';
-import { createEventBus, type EventBus } from '@cityassist/events';
+import { createEventBus, DRIFT_DETECTED, type EventBus } from '@cityassist/events';
 import { ZoneIndex } from '@cityassist/geo';
-import type { Assignment } from '@cityassist/inference';
+import {
+  createCacheMetrics,
+  createPredictionCache,
+  type Assignment,
+  type CachedScoredImage,
+} from '@cityassist/inference';
 import {
   createMetrics,
   loaderFamily,
@@ -84,10 +89,39 @@ export async function startReportsService(
 
     // The image model's versions as the registry (in predictions) assigns them; until it answers,
     // or without PREDICTIONS_URL, IMAGE_MODEL_VERSION is the champion.
+    // The image model's scores by version + photo tensor (Redis with REDIS_URL): a photo classified
+    // again, or retried after a failure, skips the model.
+    const imageCache = deps.classifier
+      ? undefined
+      : await createPredictionCache<CachedScoredImage>({
+          name: 'image',
+          redisUrl: config.redisUrl,
+          ttlSeconds: config.triage.cacheTtlSeconds,
+          metrics: createCacheMetrics(metrics.registry),
+          logger,
+          registry: metrics.registry,
+        });
+    if (imageCache) closers.push(() => imageCache.close());
     let assignment: Assignment = { champion: config.triage.modelVersion };
     const start = deps.classifier
       ? undefined
-      : RoutedImageClassifier.starter(config.triage, config.uploads.maxPixels, metrics.registry, logger);
+      : RoutedImageClassifier.starter(
+          config.triage,
+          config.uploads.maxPixels,
+          metrics.registry,
+          logger,
+          {
+            options: config.triage.drift,
+            // The image model's drift reaches predictions' driftDetected subscribers over the bus.
+            sink: (event) => {
+              events.pubSub.publish(DRIFT_DETECTED, event);
+              const { level, ...rest } = event;
+              logger.warn({ ...rest, driftLevel: level }, 'feature drift changed');
+              return Promise.resolve();
+            },
+          },
+          imageCache,
+        );
     const model = new ClassifierSlot(deps.classifier, start && (() => start(assignment)), logger);
     closers.push(() => model.close());
     // A model that cannot load does not stop the service: reports are accepted untriaged.

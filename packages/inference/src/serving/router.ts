@@ -53,6 +53,12 @@ export interface ModelDefinition<Row, Out, M extends Servable<unknown> = ServedM
   compare(champion: Out, shadow: Out): { difference: number; agree: boolean };
   /** The output column explanations are of (a horizon, a class's margin). Default 0. */
   explainTarget?: number;
+  /**
+   * The values its drift monitor watches, in the order of the version's `features`: by default
+   * the input row itself; a model whose input is no feature row (a photo) names what stands for
+   * it (its brightness, the answer's confidence).
+   */
+  monitored?(row: Row, output: Out): Float32Array;
 }
 
 /** One row's answer, with where it came from. */
@@ -272,8 +278,11 @@ export class ModelRouter<Row, Out, M extends Servable<unknown> = ServedModel> {
       inputs: inputs[i]!,
       degraded: false,
     }));
+    const watched = def.monitored
+      ? answers.map((a, i) => ({ id: a.id, inputs: def.monitored!(rows[i]!, a.output) }))
+      : answers;
     drift
-      ?.observe(answers)
+      ?.observe(watched)
       .catch((err: unknown) =>
         this.logger.warn({ model: this.name, err: String(err) }, 'drift monitoring failed'),
       );

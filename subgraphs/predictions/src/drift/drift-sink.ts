@@ -1,9 +1,9 @@
 import type { Database } from '@cityassist/db';
-import type { EventBus } from '@cityassist/events';
+import { DRIFT_DETECTED, type EventBus } from '@cityassist/events';
 import type { DriftSink } from '@cityassist/inference';
 import type { Logger } from '@cityassist/service-kit';
 
-export const DRIFT_DETECTED = 'DRIFT_DETECTED';
+export { DRIFT_DETECTED };
 
 /**
  * Where every model's drift changes go: a DriftDetected event for subscribers, a log line, and at

@@ -4,13 +4,20 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createEventBus, MODEL_CHANGED, type EventBus } from '@cityassist/events';
-import type { Assignment } from '@cityassist/inference';
+import {
+  createCacheMetrics,
+  createPredictionCache,
+  type Assignment,
+  type CachedScoredImage,
+  type DriftEvent,
+} from '@cityassist/inference';
+import sharp from 'sharp';
 import { modelsWithCopy, sceneImages } from '@cityassist/inference/testing';
 import { createLogger } from '@cityassist/service-kit';
 import { Registry } from 'prom-client';
 import { parseConfig } from '../config.ts';
 import { followImageAssignment, parseAssignment } from './image-assignment.ts';
-import { RoutedImageClassifier } from './image-router.ts';
+import { brightnessOf, RoutedImageClassifier } from './image-router.ts';
 
 const logger = createLogger('test', 'silent');
 
@@ -36,14 +43,29 @@ describe('the image model on the shared router', () => {
   let models: { dir: string } & AsyncDisposable;
   let classifier: RoutedImageClassifier;
   const registry = new Registry();
+  const driftEvents: DriftEvent[] = [];
   before(async () => {
     models = await modelsWithCopy('image', '1.0.0', '1.0.1');
     const config = parseConfig({ MODELS_DIR: models.dir });
+    const cache = await createPredictionCache<CachedScoredImage>({
+      name: 'image',
+      ttlSeconds: 60,
+      metrics: createCacheMetrics(registry),
+      logger,
+    });
     classifier = await RoutedImageClassifier.starter(
       config.triage,
       40e6,
       registry,
       logger,
+      {
+        options: { warning: 0.1, drift: 0.25, window: 100, minRows: 8 },
+        sink: (event) => {
+          driftEvents.push(event);
+          return Promise.resolve();
+        },
+      },
+      cache,
     )({ champion: '1.0.0' });
   });
   after(async () => {
@@ -87,13 +109,71 @@ describe('the image model on the shared router', () => {
     );
   });
 
+  it('watches drift on what stands for a photo: brightness against training, confidence against test', async () => {
+    await classifier.apply({ champion: '1.0.0' }, models.dir);
+    // Night photos: far darker than any training image (their brightness is 0.2-0.65).
+    const dark = await Promise.all(
+      (await photos(10)).map((p, i) =>
+        sharp(p)
+          .modulate({ brightness: 0.15 + i / 200 })
+          .png()
+          .toBuffer(),
+      ),
+    );
+    for (const p of dark) await classifier.classify(p);
+    for (let i = 0; i < 50 && !driftEvents.some((e) => e.feature === 'brightness'); i++) await sleep(20);
+    const drift = classifier.router.championDrift!.current();
+    const brightness = drift.features.find((f) => f.feature === 'brightness')!;
+    assert.ok(brightness.psi >= 0.25 && brightness.level === 'DRIFT', JSON.stringify(drift.features));
+    assert.ok(drift.features.some((f) => f.feature === 'confidence'));
+    assert.ok(
+      driftEvents.some((e) => e.model === 'image' && e.feature === 'brightness' && e.level === 'DRIFT'),
+    );
+    assert.match(
+      await registry.metrics(),
+      /model_feature_psi\{model="image",version="1\.0\.0",feature="brightness"\}/,
+    );
+  });
+
+  it('measures brightness as training did: the mean pixel value in [0, 1]', async () => {
+    const grey = await sharp({
+      create: { width: 64, height: 48, channels: 3, background: { r: 128, g: 128, b: 128 } },
+    })
+      .png()
+      .toBuffer();
+    const prepared = await classifier.router.champion.prepare(grey);
+    assert.ok(
+      Math.abs(brightnessOf(prepared.tensor, classifier.router.champion.metadata.input) - 128 / 255) < 0.01,
+    );
+  });
+
+  it('answers a photo asked about again from the cache, by version and exact tensor: the same answer', async () => {
+    await classifier.apply({ champion: '1.0.0' }, models.dir);
+    const [photo] = await photos(1);
+    const first = await classifier.classify(photo!);
+    const rows = await counter(registry, 'inference_rows_total');
+    const hits = await counter(registry, 'cache_hits_total');
+    const again = await classifier.classify(photo!);
+    assert.equal(await counter(registry, 'inference_rows_total'), rows, 'no row reached the model');
+    assert.equal((await counter(registry, 'cache_hits_total')) - hits, 1);
+    assert.deepEqual(
+      { ...again, heatmapPng: again.heatmapPng.length },
+      { ...first, heatmapPng: first.heatmapPng.length },
+    );
+    assert.ok(again.heatmapPng.equals(first.heatmapPng));
+  });
+
   it('refuses an assignment whose version cannot serve, and keeps the one it had', async () => {
     await assert.rejects(classifier.apply({ champion: '9.9.9' }, models.dir));
     assert.equal(classifier.router.assignment.champion, '1.0.0');
   });
 
   it('a failing version fails the triage (the report waits): there is no baseline to guess a class', async () => {
-    const photo = (await photos(1))[0]!;
+    // A photo no test has asked about (an answer already cached would not reach the model).
+    const photo = await sharp((await photos(1))[0])
+      .modulate({ brightness: 1.33 })
+      .png()
+      .toBuffer();
     await classifier.apply({ champion: '1.0.1' }, models.dir);
     await classifier.router.champion.close(); // the model is gone under the router
     await assert.rejects(classifier.classify(photo), /closed/);

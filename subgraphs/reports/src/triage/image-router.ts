@@ -5,9 +5,16 @@ import {
   createInferenceMetrics,
   ImageModel,
   ModelRouter,
+  DriftMonitor,
   resolveVersion,
   softmax,
   type Assignment,
+  type CachedScoredImage,
+  type PredictionCache,
+  type DriftOptions,
+  type DriftSink,
+  type FeatureSpec,
+  type ImageModelMetadata,
   type ModelDefinition,
   type ScoredImage,
 } from '@cityassist/inference';
@@ -22,6 +29,8 @@ interface PhotoRow {
   tensor: Float32Array;
   width: number;
   height: number;
+  /** Mean pixel value of the prepared photo in [0, 1]: what the training reference describes. */
+  brightness: number;
 }
 
 /** What a version answered for a photo, before its heatmap is drawn. */
@@ -50,6 +59,9 @@ const definition: ModelDefinition<PhotoRow, ImageAnswer, ImageModel> = {
     const probabilities = softmax(raw.logits);
     return { scored: raw, probabilities, classIndex: raw.explanation.classIndex };
   },
+  // Drift is watched on what stands for a photo: its brightness against the training images', and
+  // the answer's confidence against the test set's (metadata.json `reference`).
+  monitored: (row, out) => Float32Array.of(row.brightness, out.probabilities[out.classIndex]!),
   compare: (champion, shadow) => ({
     difference: Math.abs(
       champion.probabilities[champion.classIndex]! - shadow.probabilities[champion.classIndex]!,
@@ -70,6 +82,8 @@ export class RoutedImageClassifier implements ImageClassifier {
     maxInputPixels: number,
     registry: Registry,
     logger: Logger,
+    drift: { options: DriftOptions; sink: DriftSink },
+    cache?: PredictionCache<CachedScoredImage>,
   ): (initial: Assignment) => Promise<RoutedImageClassifier> {
     const metrics = createInferenceMetrics(registry);
     const batcherMetrics = createBatcherMetrics(registry);
@@ -79,9 +93,16 @@ export class RoutedImageClassifier implements ImageClassifier {
         batch: config.batch,
         batcherMetrics,
         maxInputPixels,
+        cache,
       });
       logger.info({ model: 'image', version, testVectors: model.testVectors }, 'model version loaded');
-      return { model };
+      const monitor = new DriftMonitor(
+        { name: 'image', version, features: driftFeaturesOf(model.metadata) },
+        drift.options,
+        drift.sink,
+        registry,
+      );
+      return { model, drift: monitor };
     };
     return async (initial) => {
       const router = new ModelRouter(
@@ -129,8 +150,9 @@ export class RoutedImageClassifier implements ImageClassifier {
       .update(new Uint8Array(photo.tensor.buffer, photo.tensor.byteOffset, photo.tensor.byteLength))
       .digest('hex')
       .slice(0, 32);
+    const brightness = brightnessOf(photo.tensor, this.router.champion.metadata.input);
     const [answer] = await this.router.score([
-      { key, tensor: photo.tensor, width: photo.width, height: photo.height },
+      { key, tensor: photo.tensor, width: photo.width, height: photo.height, brightness },
     ]);
     const { model } = await this.router.prepare(answer!.version);
     return model.finish(photo, answer!.output.scored);
@@ -139,4 +161,35 @@ export class RoutedImageClassifier implements ImageClassifier {
   close(): Promise<void> {
     return this.router.close();
   }
+}
+
+/** The mean pixel value in [0, 1] of a prepared (normalised, CHW) photo. */
+export function brightnessOf(tensor: Float32Array, input: { mean: number[]; std: number[] }): number {
+  const channels = input.mean.length;
+  const plane = tensor.length / channels;
+  let sum = 0;
+  for (let c = 0; c < channels; c++) {
+    let s = 0;
+    for (let i = c * plane; i < (c + 1) * plane; i++) s += tensor[i]!;
+    sum += (s / plane) * input.std[c]! + input.mean[c]!;
+  }
+  return sum / channels;
+}
+
+/** What the image drift monitor watches, with the references training wrote (metadata `reference`). */
+function driftFeaturesOf(metadata: ImageModelMetadata): FeatureSpec[] {
+  const reference = metadata['reference'] as
+    Record<string, { bins?: number[]; counts?: number[] } | undefined> | undefined;
+  const histogram = (name: string) => {
+    const r = reference?.[name];
+    return r?.bins && r.counts ? { bins: r.bins, counts: r.counts } : undefined;
+  };
+  return [
+    {
+      name: 'brightness',
+      description: 'mean pixel value of the photo in [0, 1]',
+      reference: histogram('brightness'),
+    },
+    { name: 'confidence', description: 'top-class probability', reference: histogram('confidence') },
+  ];
 }
