@@ -82,3 +82,27 @@ def clean(o):
     if isinstance(o, np.bool_):
         return bool(o)
     return o
+
+
+def xgb_params(cfg: dict, seed: int, defaults: dict) -> tuple[dict, int]:
+    """XGBoost training parameters and rounds from a forecaster's ``model`` config block: the
+    forecasters' one reading of it. ``defaults`` holds each model's own defaults for
+    ``learning_rate``, ``n_jobs``, ``n_estimators`` and, when the model sets it, ``base_score``."""
+    merged = {**defaults, **cfg}
+    p = {
+        "objective": merged.get("objective", "reg:squarederror"),
+        "max_depth": int(merged.get("max_depth", 5)),
+        "eta": float(merged["learning_rate"]),
+        "subsample": float(merged.get("subsample", 0.8)),
+        "colsample_bytree": float(merged.get("colsample_bytree", 0.8)),
+        "min_child_weight": float(merged.get("min_child_weight", 5.0)),
+        "lambda": float(merged.get("reg_lambda", 1.0)),
+        "tree_method": "hist",
+        "max_bin": int(merged.get("max_bin", 256)),
+        "nthread": int(merged["n_jobs"]),
+        "seed": int(seed),
+        "verbosity": 0,
+    }
+    if "base_score" in merged:
+        p["base_score"] = float(merged["base_score"])
+    return p, int(merged["n_estimators"])

@@ -22,39 +22,55 @@ const version = z
 
 type Version = typeof version;
 type Share = z.ZodDefault<z.ZodNumber>;
-type RoutingSettings<P extends string> = Record<`${P}_MODEL_VERSION`, z.ZodDefault<Version>> &
+type VersionSettings<P extends string> = Record<`${P}_MODEL_VERSION`, z.ZodDefault<Version>> &
   Record<`${P}_CANARY_VERSION` | `${P}_SHADOW_VERSION`, z.ZodOptional<Version>> &
-  Record<`${P}_CANARY_SHARE`, Share> &
+  Record<`${P}_CANARY_SHARE`, Share>;
+type RoutingSettings<P extends string> = VersionSettings<P> &
   Record<`${P}_CANARY_ASSIGNMENT`, z.ZodDefault<z.ZodEnum<{ zone: 'zone'; request: 'request' }>>> &
   Record<`${P}_MODEL_BACKEND`, z.ZodOptional<z.ZodEnum<{ worker: 'worker'; inline: 'inline' }>>>;
 
 /**
- * The settings that choose a routed model's versions and where it runs, the same for every model:
+ * The settings that choose a model's versions, the same for every model the registry keeps:
  * `<P>_MODEL_VERSION` the champion (`latest` = the highest x.y.z present), `<P>_CANARY_VERSION` a
- * version that answers `<P>_CANARY_SHARE` (default 0.01) of the keys (zones, sensors) by hash,
- * `<P>_CANARY_ASSIGNMENT` `zone` (a key always meets the same version) or `request`, and
- * `<P>_SHADOW_VERSION` a version scored beside the champion and compared, never answering;
- * `<P>_MODEL_BACKEND` `worker` or `inline` for this model alone (default MODEL_BACKEND), so the
- * choice follows each model's own measurement.
+ * version that answers `<P>_CANARY_SHARE` (default 0.01) of the keys (zones, sensors, photos) by
+ * hash, and `<P>_SHADOW_VERSION` a version scored beside the champion and compared, never answering.
  */
-function routing<P extends string>(prefix: P, champion: string): RoutingSettings<P> {
+function versionSettings<P extends string>(prefix: P, champion: string): VersionSettings<P> {
   return {
     [`${prefix}_MODEL_VERSION`]: version.default(champion),
     [`${prefix}_CANARY_VERSION`]: version.optional(),
     [`${prefix}_CANARY_SHARE`]: z.coerce.number().gt(0).lte(1).default(0.01),
-    [`${prefix}_CANARY_ASSIGNMENT`]: z.enum(['zone', 'request']).default('zone'),
     [`${prefix}_SHADOW_VERSION`]: version.optional(),
+  } as VersionSettings<P>;
+}
+
+/**
+ * A model this service serves: its version settings, plus `<P>_CANARY_ASSIGNMENT` `zone` (a key
+ * always meets the same version) or `request`, and `<P>_MODEL_BACKEND` `worker` or `inline` for
+ * this model alone (default MODEL_BACKEND), so the choice follows each model's own measurement.
+ */
+function routing<P extends string>(prefix: P, champion: string): RoutingSettings<P> {
+  return {
+    ...versionSettings(prefix, champion),
+    [`${prefix}_CANARY_ASSIGNMENT`]: z.enum(['zone', 'request']).default('zone'),
     [`${prefix}_MODEL_BACKEND`]: z.enum(['worker', 'inline']).optional(),
   } as RoutingSettings<P>;
 }
 
-/** A model's routing from its settings (read from the validated environment). */
-function routingOf(env: Readonly<Record<string, unknown>>, prefix: string) {
+/** A model's versions from its settings (read from the validated environment). */
+function versionsOf(env: Readonly<Record<string, unknown>>, prefix: string) {
   const canary = env[`${prefix}_CANARY_VERSION`] as string | undefined;
   return {
     champion: env[`${prefix}_MODEL_VERSION`] as string,
     canary: canary ? { version: canary, share: env[`${prefix}_CANARY_SHARE`] as number } : undefined,
     shadow: env[`${prefix}_SHADOW_VERSION`] as string | undefined,
+  };
+}
+
+/** A served model's routing from its settings. */
+function routingOf(env: Readonly<Record<string, unknown>>, prefix: string) {
+  return {
+    ...versionsOf(env, prefix),
     canaryAssignment: env[`${prefix}_CANARY_ASSIGNMENT`] as 'zone' | 'request',
     backend: env[`${prefix}_MODEL_BACKEND`] as 'worker' | 'inline' | undefined,
   };
@@ -128,10 +144,7 @@ export const settings = {
    * IMAGE_CANARY_SHARE of the photos (by a hash of the photo), IMAGE_SHADOW_VERSION one that
    * classifies beside the champion and is compared. Applied when they changed since the last start.
    */
-  IMAGE_MODEL_VERSION: version.default('1.0.0'),
-  IMAGE_CANARY_VERSION: version.optional(),
-  IMAGE_CANARY_SHARE: z.coerce.number().gt(0).lte(1).default(0.01),
-  IMAGE_SHADOW_VERSION: version.optional(),
+  ...versionSettings('IMAGE', '1.0.0'),
   /** Energy-demand forecaster versions: ENERGY_MODEL_VERSION (default 1.0.0), ENERGY_CANARY_*, …. */
   ...routing('ENERGY', '1.0.0'),
   /**
@@ -179,13 +192,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env) {
     energy: { ...routingOf(env, 'ENERGY'), loadsSnapshot: env.ENERGY_LOADS_SNAPSHOT },
     /** The versions of the models other services serve, as this registry assigns them. */
     servedElsewhere: {
-      image: {
-        champion: env.IMAGE_MODEL_VERSION,
-        canary: env.IMAGE_CANARY_VERSION
-          ? { version: env.IMAGE_CANARY_VERSION, share: env.IMAGE_CANARY_SHARE }
-          : undefined,
-        shadow: env.IMAGE_SHADOW_VERSION,
-      },
+      image: versionsOf(env, 'IMAGE'),
     },
     experimentsFile: env.EXPERIMENTS_FILE,
     predictionCacheTtlSeconds: env.PREDICTION_CACHE_TTL_SECONDS,

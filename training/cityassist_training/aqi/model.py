@@ -35,6 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 import xgboost as xgb
 
+from .. import forecast_common
+
 from ..forecast_common import split_conformal_quantiles  # noqa: F401 (cli uses model.*)
 from .features import FeatureSpec
 
@@ -91,21 +93,7 @@ class Forecaster:
 
 
 def xgb_params(cfg: dict, seed: int) -> tuple[dict, int]:
-    p = {
-        "objective": cfg.get("objective", "reg:squarederror"),
-        "max_depth": int(cfg.get("max_depth", 5)),
-        "eta": float(cfg.get("learning_rate", 0.05)),
-        "subsample": float(cfg.get("subsample", 0.8)),
-        "colsample_bytree": float(cfg.get("colsample_bytree", 0.8)),
-        "min_child_weight": float(cfg.get("min_child_weight", 5.0)),
-        "lambda": float(cfg.get("reg_lambda", 1.0)),
-        "tree_method": "hist",
-        "max_bin": int(cfg.get("max_bin", 256)),
-        "nthread": int(cfg.get("n_jobs", 2)),
-        "seed": int(seed),
-        "verbosity": 0,
-    }
-    return p, int(cfg.get("n_estimators", 300))
+    return forecast_common.xgb_params(cfg, seed, {"learning_rate": 0.05, "n_jobs": 2, "n_estimators": 300})
 
 
 def rows(X: np.ndarray, Y: np.ndarray, mask: np.ndarray, h: int) -> tuple[np.ndarray, np.ndarray]:

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import xgboost as xgb
 
+from .. import forecast_common
+
 from .features import FeatureSpec
 
 SCALE_FLOOR = 0.02
@@ -89,24 +91,11 @@ class Forecaster:
 
 
 def xgb_params(cfg: dict, seed: int) -> tuple[dict, int]:
-    p = {
-        "objective": cfg.get("objective", "reg:squarederror"),
-        "max_depth": int(cfg.get("max_depth", 5)),
-        "eta": float(cfg.get("learning_rate", 0.1)),
-        "subsample": float(cfg.get("subsample", 0.8)),
-        "colsample_bytree": float(cfg.get("colsample_bytree", 0.8)),
-        "min_child_weight": float(cfg.get("min_child_weight", 5.0)),
-        "lambda": float(cfg.get("reg_lambda", 1.0)),
-        "tree_method": "hist",
-        "max_bin": int(cfg.get("max_bin", 256)),
-        "nthread": int(cfg.get("n_jobs", 1)),
-        "seed": int(seed),
-        "verbosity": 0,
-        # The targets are changes from a seasonal base, centred on 0: start the trees there, not at
-        # xgboost's default 0.5 (which a short smoke run would never boost away).
-        "base_score": float(cfg.get("base_score", 0.0)),
-    }
-    return p, int(cfg.get("n_estimators", 150))
+    # The targets are changes from a seasonal base, centred on 0: start the trees there, not at
+    # xgboost's default 0.5 (which a short smoke run would never boost away).
+    return forecast_common.xgb_params(
+        cfg, seed, {"learning_rate": 0.1, "n_jobs": 1, "n_estimators": 150, "base_score": 0.0}
+    )
 
 
 def fit(

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { loadTreeExplainer } from '@cityassist/treeshap';
 import { assertMetadataContract, assertTestVectorsContract, ContractError } from './contract.ts';
 
 const MODELS = path.resolve(import.meta.dirname, '../../../../models');
@@ -17,6 +18,19 @@ describe('the training–serving contract (schema/contracts)', () => {
       const meta = read(path.join(dir, 'metadata.json'));
       assertMetadataContract(meta, `${dir}/metadata.json`);
       assertTestVectorsContract(read(path.join(dir, 'test_vectors.json')), meta['task'] as string, dir);
+    }
+  });
+
+  it('every committed tree model can be explained: its ONNX file carries the covers TreeSHAP reads', async () => {
+    const tabular = versions.filter(
+      (dir) => read(path.join(dir, 'metadata.json'))['task'] !== 'image-classification',
+    );
+    assert.ok(tabular.length >= 6, `${tabular.length} tree models`);
+    for (const dir of tabular) {
+      const explainer = await loadTreeExplainer(path.join(dir, 'model.onnx')).catch((err: unknown) => {
+        throw new Error(`${dir}: ${String(err)}`);
+      });
+      assert.ok(explainer.nFeatures > 0, dir);
     }
   });
 
