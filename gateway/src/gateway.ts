@@ -4,7 +4,12 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { getOperationAST, OperationTypeNode } from 'graphql';
 import { Registry } from 'prom-client';
 import { openRedis } from '@cityassist/redis';
-import { collectProcessMetrics, GATEWAY_SECRET_HEADER, PRINCIPAL_HEADER } from '@cityassist/service-kit';
+import {
+  collectProcessMetrics,
+  GATEWAY_SECRET_HEADER,
+  PRINCIPAL_HEADER,
+  tracingEnabled,
+} from '@cityassist/service-kit';
 import { ApiKeyStore } from './auth/api-keys.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { Callers } from './auth/callers.ts';
@@ -29,6 +34,7 @@ import { useReadiness } from './plugins/use-readiness.ts';
 import { useRestRoutes } from './plugins/use-rest-routes.ts';
 import { useSandbox } from './plugins/use-sandbox.ts';
 import { useStreamLimit } from './plugins/use-stream-limit.ts';
+import { useTracing } from './plugins/use-tracing.ts';
 import { useUpstreamLog } from './plugins/use-upstream-log.ts';
 import { RequestIds } from './request-ids.ts';
 import { responseCacheKey } from './response-cache-key.ts';
@@ -222,6 +228,9 @@ export async function createGateway(
     },
     // Order matters: who is calling is decided before anything is counted or parsed.
     plugins: () => [
+      // First, so its request span holds everything the others do (with tracing on: main.ts
+      // started it before the runtime was imported; docs/tracing.md).
+      ...(tracingEnabled() ? [useTracing({ log })] : []),
       // Static files, answered before anything counts or parses: a page load is not API traffic.
       ...(config.dashboard.enabled ? [useDashboard({ dir: config.dashboard.dir, log })] : []),
       ...(config.sandbox ? [useSandbox({ path: '/sandbox', graphqlEndpoint: '/graphql' })] : []),

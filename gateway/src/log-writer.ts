@@ -1,5 +1,5 @@
 import { Logger, type LogLevel, type LogWriter } from '@graphql-hive/logger';
-import { stackFrames } from '@cityassist/service-kit';
+import { activeTraceIds, stackFrames } from '@cityassist/service-kit';
 
 type Attributes = Parameters<LogWriter['write']>[1];
 
@@ -8,8 +8,10 @@ const PRIVATE_KEYS = new Set(['request', 'response', 'variables', 'body', 'query
 
 /**
  * The gateway's log lines in the shape of the subgraphs' (service-kit's createLogger): `time`,
- * `level`, `service`, `msg`, `requestId`, then attributes. An error the runtime logs is reduced to
- * its name, message, code and stack frames: never the upstream request or its variables.
+ * `level`, `service`, `msg`, `requestId`, `traceId` and `spanId` inside a traced request (the span
+ * active when the line is written: Hive's plugin keeps it in the context), then attributes. An
+ * error the runtime logs is reduced to its name, message, code and stack frames: never the
+ * upstream request or its variables.
  */
 export class GatewayLogWriter implements LogWriter {
   constructor(private readonly out: (line: string) => void = (line) => process.stdout.write(line)) {}
@@ -26,6 +28,7 @@ export class GatewayLogWriter implements LogWriter {
         service,
         msg: message,
         ...(requestId ? { requestId } : {}),
+        ...activeTraceIds(),
         ...fields,
       })}\n`,
     );

@@ -2,6 +2,7 @@ import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
 import { openRedis, type RedisLogger } from '@cityassist/redis';
 import { Counter, type Registry } from 'prom-client';
+import { withTraceContext } from './trace-context.ts';
 
 export {
   FLOOD_LEVELS,
@@ -10,6 +11,7 @@ export {
   type FloodLevelsEvent,
 } from './flood-levels.ts';
 export { DRIFT_DETECTED, MODEL_CHANGED, modelChangedName } from './model-changed.ts';
+export { ENVELOPE, envelopeOf, type EventEnvelope } from './trace-context.ts';
 
 /** Topic → payload of every event CityAssist publishes. */
 export type Topics = Record<string, [unknown]>;
@@ -45,6 +47,9 @@ const dropCounters = new WeakMap<Registry, Counter<'topic'>>();
  * Redis is optional at run time: the bus is returned at once and connects in the background; while
  * Redis is away a publish fails fast and is counted in `events_dropped_total{topic}` (live
  * notifications are best effort; state a service depends on is re-read through `onReconnect`).
+ *
+ * With tracing on, an event carries its publisher's trace context, and each delivery is a span
+ * in that trace (trace-context.ts); subscribers see the same payloads either way.
  */
 export async function createEventBus(
   redisUrl: string | undefined,
@@ -52,7 +57,7 @@ export async function createEventBus(
 ): Promise<EventBus> {
   if (!redisUrl) {
     return Promise.resolve({
-      pubSub: createPubSub<Topics>(),
+      pubSub: createPubSub<Topics>({ eventTarget: withTraceContext(new EventTarget(), 'in_process') }),
       kind: 'memory',
       up: true,
       onReconnect: () => undefined,
@@ -101,7 +106,7 @@ export async function createEventBus(
     subscribeClient: subscriber.client,
   });
   return {
-    pubSub: createPubSub<Topics>({ eventTarget }),
+    pubSub: createPubSub<Topics>({ eventTarget: withTraceContext(eventTarget, 'redis') }),
     kind: 'redis',
     get up() {
       return publisher.up && subscriber.up;

@@ -25,6 +25,7 @@ import { ImagePreprocessor, type PreparedImage } from './image-preprocess.ts';
 import { WorkerSession, type WorkerRunResult } from './worker-session.ts';
 import { verifyImageTestVectors } from './image-test-vectors.ts';
 import type { InferenceMetrics } from './session.ts';
+import { modelAttributes, traced, tracing } from './tracing.ts';
 
 /** A rectangle in photo pixels (the upright photo, after its EXIF orientation). */
 export interface ImageRegion {
@@ -111,6 +112,11 @@ export class ImageModel {
       (tensors) => this.runBatch(tensors),
       options.batch,
       options.batcherMetrics,
+      {
+        name: 'model.inference',
+        // The image model's session always runs in a worker thread (see the top of this file).
+        attributes: { ...modelAttributes(metadata.name, metadata.version), 'model.backend': 'worker' },
+      },
     );
     metrics?.version.set(this.labels, 1);
   }
@@ -201,7 +207,16 @@ export class ImageModel {
    * The serving interface every model's machinery routes between (Servable): prepared photos in,
    * through the cross-request batcher; each answer's id names the version and the exact tensor.
    */
-  async predict(rows: readonly Float32Array[]): Promise<{ id: string; raw: ScoredImage }[]> {
+  predict(rows: readonly Float32Array[]): Promise<{ id: string; raw: ScoredImage }[]> {
+    if (!tracing()) return this.predictRows(rows);
+    return traced(
+      'model.predict',
+      { ...modelAttributes(this.name, this.version), 'model.rows': rows.length },
+      () => this.predictRows(rows),
+    );
+  }
+
+  private async predictRows(rows: readonly Float32Array[]): Promise<{ id: string; raw: ScoredImage }[]> {
     // Ids first: a run hands the tensors' buffers over to the worker thread.
     const ids = rows.map((r) => inputRowId('img', this.version, r));
     const cache = this.options.cache;
@@ -246,7 +261,11 @@ export class ImageModel {
       label: classes[explanation.classIndex]!,
       confidence: probabilities[explanation.classIndex]!,
       scores,
-      heatmapPng: await heatmapPng(explanation.rgba, frame.width, frame.height, width, height),
+      heatmapPng: await (tracing()
+        ? traced('image.heatmap', { 'image.width': width, 'image.height': height }, () =>
+            heatmapPng(explanation.rgba, frame.width, frame.height, width, height),
+          )
+        : heatmapPng(explanation.rgba, frame.width, frame.height, width, height)),
       region: regionInPhoto(explanation.box, frame.width, frame.height, width, height),
       width,
       height,

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import type { ImageModelMetadata } from './image-metadata.ts';
+import { traced, tracing } from './tracing.ts';
 
 /**
  * The image could not be decoded (truncated, not an image, over the pixel limit). Distinct from a
@@ -80,7 +81,16 @@ export class ImagePreprocessor {
     return 3 * this.frameWidth * this.frameHeight;
   }
 
-  async prepare(image: Buffer): Promise<PreparedImage> {
+  prepare(image: Buffer): Promise<PreparedImage> {
+    if (!tracing()) return this.decode(image);
+    return traced('image.decode', { 'image.bytes': image.length }, async (span) => {
+      const prepared = await this.decode(image);
+      span.setAttributes({ 'image.width': prepared.width, 'image.height': prepared.height });
+      return prepared;
+    });
+  }
+
+  private async decode(image: Buffer): Promise<PreparedImage> {
     // failOn 'error' rather than sharp's default 'warning': the upload stage has already accepted
     // the photo, and a JPEG with a harmless warning must not lose its triage here.
     const input = { failOn: 'error', limitInputPixels: this.options.maxPixels, autoOrient: true } as const;

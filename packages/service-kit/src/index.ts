@@ -11,6 +11,13 @@ export {
   driftOf,
   gatewaySecretOf,
 } from './config.ts';
+export { startTelemetry, type StopTelemetry, type TelemetryOptions } from './telemetry/start.ts';
+export { telemetrySettings, telemetryPlan, type TelemetryPlan } from './telemetry/settings.ts';
+export { tracer, tracingEnabled, withSpan, type SpanOptions } from './telemetry/span.ts';
+// What withSpan's options and attributes are made of, so callers need no import of the API.
+export { SpanKind, type Attributes, type Span } from '@opentelemetry/api';
+export { activeTraceIds } from './telemetry/trace-ids.ts';
+export type { InstrumentationName } from './telemetry/instrumentations.ts';
 export { createLogger, routeConsole, serializeError, stackFrames, type Logger } from './logger.ts';
 export { collectProcessMetrics, createMetrics, memoryLimitBytes, type ServiceMetrics } from './metrics.ts';
 export { defineErrors, commonErrors, unavailableDependencyOf, type ErrorSpec } from './errors.ts';

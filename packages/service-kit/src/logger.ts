@@ -1,13 +1,15 @@
 import { format } from 'node:util';
 import { pino, type Logger } from 'pino';
+import { activeTraceIds } from './telemetry/trace-ids.ts';
 
 export type { Logger } from 'pino';
 
 /**
  * The log line every service writes, gateway included: one JSON object per line with `time` (ISO
- * 8601), `level` (its name), `service`, `msg`, `requestId` inside a request, then the line's own
- * attributes. Personal data never goes in raw: user ids are hashed by the caller (see hashId) and
- * request bodies and variables are not logged.
+ * 8601), `level` (its name), `service`, `msg`, `requestId` inside a request, `traceId` and `spanId`
+ * inside a traced one (docs/tracing.md), then the line's own attributes. Personal data never goes
+ * in raw: user ids are hashed by the caller (see hashId) and request bodies and variables are not
+ * logged.
  */
 export function createLogger(service: string, level: string): Logger {
   return pino({
@@ -21,6 +23,10 @@ export function createLogger(service: string, level: string): Logger {
       log: (attrs) => ('level' in attrs ? renameLevel(attrs) : attrs),
     },
     serializers: { err: serializeError },
+    // Read at each line from the active span, so a line written anywhere under a request's span (a
+    // resolver, a repository, a model call) names the trace and the span it belongs to. A fresh
+    // object each time: pino merges the line's own attributes into it.
+    mixin: () => activeTraceIds() ?? {},
   });
 }
 

@@ -1,6 +1,10 @@
-import { createLogger, onShutdown, routeConsole, runMain } from '@cityassist/service-kit';
+import { runMain, startTelemetry } from '@cityassist/service-kit/entry';
 
 await runMain('reports', async () => {
+  // Tracing first, the service after it: ESM loads every static import before any code runs, and
+  // pg, ioredis, http, express, graphql and dataloader are only traced if they load after its hook.
+  const stopTelemetry = await startTelemetry('reports');
+  const { createLogger, onShutdown, routeConsole } = await import('@cityassist/service-kit');
   const { parseConfig } = await import('./config.ts');
   // A bad setting stops the start here, with the variable's name.
   const config = parseConfig(process.env);
@@ -8,5 +12,8 @@ await runMain('reports', async () => {
   const logger = createLogger('reports', config.logLevel);
   routeConsole(logger);
   const server = await startReportsService(config, logger);
-  onShutdown(logger, () => server.close());
+  onShutdown(logger, async () => {
+    await server.close();
+    await stopTelemetry();
+  });
 });

@@ -1,5 +1,6 @@
 import { openRedis, type RedisLogger } from '@cityassist/redis';
 import { Counter, type Registry } from 'prom-client';
+import { traced, tracing } from '../tracing.ts';
 
 /**
  * Cached model answers (probabilities, explanations) by prediction id — a hash of the model version and the exact input row, so
@@ -71,7 +72,7 @@ export async function createPredictionCache<T = number>(opts: {
   if (!opts.redisUrl) {
     const entries = new Map<string, { value: T; until: number }>();
     const MAX = 100_000;
-    return {
+    return withLookupSpans(name, 'memory', {
       getMany(ids) {
         const now = Date.now();
         const found = new Map<string, T>();
@@ -93,7 +94,7 @@ export async function createPredictionCache<T = number>(opts: {
         return Promise.resolve();
       },
       close: () => Promise.resolve(),
-    };
+    });
   }
   // Connects in the background: a Redis that is away at start, or goes away, means uncached (a
   // lookup fails within its 100 ms command timeout, or at once when disconnected), not a failed
@@ -117,7 +118,7 @@ export async function createPredictionCache<T = number>(opts: {
     }
   };
   const key = (id: string) => `cityassist:${name}:${id}`;
-  return {
+  return withLookupSpans(name, 'redis', {
     async getMany(ids) {
       const found = new Map<string, T>();
       if (ids.length === 0) return found;
@@ -154,5 +155,36 @@ export async function createPredictionCache<T = number>(opts: {
       }
     },
     close: () => connection.close(),
-  };
+  });
+}
+
+/**
+ * Each lookup as a `cache.lookup` span that says how many of its keys were found (with Redis, the
+ * ioredis span of its MGET under it), so a trace shows what the cache spared a request. Nothing
+ * changes when tracing is off.
+ */
+function withLookupSpans<T>(
+  name: string,
+  backend: 'memory' | 'redis',
+  cache: PredictionCache<T>,
+): PredictionCache<T> {
+  const getMany = cache.getMany.bind(cache);
+  return Object.assign(cache, {
+    getMany(ids: readonly string[]): Promise<Map<string, T>> {
+      if (ids.length === 0 || !tracing()) return getMany(ids);
+      return traced(
+        'cache.lookup',
+        { 'cache.name': name, 'cache.backend': backend, 'cache.keys': ids.length },
+        async (span) => {
+          const found = await getMany(ids);
+          span.setAttributes({
+            'cache.hits': found.size,
+            'cache.misses': ids.length - found.size,
+            'cache.hit': found.size === ids.length,
+          });
+          return found;
+        },
+      );
+    },
+  });
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { trace } from '@opentelemetry/api';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { DriftMonitor } from './drift-monitor.ts';
 import type { Explanation, RawOutputs, ServedModel } from './served-model.ts';
@@ -299,6 +300,13 @@ export class ModelRouter<Row, Out, M extends Servable<unknown> = ServedModel> {
       { model: this.name, version: model.version, err: reason, rows: rows.length },
       'model failed, serving fallbacks',
     );
+    // On the span of whatever asked (a request's resolver, a re-score): why its answers are degraded.
+    trace.getActiveSpan()?.addEvent('model.fallback', {
+      'model.name': this.name,
+      'model.version': model.version,
+      'model.rows': rows.length,
+      'error.type': err instanceof Error ? err.name : 'Error',
+    });
     return rows.map((row): Answer<Out> => {
       const key = def.keyOf(row);
       const last = this.lastGood.get(key);

@@ -6,6 +6,7 @@ import type { FeatureSpec, ModelMetadata } from '../metadata.ts';
 import { OnnxModel, type InferenceMetrics, type ModelBackend } from '../session.ts';
 import type { PredictionCache } from './prediction-cache.ts';
 import { verifyTestVectors } from './test-vectors.ts';
+import { modelAttributes, traced, tracing } from '../tracing.ts';
 
 /** One row's model outputs: each named output's values for that row (a horizon each, or a class). */
 export type RawOutputs = Record<string, number[]>;
@@ -93,6 +94,10 @@ export class ServedModel {
       },
       options.batch,
       options.batcherMetrics,
+      {
+        name: 'model.inference',
+        attributes: { ...modelAttributes(onnx.name, onnx.version), 'model.backend': onnx.backend },
+      },
     );
   }
 
@@ -151,11 +156,24 @@ export class ServedModel {
    * other requests' rows into as few model calls as its settings allow. Throws when the model fails
    * or misses its deadline (the router falls back).
    */
-  async predict(rows: readonly Float32Array[]): Promise<Prediction[]> {
+  predict(rows: readonly Float32Array[]): Promise<Prediction[]> {
+    if (rows.length === 0 || !tracing()) return this.predictRows(rows);
+    return traced(
+      'model.predict',
+      { ...modelAttributes(this.name, this.version), 'model.rows': rows.length },
+      (span) => this.predictRows(rows, (cached) => span.setAttribute('model.rows.cached', cached)),
+    );
+  }
+
+  private async predictRows(
+    rows: readonly Float32Array[],
+    onCached?: (rows: number) => void,
+  ): Promise<Prediction[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => this.idOf(r));
     const found = this.options.cache ? await this.options.cache.getMany(ids) : new Map<string, RawOutputs>();
     const misses = ids.flatMap((id, i) => (found.has(id) ? [] : [i]));
+    onCached?.(rows.length - misses.length);
     if (misses.length > 0) {
       const results = await withTimeout(
         this.batcher.submitMany(misses.map((i) => rows[i]!)),
@@ -177,7 +195,26 @@ export class ServedModel {
    * Exact TreeSHAP of each item's input row for one target (a class's margin, a horizon), read
    * from the cache by id and target where present; the rest go to the explainer in one pass.
    */
-  async explain(items: readonly { id: string; inputs: Float32Array }[], target = 0): Promise<Explanation[]> {
+  explain(items: readonly { id: string; inputs: Float32Array }[], target = 0): Promise<Explanation[]> {
+    if (items.length === 0 || !tracing()) return this.explainRows(items, target);
+    return traced(
+      'model.explain',
+      {
+        ...modelAttributes(this.name, this.version),
+        'model.rows': items.length,
+        'explain.method': 'treeshap',
+        'explain.target': target,
+        'explain.threads': this.options.explainThreads,
+      },
+      (span) => this.explainRows(items, target, (cached) => span.setAttribute('model.rows.cached', cached)),
+    );
+  }
+
+  private async explainRows(
+    items: readonly { id: string; inputs: Float32Array }[],
+    target: number,
+    onCached?: (rows: number) => void,
+  ): Promise<Explanation[]> {
     if (items.length === 0) return [];
     const names = this.featureNames;
     const width = names.length;
@@ -185,10 +222,16 @@ export class ServedModel {
     const cache = this.options.explanationCache;
     const found = cache ? await cache.getMany(keys) : new Map<string, CachedExplanation>();
     const misses = keys.flatMap((k, i) => (found.has(k) ? [] : [i]));
+    onCached?.(items.length - misses.length);
     if (misses.length > 0) {
       const rows = new Float32Array(misses.length * width);
       misses.forEach((i, k) => rows.set(items[i]!.inputs, k * width));
-      const { values, bias } = await this.explainer.explain(rows, misses.length, target);
+      const n = misses.length;
+      const { values, bias } = tracing()
+        ? await traced('treeshap.explain', { 'model.rows': n, 'explain.target': target }, () =>
+            this.explainer.explain(rows, n, target),
+          )
+        : await this.explainer.explain(rows, n, target);
       const fresh = misses.map((i, k): [string, CachedExplanation] => [
         keys[i]!,
         { b: bias[k]!, v: values[k]! },

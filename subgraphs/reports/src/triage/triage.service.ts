@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EventBus } from '@cityassist/events';
 import { ImageInputError, withTimeout } from '@cityassist/inference';
-import type { Logger } from '@cityassist/service-kit';
+import { withSpan, type Logger } from '@cityassist/service-kit';
 import type { FloodLevelRepository } from '../flood-level/flood-level.repository.ts';
 import { ReportCategory } from '../report/report.enums.ts';
 import type { PendingTriage, ReportRepository, TriageRecord } from '../report/report.repository.ts';
@@ -55,7 +55,25 @@ export class TriageService {
     private readonly options: TriageOptions,
   ) {}
 
-  async classify(photo: Buffer): Promise<ClassifyOutcome> {
+  classify(photo: Buffer): Promise<ClassifyOutcome> {
+    // The photo's whole way through the image model: decode, the batch, the heatmap (docs/tracing.md).
+    return withSpan('image.triage', { 'image.bytes': photo.length }, async (span) => {
+      const outcome = await this.classifyPhoto(photo);
+      span.setAttribute('triage.outcome', outcome.kind);
+      if (outcome.kind === 'done') {
+        const c = outcome.classification;
+        span.setAttributes({
+          'model.name': c.model.name,
+          'model.version': c.model.version,
+          'triage.label': c.label,
+          'triage.confidence': c.confidence,
+        });
+      }
+      return outcome;
+    });
+  }
+
+  private async classifyPhoto(photo: Buffer): Promise<ClassifyOutcome> {
     const model = this.model.current;
     if (!model) return { kind: 'pending' };
     try {
