@@ -2,7 +2,7 @@
 #
 # One image for every CityAssist service; the command picks the service:
 #   docker run <image> gateway/src/main.ts            (also subgraphs/{zones,reports,predictions}/src/main.ts,
-#                                                      etl/worker.ts once the ETL issue lands)
+#                                                      etl/worker.ts, etl/run.ts)
 # Targets: `runtime` (default, the services) and `training` (runtime + Debian's Python for
 # training/train.py, used by the retraining CronJobs). docs/deploy.md says why one image.
 #
@@ -27,9 +27,11 @@ COPY gateway/package.json gateway/
 COPY subgraphs/zones/package.json subgraphs/zones/
 COPY subgraphs/reports/package.json subgraphs/reports/
 COPY subgraphs/predictions/package.json subgraphs/predictions/
+COPY etl/package.json etl/
 COPY packages/client/package.json packages/client/
 COPY packages/db/package.json packages/db/
 COPY packages/events/package.json packages/events/
+COPY packages/feature-store/package.json packages/feature-store/
 COPY packages/geo/package.json packages/geo/
 COPY packages/inference/package.json packages/inference/
 COPY packages/redis/package.json packages/redis/

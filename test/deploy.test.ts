@@ -28,7 +28,7 @@ const EVERYTHING = {
   etlWorker: { enabled: true },
   pipelines: {
     enabled: true,
-    jobs: { sensors: { schedule: '*/15 * * * *', args: ['etl/run.ts', 'sensors'] } },
+    jobs: { sensors: { schedule: '*/15 * * * *', args: ['etl/run.ts', 'submit', 'air-quality', '--wait'] } },
   },
   retraining: { enabled: true, models: ['flood', 'aqi'] },
   metrics: {
@@ -93,7 +93,7 @@ describe('the Helm chart', () => {
     }
     const all = render('production with every optional part');
     for (const [kind, name] of [
-      ['Deployment', 'cityassist-etl-worker'],
+      ['StatefulSet', 'cityassist-etl-worker'],
       ['CronJob', 'cityassist-pipeline-sensors'],
       ['CronJob', 'cityassist-retrain-flood'],
       ['ServiceMonitor', 'cityassist-predictions'],

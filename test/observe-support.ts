@@ -14,22 +14,6 @@ export const RULE_TESTS_DIR = path.join(ROOT, 'ops/prometheus/tests');
 export const DASHBOARDS_DIR = path.join(ROOT, 'ops/grafana');
 export const RUNBOOK = path.join(ROOT, 'docs/runbook.md');
 
-/**
- * Metrics the ETL pipelines (issue 14) will export, which the ETL dashboard and rules already use.
- * No ETL exists yet, so a live scrape has none of them; the e2e test fails once one appears, so
- * the list shrinks as the ETL lands.
- */
-export const FUTURE_ETL_METRICS: ReadonlySet<string> = new Set([
-  'etl_runs_total',
-  'etl_run_failures_total',
-  'etl_run_duration_seconds',
-  'etl_rows_read_total',
-  'etl_rows_loaded_total',
-  'etl_rows_quarantined_total',
-  'etl_last_success_timestamp_seconds',
-  'etl_feature_view_lag_seconds',
-]);
-
 /** A binary from Debian's `prometheus` package, or undefined when it is not installed. */
 export function which(binary: 'promtool' | 'prometheus'): string | undefined {
   const found = spawnSync('sh', ['-c', `command -v ${binary}`], { encoding: 'utf8' });

@@ -1,16 +1,17 @@
 /**
  * Cuts the committed sensor-readings snapshot (data/airquality/olinda-sim/) out of the AQI
  * simulator's output: the last `--days` days of one parameter for every sensor, plus the sensor
- * table. The predictions service seeds `feature_store.sensor_readings` from it on start. Run it
- * again only to regenerate the snapshot (see data/airquality/olinda-sim/SOURCE.md):
+ * table, in OpenAQ's long format: the committed raw extract the `air-quality` pipeline loads
+ * (etl/pipelines/air-quality). Run it again only to regenerate it (see
+ * data/airquality/olinda-sim/SOURCE.md):
  *
  *   cd training && /usr/bin/python3 -m cityassist_training.aqi.simulate --out /tmp/olinda.csv \
  *     --sensors-out /tmp/olinda_sensors.csv --seed 7 --start 2015-01-01 --end 2016-01-01
  *   cd .. && npx tsx etl/aqi/prepare-sensor-snapshot.ts --readings /tmp/olinda.csv --sensors /tmp/olinda_sensors.csv
  *
  * Readings are kept as the simulator stamped them (on the hour, UTC). Its deliberate
- * retransmissions (the same sensor and hour twice) become one row, their mean, because the table's
- * key is (sensor, parameter, time); missing hours stay absent, as in a real feed.
+ * retransmissions (the same sensor and hour twice) become one row, their mean, so the extract
+ * passes the pipeline's unique-reading rule; missing hours stay absent, as in a real feed.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -123,11 +124,11 @@ const rows = [...slots.values()].sort((a, b) => a.sensor.localeCompare(b.sensor)
 const merged = rows.filter((s) => s.n > 1).length;
 
 const readingsCsv =
-  'sensor_id,parameter,at,value\n' +
+  'location_id,datetime,parameter,value,unit\n' +
   rows
     .map(
       (s) =>
-        `${s.sensor},${args.parameter},${new Date(s.at).toISOString().replace('.000Z', 'Z')},${(s.sum / s.n).toFixed(1)}`,
+        `${s.sensor},${new Date(s.at).toISOString().replace('.000Z', 'Z')},${args.parameter},${(s.sum / s.n).toFixed(1)},µg/m³`,
     )
     .join('\n') +
   '\n';
@@ -141,7 +142,7 @@ const sensorsCsv =
   '\n';
 
 await mkdir(args.out, { recursive: true });
-const readingsFile = path.join(args.out, `${args.parameter}_readings.csv`);
+const readingsFile = path.join(args.out, `${args.parameter}_readings.openaq.csv`);
 const sensorsFile = path.join(args.out, 'sensors.csv');
 await writeFile(readingsFile, readingsCsv);
 await writeFile(sensorsFile, sensorsCsv);

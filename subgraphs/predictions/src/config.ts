@@ -12,6 +12,7 @@ import {
   shutdownSettings,
   trustSettings,
 } from '@cityassist/service-kit';
+import { etlOf, etlSettings, pipelines } from '@cityassist/etl';
 import { z } from 'zod';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
@@ -119,22 +120,12 @@ export const settings = {
   FALLBACK_MAX_AGE_SECONDS: z.coerce.number().int().min(0).default(3600),
   /** Worker threads for TreeSHAP explanations; 0 computes them on the event loop. Default 1. */
   EXPLAIN_THREADS: z.coerce.number().int().min(0).max(16).default(1),
-  /**
-   * Snapshot the feature store is seeded from when it changed (the ETL will write the table
-   * itself). Default: the committed simulated snapshot.
-   */
-  FEATURES_SNAPSHOT: z.string().default(path.join(repoRoot, 'data/features/flood_features_snapshot.csv')),
+  /** The feature store and the embedded pipelines (FEATURE_STORE_DIR, ETL_EMBEDDED, …): see @cityassist/etl. */
+  ...etlSettings,
   /** AQI forecaster versions: AQI_MODEL_VERSION (default 1.0.0), AQI_CANARY_*, AQI_SHADOW_VERSION. */
   ...routing('AQI', '1.0.0'),
   /** Air-quality sensors the feature store is seeded from. Default: the committed simulated Olinda sensors. */
   AQI_SENSORS_FILE: z.string().default(path.join(repoRoot, 'data/airquality/olinda-sim/sensors.csv')),
-  /**
-   * Sensor readings the feature store is seeded from when the file changed (ingestSensorReadings
-   * adds to them). Default: the committed 14 days of simulated hourly PM2.5.
-   */
-  AQI_READINGS_SNAPSHOT: z
-    .string()
-    .default(path.join(repoRoot, 'data/airquality/olinda-sim/pm25_readings.csv')),
   /** A zone farther than this from every sensor (centroid to sensor) gets no AQI forecast. Default 5 km. */
   AQI_MAX_SENSOR_DISTANCE_KM: z.coerce.number().positive().default(5),
   /**
@@ -182,11 +173,14 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env) {
       fallbackMaxAgeSeconds: env.FALLBACK_MAX_AGE_SECONDS,
       explainThreads: env.EXPLAIN_THREADS,
     },
-    featuresSnapshot: env.FEATURES_SNAPSHOT,
+    etl: etlOf(
+      env,
+      source,
+      pipelines.map((p) => p.name),
+    ),
     aqi: {
       ...routingOf(env, 'AQI'),
       sensorsFile: env.AQI_SENSORS_FILE,
-      readingsSnapshot: env.AQI_READINGS_SNAPSHOT,
       maxSensorDistanceKm: env.AQI_MAX_SENSOR_DISTANCE_KM,
     },
     energy: { ...routingOf(env, 'ENERGY'), loadsSnapshot: env.ENERGY_LOADS_SNAPSHOT },

@@ -1,4 +1,5 @@
 import type { BaseContext } from '@cityassist/service-kit';
+import type { OpenFeatureStore } from './features/feature-store.ts';
 import type { Served } from './models/model.ts';
 import type { Routable } from './models/serve.ts';
 import type { DegradedAnswer } from './plugins/degraded-answers.plugin.ts';
@@ -18,6 +19,8 @@ export interface PredictionsContext extends BaseContext {
   remote: ReadonlyMap<string, Routable>;
   /** training's file-based experiment log. */
   experimentsFile: string;
+  /** The feature store's catalog and what a pipeline run needs (features/). */
+  featureStore: OpenFeatureStore;
   /** Fields answered from a fallback in this request (reported in `errors`). */
   degraded: DegradedAnswer[];
 }

@@ -19,6 +19,7 @@ export const errors = defineErrors({
     message: 'The model version could not be loaded or does not reproduce its test vectors.',
   },
   MODEL_STATUS_CONFLICT: { status: 409, message: 'That change of model status is not allowed now.' },
+  PIPELINE_NOT_FOUND: { status: 404, message: 'No pipeline of that name.' },
   FORECAST_UNAVAILABLE: {
     status: 404,
     message: 'No forecast for this zone: no readings near or of it, or too few recent ones.',

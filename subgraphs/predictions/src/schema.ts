@@ -3,6 +3,7 @@ import { buildFederatedSchema } from '@cityassist/service-kit';
 import type { GraphQLSchema } from 'graphql';
 import { DriftResolver } from './drift/drift.resolver.ts';
 import { ExperimentResolver } from './experiments/experiment.resolver.ts';
+import { EtlResolver } from './features/etl.resolver.ts';
 import { models } from './models/index.ts';
 import { ModelResolver, ModelVersionResolver } from './registry/model.resolver.ts';
 import { zoneReference } from './zone/zone.resolver.ts';
@@ -14,6 +15,7 @@ export function buildPredictionsSchema(pubSub: EventBus['pubSub']): Promise<Grap
     {
       resolvers: [
         DriftResolver,
+        EtlResolver,
         ExperimentResolver,
         ModelResolver,
         ModelVersionResolver,

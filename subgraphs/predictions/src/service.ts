@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { migrate, openDatabase } from '@cityassist/db';
+import { migrateFeatureStore } from '@cityassist/feature-store';
 import { createEventBus } from '@cityassist/events';
 import {
   createBatcherMetrics,
@@ -17,6 +18,7 @@ import { registerRemote, serveModels } from './models/serve.ts';
 import { useDegradedAnswers } from './plugins/degraded-answers.plugin.ts';
 import { ModelRegistry } from './registry/model-registry.ts';
 import { buildPredictionsSchema } from './schema.ts';
+import { openFeatureStore } from './features/feature-store.ts';
 
 export async function startPredictionsService(
   config: PredictionsConfig,
@@ -32,11 +34,17 @@ export async function startPredictionsService(
     closers.push(() => db.close());
     const events = await createEventBus(config.redisUrl, { logger, registry: metrics.registry });
     closers.push(() => events.close());
+    // The feature store's tables first: the service's own migrations move rows into them.
+    const storeMigrations = await migrateFeatureStore(db);
     const applied = await migrate(db, {
       dir: path.join(import.meta.dirname, 'migrations'),
       schema: 'predictions',
     });
-    if (applied.length) logger.info({ applied }, 'migrations applied');
+    if (applied.length || storeMigrations.length) {
+      logger.info({ applied, storeMigrations }, 'migrations applied');
+    }
+    const featureStore = await openFeatureStore(db, config, logger, metrics.registry);
+    closers.push(() => featureStore.close());
 
     const cacheMetrics = createCacheMetrics(metrics.registry);
     const cacheOptions = {
@@ -106,10 +114,12 @@ export async function startPredictionsService(
         listedModels,
         remote,
         experimentsFile: config.experimentsFile,
+        featureStore,
         degraded: [],
       }),
     });
     closers.push(() => server.close());
+    featureStore.afterStart();
     return { ...server, close: closeAll };
   } catch (err) {
     await closeAll();

@@ -13,6 +13,7 @@ export function testConfig(database: TestDatabase, env: Record<string, string> =
       ...TEST_ENV,
       PREDICTIONS_PORT: '0',
       FLOOD_RESCORE_SECONDS: '0',
+      ETL_INBOX_SECONDS: '0',
       PREDICTION_CACHE_TTL_SECONDS: '0',
       EXPLAIN_THREADS: '0',
       INFERENCE_BATCH_WAIT_MS: '2',

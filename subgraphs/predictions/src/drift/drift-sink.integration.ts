@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { migrate, openDatabase } from '@cityassist/db';
+import { migrateFeatureStore } from '@cityassist/feature-store';
 import { createEventBus } from '@cityassist/events';
 import type { DriftEvent } from '@cityassist/inference';
 import { createLogger } from '@cityassist/service-kit';
@@ -23,6 +24,7 @@ describe('the drift sink', () => {
     const db = await openDatabase({ dataDir: 'memory://' });
     const events = await createEventBus(undefined);
     try {
+      await migrateFeatureStore(db);
       await migrate(db, { dir: path.join(import.meta.dirname, '../migrations'), schema: 'predictions' });
       const seen: DriftEvent[] = [];
       const sub = events.pubSub.subscribe(DRIFT_DETECTED);

@@ -19,21 +19,15 @@ const RISKS = `query($reps: [_Any!]!) {
 const logger = createLogger('predictions', 'silent');
 
 /** The zone ids of the committed feature snapshot. */
+/** Every Olinda zone id (data/olinda/terrain.csv), as the feature store holds them. */
 async function zoneIds(): Promise<string[]> {
   const { readFile } = await import('node:fs/promises');
-  const text = await readFile(
-    new URL('../../../../data/features/flood_features_snapshot.csv', import.meta.url),
-    'utf8',
-  );
-  return [
-    ...new Set(
-      text
-        .trim()
-        .split('\n')
-        .slice(1)
-        .map((l) => l.split(',')[0]!),
-    ),
-  ];
+  const text = await readFile(new URL('../../../../data/olinda/terrain.csv', import.meta.url), 'utf8');
+  return text
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(',')[0]!);
 }
 
 onEachDatabase((label, open) => {

@@ -11,7 +11,8 @@ import { testConfig } from '../../testing.ts';
 
 const logger = createLogger('predictions', 'silent');
 const REPO = path.resolve(import.meta.dirname, '../../../../..');
-const SNAPSHOT = path.join(REPO, 'data/airquality/olinda-sim/pm25_readings.csv');
+/** The air-quality pipeline's committed raw extract (OpenAQ long CSV). */
+const SNAPSHOT = path.join(REPO, 'data/airquality/olinda-sim/pm25_readings.openaq.csv');
 const HOUR = 3_600_000;
 const LAST_READING = '2015-12-31T23:00:00.000Z';
 /** olinda-09 stops reporting 4 hours before the others in the committed snapshot. */
@@ -63,7 +64,7 @@ async function sensorZones(): Promise<Map<string, string>> {
 async function snapshotNewest(): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const line of (await readFile(SNAPSHOT, 'utf8')).trim().split('\n').slice(1)) {
-    const [sensor, , at] = line.split(',') as [string, string, string];
+    const [sensor, at] = line.split(',') as [string, string];
     const iso = new Date(at).toISOString();
     if (!out.has(sensor) || iso > out.get(sensor)!) out.set(sensor, iso);
   }
@@ -374,7 +375,7 @@ describe('Zone.aqiForecast when a sensor has too few recent readings', () => {
       const lines = (await readFile(SNAPSHOT, 'utf8')).trim().split('\n');
       const from = Date.parse('2015-12-31T00:00:00Z');
       const kept = lines.filter((l, i) => {
-        const [sensor, , at] = l.split(',');
+        const [sensor, at] = l.split(',');
         if (i === 0) return true;
         if (sensor === 'olinda-06') return false;
         return sensor !== 'olinda-04' || Date.parse(at!) < from || new Date(at!).getUTCHours() % 3 === 2;
@@ -382,7 +383,7 @@ describe('Zone.aqiForecast when a sensor has too few recent readings', () => {
       const dir = await mkdtemp(path.join(tmpdir(), 'aqi-snapshot-'));
       const file = path.join(dir, 'pm25_readings.csv');
       await writeFile(file, `${kept.join('\n')}\n`);
-      return startPredictionsService(testConfig(database, { AQI_READINGS_SNAPSHOT: file }), logger);
+      return startPredictionsService(testConfig(database, { ETL_SOURCES_AIR_QUALITY: file }), logger);
     },
   );
 

@@ -98,8 +98,8 @@ export const aqiModel = defineModel({
   },
   async inputs({ config, db, logger }, router) {
     const store = new SensorStore(db);
-    const seeded = await store.loadSnapshot(config.aqi.sensorsFile, config.aqi.readingsSnapshot);
-    logger.info(seeded, seeded.loaded ? 'sensor snapshot loaded' : 'sensor snapshot already loaded');
+    const seeded = await store.loadSensors(config.aqi.sensorsFile);
+    logger.info(seeded, seeded.loaded ? 'sensor registry loaded' : 'sensor registry already loaded');
     const zones = new ZoneSensorMap(await loadZoneFeatures(), await store.sensors(), config.aqi.maxSensorDistanceKm);
     logger.info({ zonesWithSensor: zones.size }, 'zones mapped to air-quality sensors');
     return { forecaster: new AqiForecaster(router, store, zones), store, zones };

@@ -118,7 +118,7 @@ export class SensorReadingResolver {
       seen.add(key);
       return { sensorId: r.sensorId, parameter: r.parameter, at: r.at, value: r.value };
     });
-    await inputs.store.write(rows, 'api');
+    await inputs.store.write(rows, `api:${ctx.principal?.id ?? 'anonymous'}`);
     const sensors = [...new Set(rows.map((r) => r.sensorId))].sort();
     const newest = new Date(Math.max(...rows.map((r) => r.at.getTime())));
     ctx.logger.info({ readings: rows.length, sensors }, 'sensor readings ingested');

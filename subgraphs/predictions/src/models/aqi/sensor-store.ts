@@ -27,9 +27,10 @@ export interface SensorReading {
 }
 
 /**
- * Reads and writes `feature_store.sensors` and `feature_store.sensor_readings`: the AQI
- * forecaster's inputs. Like the zone features, serving reads what the store holds and the store
- * records where each row came from (`source`).
+ * The AQI forecaster's inputs: the sensor registry (`feature_store.sensors`) and each sensor's
+ * hourly series, the `sensor_pm_hourly` view of the online feature store that the air-quality
+ * pipeline fills (etl/pipelines/air-quality). Serving reads what the store holds, with the dataset
+ * version that put it there.
  */
 export class SensorStore {
   constructor(private readonly db: Database) {}
@@ -62,9 +63,9 @@ export class SensorStore {
       `select s.sensor_id, n.at
          from unnest($1::text[]) as s(sensor_id)
          cross join lateral (
-           select r.at from feature_store.sensor_readings r
-            where r.sensor_id = s.sensor_id and r.parameter = $2
-            order by r.at desc limit 1
+           select o.as_of as at from feature_store.online_features o
+            where o.feature_view = 'sensor_pm_hourly' and o.entity_id = s.sensor_id and o.features->>$2 is not null
+            order by o.as_of desc limit 1
          ) as n`,
       [sensorIds, parameter],
     );
@@ -79,11 +80,12 @@ export class SensorStore {
     const out = new Map<string, Reading[]>(windows.map((w) => [w.sensorId, []]));
     if (windows.length === 0) return out;
     const rows = await this.db.query<{ sensor_id: string; at: Date; value: number }>(
-      `select r.sensor_id, r.at, r.value
+      `select o.entity_id as sensor_id, o.as_of as at, (o.features->>$2)::double precision as value
          from unnest($1::text[], $3::timestamptz[], $4::timestamptz[]) as w(sensor_id, from_at, to_at)
-         join feature_store.sensor_readings r
-           on r.sensor_id = w.sensor_id and r.parameter = $2 and r.at >= w.from_at and r.at < w.to_at
-        order by r.sensor_id, r.at`,
+         join feature_store.online_features o
+           on o.feature_view = 'sensor_pm_hourly' and o.entity_id = w.sensor_id
+          and o.as_of >= w.from_at and o.as_of < w.to_at and o.features->>$2 is not null
+        order by o.entity_id, o.as_of`,
       [
         windows.map((w) => w.sensorId),
         parameter,
@@ -95,15 +97,24 @@ export class SensorStore {
     return out;
   }
 
-  /** Records readings; a reading for the same sensor, parameter and time replaces the earlier one. */
-  async write(readings: readonly SensorReading[], source: string): Promise<void> {
+  /**
+   * Records readings pushed through the API in the `sensor_pm_hourly` view: each snapped to the
+   * nearest hour as the air-quality pipeline does, merged into that hour's row (another parameter's
+   * value stays), a later push for the same hour replacing the earlier value.
+   */
+  async write(readings: readonly SensorReading[], datasetVersion: string): Promise<void> {
     if (readings.length === 0) return;
     await this.db.query(
-      `insert into feature_store.sensor_readings (sensor_id, parameter, at, value, source)
-       select sensor_id, parameter, at, value, $2
-         from jsonb_to_recordset($1::jsonb) as x(sensor_id text, parameter text, at timestamptz, value double precision)
-       on conflict (sensor_id, parameter, at) do update
-         set value = excluded.value, source = excluded.source, loaded_at = now()`,
+      `insert into feature_store.online_features (feature_view, entity_id, as_of, features, dataset_version)
+       select 'sensor_pm_hourly', sensor_id, hour, jsonb_object_agg(parameter, value), $2
+         from (
+           select sensor_id, parameter, date_trunc('hour', at + interval '30 minutes') as hour, avg(value) as value
+             from jsonb_to_recordset($1::jsonb) as x(sensor_id text, parameter text, at timestamptz, value double precision)
+            group by 1, 2, 3
+         ) r
+        group by sensor_id, hour
+       on conflict (feature_view, entity_id, as_of) do update
+         set features = feature_store.online_features.features || excluded.features, dataset_version = excluded.dataset_version`,
       [
         JSON.stringify(
           readings.map((r) => ({
@@ -113,20 +124,16 @@ export class SensorStore {
             value: r.value,
           })),
         ),
-        source,
+        datasetVersion,
       ],
     );
   }
 
   /**
-   * Loads the sensor table and the readings snapshot unless files with the same content were
-   * loaded before (recorded in `feature_store.snapshot_load`, like the zone features). Each file is
-   * all or nothing: one transaction.
+   * Loads the sensor registry (where each sensor stands; reference data, like the zones) unless a
+   * file with the same content was loaded before. All or nothing: one transaction.
    */
-  async loadSnapshot(
-    sensorsFile: string,
-    readingsFile: string,
-  ): Promise<{ sensors: number; readings: number; loaded: boolean }> {
+  async loadSensors(sensorsFile: string): Promise<{ sensors: number; loaded: boolean }> {
     const sensors = await this.loadOnce(sensorsFile, parseSensors, async (tx, rows, source) => {
       await tx.query(
         `insert into feature_store.sensors (sensor_id, lat, lon, neighbourhood, zone_id, source)
@@ -139,18 +146,7 @@ export class SensorStore {
         [JSON.stringify(rows), source],
       );
     });
-    const readings = await this.loadOnce(readingsFile, parseReadings, async (tx, rows, source) => {
-      await tx.query(
-        `insert into feature_store.sensor_readings (sensor_id, parameter, at, value, source)
-         select sensor_id, parameter, at, value, $2
-           from jsonb_to_recordset($1::jsonb)
-             as x(sensor_id text, parameter text, at timestamptz, value double precision)
-         on conflict (sensor_id, parameter, at) do update
-           set value = excluded.value, source = excluded.source, loaded_at = now()`,
-        [JSON.stringify(rows), source],
-      );
-    });
-    return { sensors: sensors.rows, readings: readings.rows, loaded: sensors.loaded || readings.loaded };
+    return { sensors: sensors.rows, loaded: sensors.loaded };
   }
 
   private async loadOnce<T>(
@@ -227,19 +223,4 @@ export function parseSensors(
       return { sensor_id: id, zone_id: zone || null, neighbourhood: neighbourhood!, lat: la, lon: lo };
     },
   );
-}
-
-export function parseReadings(
-  text: string,
-  file = 'readings',
-): { sensor_id: string; parameter: string; at: string; value: number }[] {
-  return tableOf(text, file, 'sensor_id,parameter,at,value').map(([id, parameter, at, value], i) => {
-    const when = new Date(at!);
-    if (Number.isNaN(when.getTime())) throw new Error(`${file}:${i + 2}: at is not a timestamp`);
-    const v = Number(value);
-    if (value === '' || !Number.isFinite(v) || v < 0) {
-      throw new Error(`${file}:${i + 2}: value must be a finite non-negative number`);
-    }
-    return { sensor_id: id!, parameter: parameter!, at: when.toISOString(), value: v };
-  });
 }

@@ -51,6 +51,7 @@ function riskOf(answer: Answer<FloodAnswer>, row: ZoneFeatures): FloodRisk {
     asOf: answer.output.asOf,
     model: { name: 'flood', version: answer.version },
     zoneId: row.zoneId,
+    features: row,
     answer,
     fallback: answer.fallback,
   };

@@ -1,4 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import { FeatureInput } from '../../features/feature-input.type.ts';
 import { Arg, Ctx, Directive, FieldResolver, Float, Info, Int, Resolver, Root } from 'type-graphql';
 import type { PredictionsContext } from '../../context.ts';
 import { noteIfDegraded } from '../../plugins/degraded-answers.plugin.ts';
@@ -41,6 +42,26 @@ export class FloodRiskResolver {
     const explanation = await floodModel.scope(ctx).explanations.load(risk.answer);
     // A baseline has no trees to explain it: its whole log-odds is the base.
     return explanation?.baseValue ?? logit(risk.probability);
+  }
+
+  @FieldResolver(() => [FeatureInput], {
+    description:
+      "What the model read, in its feature order, each value with its time and the dataset version and files it came from.",
+  })
+  async inputs(@Root() risk: FloodRisk, @Ctx() ctx: PredictionsContext): Promise<FeatureInput[]> {
+    const { router } = floodModel.served(ctx);
+    const { features } = risk;
+    const source = await floodModel.scope(ctx).lineage.load(features.datasetVersion);
+    return router.champion.featureNames.map((feature) => {
+      const value = features.values[feature];
+      return {
+        feature,
+        value: typeof value === 'number' ? value : null,
+        asOf: features.asOf,
+        datasetVersion: features.datasetVersion,
+        source,
+      };
+    });
   }
 
   @FieldResolver(() => [FeatureContribution], {

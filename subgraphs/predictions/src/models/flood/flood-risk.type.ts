@@ -1,6 +1,7 @@
 import type { Answer } from '@cityassist/inference';
 import { Field, Float, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { ModelRef } from '../answer.type.ts';
+import type { ZoneFeatures } from './features/feature-store.ts';
 
 export enum FloodLevel {
   LOW = 'LOW',
@@ -41,6 +42,9 @@ export class FloodRisk {
 
   /** The zone scored. */
   zoneId!: string;
+
+  /** The feature-store row it was scored from (lineage for `inputs`). */
+  features!: ZoneFeatures;
 
   /** The router's answer it was made from: what explanations read. */
   answer!: Answer<FloodAnswer>;

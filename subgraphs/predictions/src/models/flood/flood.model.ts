@@ -1,4 +1,6 @@
+import { Catalog } from '@cityassist/feature-store';
 import type { ServedModel } from '@cityassist/inference';
+import { createLineageLoader } from '../../features/feature-input.type.ts';
 import { loaderFamily } from '@cityassist/service-kit';
 import type DataLoader from 'dataloader';
 import { FloodAlerter } from './alerts/flood-alerter.ts';
@@ -44,6 +46,7 @@ export function floodBaseline(model: ServedModel): number {
 /** What the flood model's fields reach: the feature store and the alerter that re-scores it. */
 export interface FloodInputs {
   store: FeatureStore;
+  catalog: Catalog;
   alerter: FloodAlerter;
 }
 
@@ -77,15 +80,14 @@ export const floodModel = defineModel({
   check: (model) => ({ levels: bandsOf(model).length }),
   async inputs({ config, db, events, logger }, router) {
     const store = new FeatureStore(db);
-    const seeded = await store.loadSnapshot(config.featuresSnapshot);
-    logger.info(seeded, seeded.loaded ? 'feature snapshot loaded' : 'feature snapshot already loaded');
     const alerter = new FloodAlerter(db, store, router, events, logger);
     // Establishes every zone's current level, so the first change after start raises an alert.
     await alerter.rescore();
     const stop = alerter.schedule(config.rescoreSeconds);
-    return { store, alerter, close: () => Promise.resolve(stop()) };
+    return { store, alerter, catalog: new Catalog(db), close: () => Promise.resolve(stop()) };
   },
   perRequest: ({ router, inputs }, request) => ({
+    lineage: createLineageLoader(inputs.catalog),
     /** Per `at`: the floodRisk of N zones is one feature query and one scoring pass. */
     floodRisk: loaderFamily(
       (at?: Date): DataLoader<string, FloodRisk> =>

@@ -35,11 +35,7 @@ export class FloodAlerter {
   async rescore(
     zoneIds?: readonly string[],
   ): Promise<{ answers: Map<string, FloodRisk>; scored: Map<string, FloodRisk>; alerts: FloodAlert[] }> {
-    const ids =
-      zoneIds ??
-      (
-        await this.db.query<{ zone_id: string }>('select distinct zone_id from feature_store.zone_features')
-      ).map((r) => r.zone_id);
+    const ids = zoneIds ?? (await this.store.zoneIds());
     const features = [...(await this.store.latest(ids)).values()];
     const risks = await scoreZones(this.router, features);
     const answers = new Map(features.map((f, i) => [f.zoneId, risks[i]!]));

@@ -1,63 +1,55 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { migrate, onEachDatabase, openDatabase } from '@cityassist/db';
-import { FeatureStore, parseSnapshot } from './feature-store.ts';
+import { pipelineOf, runPipeline } from '@cityassist/etl';
+import { FolderOfflineStore, OnlineStore, migrateFeatureStore } from '@cityassist/feature-store';
+import { FeatureStore } from './feature-store.ts';
+
+const REPO = path.resolve(import.meta.dirname, '../../../../../..');
 
 const MIGRATIONS = path.join(import.meta.dirname, '../../../migrations');
 
-describe('parseSnapshot', () => {
-  it('reads features by name, empty cells as missing', () => {
-    const rows = parseSnapshot('zone_id,as_of,rain_1h_mm,flooded_fraction\nz1,2015-03-15T06:00:00Z,12.5,\n');
-    assert.deepEqual(rows, [
-      {
-        zone_id: 'z1',
-        as_of: '2015-03-15T06:00:00.000Z',
-        features: { rain_1h_mm: 12.5, flooded_fraction: null },
-      },
-    ]);
-  });
-
-  for (const [what, text, message] of [
-    ['a wrong header', 'id,time,x\n', /header/],
-    ['a short row', 'zone_id,as_of,x\nz1,2015-01-01T00:00:00Z\n', /cells/],
-    ['an unparseable timestamp', 'zone_id,as_of,x\nz1,yesterday,1\n', /as_of/],
-    ['text where a number belongs', 'zone_id,as_of,x\nz1,2015-01-01T00:00:00Z,lots\n', /x is not a number/],
-  ] as const) {
-    it(`EXPECTED FAILURE - ${what} is refused with the line`, () => {
-      assert.throws(() => parseSnapshot(text, 'f.csv'), message);
-    });
-  }
-});
-
 onEachDatabase((label, open) => {
   describe(`FeatureStore on ${label}`, () => {
-    it('loads a snapshot once and serves the newest row per zone', async (t) => {
+    it('serves the newest zone_flood_features row the rain-radar pipeline loaded, with its dataset version', async (t) => {
       await using cfg = await open();
       if (!cfg) return t.skip('no Postgres on this machine');
       const db = await openDatabase(cfg);
+      const dir = await mkdtemp(path.join(tmpdir(), 'features-'));
       try {
+        await migrateFeatureStore(db);
         await migrate(db, { dir: MIGRATIONS, schema: 'predictions' });
-        const store = new FeatureStore(db);
-        const dir = await mkdtemp(path.join(tmpdir(), 'features-'));
-        const file = path.join(dir, 'snap.csv');
-        await writeFile(
-          file,
-          'zone_id,as_of,rain_1h_mm\nz1,2015-03-15T06:00:00Z,1\nz1,2015-03-15T07:00:00Z,2\nz2,2015-03-15T06:00:00Z,\n',
+        const run = await runPipeline(
+          { db, offline: new FolderOfflineStore(path.join(dir, 'offline')), tempDir: path.join(dir, 'tmp'), repoRoot: REPO },
+          pipelineOf('rain-radar'),
+          { sources: [path.join(REPO, 'data/rainfall/olinda_radar_sim.nc')], trigger: 'test', requestedBy: 'test' },
         );
-        assert.deepEqual(await store.loadSnapshot(file), { loaded: true, rows: 3 });
-        assert.deepEqual(await store.loadSnapshot(file), { loaded: false, rows: 3 });
-        const latest = await store.latest(['z1', 'z2', 'z3']);
-        assert.equal(latest.get('z1')?.values['rain_1h_mm'], 2);
-        assert.equal(latest.get('z1')?.asOf.toISOString(), '2015-03-15T07:00:00.000Z');
-        assert.equal(latest.get('z2')?.values['rain_1h_mm'], null);
-        assert.equal(latest.has('z3'), false);
-        const earlier = await store.latest(['z1'], new Date('2015-03-15T06:30:00Z'));
-        assert.equal(earlier.get('z1')?.values['rain_1h_mm'], 1);
+        assert.equal(run.status, 'succeeded', JSON.stringify(run));
+        const store = new FeatureStore(db);
+        const zone = '260960005000001';
+        const latest = (await store.latest([zone, 'nowhere'])).get(zone)!;
+        assert.equal((await store.latest(['nowhere'])).size, 0);
+        assert.equal(latest.datasetVersion, run.dataset_versions.find((v) => v.startsWith('zone_flood_features@')));
+        assert.equal(latest.values['elevation_mean_m'], 30.36, 'terrain from data/olinda/terrain.csv');
+        assert.equal(latest.values['flooded_fraction'], null, 'no satellite feed');
+        // The 24 h sum is the hourly rain the same run loaded, added up by hand.
+        const hourly = await new OnlineStore(db).range('zone_rain_hourly', [zone], new Date(latest.asOf.getTime() - 24 * 3_600_000), latest.asOf);
+        const sum = hourly.reduce((n, r) => n + (r.values['rain_mm'] ?? 0), 0);
+        assert.ok(Math.abs(latest.values['rain_24h_mm']! - sum) < 1e-6, `${latest.values['rain_24h_mm']} vs ${sum}`);
+        assert.equal(latest.values['rain_1h_mm'], hourly.at(-1)!.values['rain_mm']);
+        const earlier = (await store.latest([zone], new Date(latest.asOf.getTime() - 1))).get(zone)!;
+        assert.equal(earlier.asOf.getTime(), latest.asOf.getTime() - 3_600_000);
+        // A pushed row is newer and names who pushed it.
+        await store.write(zone, new Date(latest.asOf.getTime() + 60_000), { ...latest.values, rain_1h_mm: 99 }, 'api:key:abc');
+        const pushed = (await store.latest([zone])).get(zone)!;
+        assert.equal(pushed.values['rain_1h_mm'], 99);
+        assert.equal(pushed.datasetVersion, 'api:key:abc');
       } finally {
         await db.close();
+        await rm(dir, { recursive: true, force: true });
       }
     });
   });

@@ -73,7 +73,8 @@ export class FeatureResolver {
         zoneId: input.zoneId,
       });
     }
-    await inputs.store.write(input.zoneId, input.asOf, { ...previous.values, ...values }, 'api');
+    // Lineage of a pushed row: who pushed it (the gateway forwards hashed ids only).
+    await inputs.store.write(input.zoneId, input.asOf, { ...previous.values, ...values }, `api:${ctx.principal?.id ?? 'anonymous'}`);
     const { answers } = await inputs.alerter.rescore([input.zoneId]);
     ctx.logger.info({ zoneId: input.zoneId, features: Object.keys(values) }, 'features ingested');
     return noteIfDegraded(ctx, info, answers.get(input.zoneId)!, 'flood risk');

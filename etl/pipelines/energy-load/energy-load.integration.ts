@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { onEachDatabase } from '@cityassist/db';
+import {
+  Catalog,
+  OnlineStore,
+  openDuck,
+  parquetFilesUnder,
+  queryRows,
+  sqlString,
+} from '@cityassist/feature-store';
+import { runPipeline } from '../../src/runner.ts';
+import { REPO_ROOT, openTestStore } from '../../src/testing/harness.ts';
+import { energyLoad, regionOfFile } from './pipeline.ts';
+
+const base = { trigger: 'test', requestedBy: 'test:energy-load' };
+
+describe('regionOfFile', () => {
+  it('names a one-series file by its stem', () => {
+    assert.equal(regionOfFile('data/energy/taylor_demand.csv'), 'taylor');
+    assert.equal(regionOfFile('s3://meters/north-load.csv'), 'north');
+  });
+});
+
+onEachDatabase((label, open) => {
+  describe(`energy-load pipeline on ${label}`, () => {
+    it('loads the committed extracts: England & Wales half-hours into hours, the Olinda zones hour by hour', async (t) => {
+      await using cfg = await open();
+      if (!cfg) return t.skip('no Postgres on this machine');
+      await using store = await openTestStore(cfg);
+      const run = await runPipeline(store, energyLoad, {
+        ...base,
+        sources: energyLoad.defaultSources!.map((s) => path.join(REPO_ROOT, s)),
+      });
+      assert.equal(run.status, 'succeeded', JSON.stringify(run));
+      assert.equal(
+        run.rows_read,
+        4032 + 11176,
+        'taylor half-hours + Olinda zone-hours (104 lost readings have no row)',
+      );
+      assert.equal(run.rows_quarantined, 0);
+      assert.equal(run.rows_loaded, 2016 + 11176);
+      // By hand, the file's first two half-hours (22,262 and 21,756 MW): a mean of 22,009 MW.
+      const version = (await new Catalog(store.db).version(run.dataset_version!))!;
+      using duck = await openDuck({ tempDir: path.join(store.dir, 'q') });
+      const files = await parquetFilesUnder(version.offlineUri);
+      const [first] = await queryRows<{
+        load_kw: number;
+        energy_kwh: number;
+        completeness: number;
+        n: number;
+      }>(
+        duck,
+        `select any_value(load_kw) as load_kw, any_value(energy_kwh) as energy_kwh, any_value(completeness) as completeness, count(*)::int as n
+           from read_parquet([${files.map(sqlString).join(', ')}])
+          where entity_id = 'taylor' and as_of = '2000-06-04T23:00:00Z'::timestamptz`,
+      );
+      assert.deepEqual(first, { load_kw: 22_009_000, energy_kwh: 22_009_000, completeness: 1, n: 1 });
+      // The year-2000 series sits offline only: the online store keeps two weeks back from 2016-01-01.
+      assert.equal(version.onlineRows, 11176);
+      const online = await new OnlineStore(store.db).latest('zone_energy_hourly', [
+        '260960005000001',
+        'taylor',
+      ]);
+      assert.equal(online.has('taylor'), false);
+      const zone = online.get('260960005000001')!;
+      assert.equal(zone.asOf.toISOString(), '2016-01-01T02:00:00.000Z');
+      assert.deepEqual(
+        zone.values,
+        { load_kw: 128.7, energy_kwh: 128.7, completeness: 1 },
+        'the wide file’s last row, first zone',
+      );
+    });
+
+    it('a missing half-hour halves the hour’s completeness and its energy, not its mean load', async (t) => {
+      await using cfg = await open();
+      if (!cfg) return t.skip('no Postgres on this machine');
+      await using store = await openTestStore(cfg);
+      const file = await store.write(
+        'north_demand.csv',
+        'datetime,demand_mw\n2016-01-01T00:00:00Z,100\n2016-01-01T00:30:00Z,120\n2016-01-01T01:00:00Z,90\n',
+      );
+      const run = await runPipeline(store, energyLoad, { ...base, sources: [file] });
+      assert.equal(run.status, 'succeeded', JSON.stringify(run));
+      const online = new OnlineStore(store.db);
+      const full = (
+        await online.latest('zone_energy_hourly', ['north'], new Date('2016-01-01T00:00:00Z'))
+      ).get('north')!;
+      assert.deepEqual(full.values, { load_kw: 110_000, energy_kwh: 110_000, completeness: 1 });
+      const half = (await online.latest('zone_energy_hourly', ['north'])).get('north')!;
+      assert.equal(half.asOf.toISOString(), '2016-01-01T01:00:00.000Z');
+      assert.deepEqual(half.values, { load_kw: 90_000, energy_kwh: 45_000, completeness: 0.5 });
+    });
+
+    it('converts a unit column and quarantines negative load, a malformed zone id and a repeated interval', async (t) => {
+      await using cfg = await open();
+      if (!cfg) return t.skip('no Postgres on this machine');
+      await using store = await openTestStore(cfg);
+      const rows = [
+        ...Array.from(
+          { length: 19 },
+          (_, h) => `z1,2016-01-01T${String(h).padStart(2, '0')}:00:00Z,${1000 + h},W`,
+        ),
+        'z1,2016-01-01T19:00:00Z,0.002,MW',
+        'z1,2016-01-01T19:00:00Z,2,kW',
+        'z2,2016-01-01T00:00:00Z,-5,kW',
+        'zone 3,2016-01-01T00:00:00Z,5,kW',
+      ];
+      const file = await store.write('units.csv', `zone_id,datetime,load,unit\n${rows.join('\n')}\n`);
+      const run = await runPipeline(store, energyLoad, { ...base, sources: [file] });
+      assert.equal(run.status, 'succeeded', JSON.stringify(run));
+      assert.deepEqual(run.quarantine, {
+        'pattern:zone_id': 1,
+        'range:load': 1,
+        'unique:zone_id+datetime': 1,
+      });
+      const z1 = await new OnlineStore(store.db).range(
+        'zone_energy_hourly',
+        ['z1'],
+        new Date('2016-01-01T18:00:00Z'),
+        new Date('2016-01-02T00:00:00Z'),
+      );
+      assert.equal(z1.length, 2);
+      assert.ok(Math.abs(z1[0]!.values['load_kw']! - 1.018) < 1e-9, '1,018 W is 1.018 kW');
+      assert.equal(
+        z1[1]!.values['load_kw'],
+        2,
+        '0.002 MW is 2 kW; the repeated 19:00 row is the one quarantined',
+      );
+    });
+
+    it('EXPECTED FAILURE - a renamed column is refused whole (ETL_SCHEMA_MISMATCH)', async (t) => {
+      await using cfg = await open();
+      if (!cfg) return t.skip('no Postgres on this machine');
+      await using store = await openTestStore(cfg);
+      const renamed = await store.write(
+        'renamed.csv',
+        'zone_id,timestamp,load_kw\nz1,2016-01-01T00:00:00Z,5\n',
+      );
+      const run = await runPipeline(store, energyLoad, { ...base, sources: [renamed] });
+      assert.equal(run.status, 'failed');
+      assert.equal(run.error?.code, 'ETL_SCHEMA_MISMATCH');
+      assert.match(run.error.message, /missing column datetime/);
+      const unitless = await store.write(
+        'unitless.csv',
+        'zone_id,datetime,load\nz1,2016-01-01T00:00:00Z,5\n',
+      );
+      const second = await runPipeline(store, energyLoad, { ...base, sources: [unitless] });
+      assert.equal(second.error?.code, 'ETL_SCHEMA_MISMATCH', 'a load without a unit is not guessed');
+    });
+
+    it('a re-delivered file is a duplicate', async (t) => {
+      await using cfg = await open();
+      if (!cfg) return t.skip('no Postgres on this machine');
+      await using store = await openTestStore(cfg);
+      const text = 'zone_id,datetime,load_kw\nz1,2016-01-01T00:00:00Z,5\nz1,2016-01-01T01:00:00Z,6\n';
+      const first = await runPipeline(store, energyLoad, {
+        ...base,
+        sources: [await store.write('a.csv', text)],
+      });
+      assert.equal(first.status, 'succeeded', JSON.stringify(first));
+      const again = await runPipeline(store, energyLoad, {
+        ...base,
+        sources: [await store.write('b.csv', text)],
+      });
+      assert.equal(again.status, 'duplicate');
+      assert.equal(again.dataset_version, first.dataset_version);
+    });
+  });
+});

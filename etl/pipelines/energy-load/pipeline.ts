@@ -1,0 +1,114 @@
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { sqlString, zoneEnergyHourly } from '@cityassist/feature-store';
+import { EtlError } from '../../src/errors.ts';
+import { ROW_STRIDE, ingestCsv } from '../../src/ingest.ts';
+import type { Pipeline } from '../../src/pipeline.ts';
+import { loadSuite } from '../../src/suite.ts';
+
+const here = import.meta.dirname;
+const suite = await loadSuite(path.join(here, 'suite.yaml'));
+
+/** Load columns that say their unit in their name, as most meter exports do. */
+const LOAD_COLUMNS: Record<string, string> = {
+  demand_mw: 'MW',
+  load_mw: 'MW',
+  demand_kw: 'kW',
+  load_kw: 'kW',
+};
+
+const RENAME: Record<string, string> = {
+  ...Object.fromEntries(Object.keys(LOAD_COLUMNS).map((c) => [c, 'load'])),
+  // data/energy/taylor_demand.csv (and the R export it came from) labels each half-hour by its start in UTC.
+  period_start_utc: 'datetime',
+  region: 'zone_id',
+  grid_id: 'zone_id',
+};
+
+/**
+ * The region a one-series file is about, from its name: `taylor_demand.csv` → `taylor` (the R
+ * series it came from), `north-load.csv` → `north`.
+ */
+export function regionOfFile(uri: string): string {
+  return path
+    .basename(uri)
+    .replace(/\.[^.]*$/, '')
+    .replace(/[-_. ]?(demand|load)$/i, '')
+    .replace(/[^A-Za-z0-9_.:-]+/g, '-');
+}
+
+async function headerOf(file: string): Promise<string[]> {
+  const lines = createInterface({ input: createReadStream(file, { end: 64 * 1024 }), crlfDelay: Infinity });
+  for await (const line of lines) {
+    lines.close();
+    return line
+      .replace(/^\uFEFF/, '')
+      .split(',')
+      .map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+  }
+  return [];
+}
+
+/**
+ * Metered load → `zone_energy_hourly`: per zone (or region) and UTC hour, the mean load of the
+ * intervals delivered, the energy they metered, and the share of the hour's intervals that came.
+ * The metering interval is read from the delivery: per zone, the most common gap between its
+ * readings (at most an hour; an hour when it has one reading), so half-hourly and hourly feeds
+ * both work without a setting. A delivery is taken to hold whole hours: an hour split over two
+ * deliveries is replaced by the second one's part, not merged.
+ */
+export const energyLoad: Pipeline = {
+  name: 'energy-load',
+  description: 'Metered load (datetime,demand_mw or zone_id,datetime,load_kw) → zone_energy_hourly',
+  formats: [
+    'CSV datetime,demand_mw: one region, half-hourly (data/energy/taylor_demand.csv: period_start_utc,period_start_local,demand_mw); the region from the file name',
+    'CSV zone_id,datetime,load_kw: long form, one row per zone and interval (also region/grid_id, load_mw, demand_kw)',
+    'CSV zone_id,datetime,load,unit with unit W | kW | MW | GW',
+  ],
+  suite,
+  timeColumn: 'datetime',
+  defaultSources: ['data/energy/taylor_demand.csv', 'data/energy/olinda_zone_load_long.csv'],
+  codeFiles: [import.meta.filename, path.join(here, 'suite.yaml')],
+  async ingest(ctx) {
+    const { duck } = ctx;
+    for (const [i, source] of ctx.sources.entries()) {
+      if (!/\.(csv|txt)$/i.test(source.path)) {
+        throw new EtlError('ETL_FORMAT', `${source.uri}: energy-load reads CSV`);
+      }
+      const header = await headerOf(source.path);
+      const named = header.find((h) => h in LOAD_COLUMNS);
+      if (!named && header.includes('load') && !header.includes('unit')) {
+        throw new EtlError(
+          'ETL_SCHEMA_MISMATCH',
+          `${source.uri}: a load column needs a unit: name it load_kw or demand_mw, or add a unit column`,
+        );
+      }
+      await ingestCsv(ctx, i, source, suite, { rename: RENAME });
+      const hasZone = header.some((h) => (RENAME[h] ?? h) === 'zone_id');
+      await duck.run(`
+        update raw set zone_id = ${hasZone ? 'zone_id' : sqlString(regionOfFile(source.uri))},
+                       unit = coalesce(nullif(trim(unit), ''), ${named ? sqlString(LOAD_COLUMNS[named]!) : 'null'})
+         where _row > ${i} * ${ROW_STRIDE} and _row < ${i + 1} * ${ROW_STRIDE}`);
+      ctx.progress('ingest', i + 1, ctx.sources.length);
+    }
+  },
+  async transform({ duck }) {
+    await duck.run(`
+      create table steps as
+      with gaps as (
+        select zone_id, epoch(datetime - lag(datetime) over (partition by zone_id order by datetime)) as gap_s from valid
+      )
+      select zone_id, coalesce(mode(gap_s) filter (where gap_s > 0 and gap_s <= 3600), 3600) as step_s
+        from gaps group by zone_id`);
+    await duck.run(`
+      create table out_zone_energy_hourly as
+      select v.zone_id as entity_id, time_bucket(interval 1 hour, v.datetime) as as_of,
+             avg(v.load) as load_kw,
+             sum(v.load * s.step_s / 3600) as energy_kwh,
+             least(count(*) * s.step_s / 3600, 1) as completeness
+        from valid v join steps s using (zone_id)
+       group by v.zone_id, as_of, s.step_s`);
+    return [{ view: zoneEnergyHourly, table: 'out_zone_energy_hourly' }];
+  },
+};

@@ -1,0 +1,126 @@
+import type { Queryable } from '@cityassist/db';
+
+/** One entity's feature values as of a time, and the dataset version they came from. */
+export interface OnlineRow {
+  entityId: string;
+  asOf: Date;
+  values: Record<string, number | null>;
+  datasetVersion: string;
+}
+
+/** A row to load: as_of as an ISO string, values by feature name (null = missing). */
+export interface OnlineLoadRow {
+  entity_id: string;
+  as_of: string;
+  features: Record<string, number | null>;
+}
+
+/** Rows per insert statement: large enough to be fast, small enough for one jsonb parameter. */
+const CHUNK = 5000;
+
+/**
+ * The online store: recent rows of each feature view per entity, in Postgres or PGlite. Serving
+ * reads the newest row at or before a time, in one query for many entities.
+ */
+export class OnlineStore {
+  constructor(private readonly db: Queryable) {}
+
+  async latest(view: string, entityIds: readonly string[], at?: Date): Promise<Map<string, OnlineRow>> {
+    const rows = await this.db.query<{
+      entity_id: string;
+      as_of: Date;
+      features: Record<string, number | null>;
+      dataset_version: string;
+    }>(
+      `select distinct on (entity_id) entity_id, as_of, features, dataset_version
+         from feature_store.online_features
+        where feature_view = $1 and entity_id = any($2::text[]) and ($3::timestamptz is null or as_of <= $3)
+        order by entity_id, as_of desc`,
+      [view, entityIds, at ?? null],
+    );
+    return new Map(rows.map((r) => [r.entity_id, rowOf(r)]));
+  }
+
+  /** Every row of the entities in [from, to), oldest first: a model's input window. */
+  async range(view: string, entityIds: readonly string[], from: Date, to: Date): Promise<OnlineRow[]> {
+    const rows = await this.db.query<{
+      entity_id: string;
+      as_of: Date;
+      features: Record<string, number | null>;
+      dataset_version: string;
+    }>(
+      `select entity_id, as_of, features, dataset_version from feature_store.online_features
+        where feature_view = $1 and entity_id = any($2::text[]) and as_of >= $3 and as_of < $4
+        order by entity_id, as_of`,
+      [view, entityIds, from.toISOString(), to.toISOString()],
+    );
+    return rows.map(rowOf);
+  }
+
+  /** Every entity the view holds rows for, sorted. */
+  async entities(view: string): Promise<string[]> {
+    const rows = await this.db.query<{ entity_id: string }>(
+      'select distinct entity_id from feature_store.online_features where feature_view = $1 order by entity_id',
+      [view],
+    );
+    return rows.map((r) => r.entity_id);
+  }
+
+  /** The newest as_of of a view across all entities, or undefined when it has no rows. */
+  async newest(view: string): Promise<Date | undefined> {
+    const [row] = await this.db.query<{ at: Date | null }>(
+      'select max(as_of) as at from feature_store.online_features where feature_view = $1',
+      [view],
+    );
+    return row?.at ? new Date(row.at) : undefined;
+  }
+
+  /**
+   * Upserts rows of one dataset version (a later version of the same entity and time wins). Call it
+   * inside the load's transaction, so a failed load leaves nothing behind.
+   */
+  async write(view: string, datasetVersion: string, rows: readonly OnlineLoadRow[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      const chunk = rows.slice(i, i + CHUNK);
+      // Three array parameters unnest faster than one JSON document of rows (measured ~2× on both).
+      await this.db.query(
+        `insert into feature_store.online_features (feature_view, entity_id, as_of, features, dataset_version)
+         select $1, entity_id, as_of, features, $2
+           from unnest($3::text[], $4::timestamptz[], $5::jsonb[]) as x(entity_id, as_of, features)
+         on conflict (feature_view, entity_id, as_of)
+           do update set features = excluded.features, dataset_version = excluded.dataset_version`,
+        [
+          view,
+          datasetVersion,
+          chunk.map((r) => r.entity_id),
+          chunk.map((r) => r.as_of),
+          chunk.map((r) => JSON.stringify(r.features)),
+        ],
+      );
+    }
+  }
+
+  /** Drops rows older than the view's window before `newest`: the online store stays small. */
+  async trim(view: string, before: Date): Promise<number> {
+    const rows = await this.db.query<{ n: number }>(
+      `with gone as (delete from feature_store.online_features where feature_view = $1 and as_of < $2 returning 1)
+       select count(*)::int as n from gone`,
+      [view, before.toISOString()],
+    );
+    return rows[0]?.n ?? 0;
+  }
+}
+
+function rowOf(r: {
+  entity_id: string;
+  as_of: Date;
+  features: Record<string, number | null>;
+  dataset_version: string;
+}): OnlineRow {
+  return {
+    entityId: r.entity_id,
+    asOf: new Date(r.as_of),
+    values: r.features,
+    datasetVersion: r.dataset_version,
+  };
+}
