@@ -1,4 +1,37 @@
 import type { Queryable } from '@cityassist/db';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+
+/**
+ * A feature-store read as a span (docs/tracing.md): the view, how many entities were asked for and
+ * how many rows came back. A no-op until a service registers a tracing SDK.
+ */
+async function readSpan<T>(
+  name: string,
+  view: string,
+  entities: number,
+  read: () => Promise<T>,
+  rows: (r: T) => number,
+): Promise<T> {
+  return trace
+    .getTracer('@cityassist/feature-store')
+    .startActiveSpan(
+      `feature_store.${name}`,
+      { attributes: { 'feature_store.view': view, 'feature_store.entities': entities } },
+      async (span) => {
+        try {
+          const result = await read();
+          span.setAttribute('feature_store.rows', rows(result));
+          return result;
+        } catch (err) {
+          span.recordException(err as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          throw err;
+        } finally {
+          span.end();
+        }
+      },
+    );
+}
 
 /** One entity's feature values as of a time, and the dataset version they came from. */
 export interface OnlineRow {
@@ -25,7 +58,21 @@ const CHUNK = 5000;
 export class OnlineStore {
   constructor(private readonly db: Queryable) {}
 
-  async latest(view: string, entityIds: readonly string[], at?: Date): Promise<Map<string, OnlineRow>> {
+  latest(view: string, entityIds: readonly string[], at?: Date): Promise<Map<string, OnlineRow>> {
+    return readSpan(
+      'latest',
+      view,
+      entityIds.length,
+      () => this.readLatest(view, entityIds, at),
+      (m) => m.size,
+    );
+  }
+
+  private async readLatest(
+    view: string,
+    entityIds: readonly string[],
+    at?: Date,
+  ): Promise<Map<string, OnlineRow>> {
     const rows = await this.db.query<{
       entity_id: string;
       as_of: Date;
@@ -42,7 +89,22 @@ export class OnlineStore {
   }
 
   /** Every row of the entities in [from, to), oldest first: a model's input window. */
-  async range(view: string, entityIds: readonly string[], from: Date, to: Date): Promise<OnlineRow[]> {
+  range(view: string, entityIds: readonly string[], from: Date, to: Date): Promise<OnlineRow[]> {
+    return readSpan(
+      'range',
+      view,
+      entityIds.length,
+      () => this.readRange(view, entityIds, from, to),
+      (r) => r.length,
+    );
+  }
+
+  private async readRange(
+    view: string,
+    entityIds: readonly string[],
+    from: Date,
+    to: Date,
+  ): Promise<OnlineRow[]> {
     const rows = await this.db.query<{
       entity_id: string;
       as_of: Date;
