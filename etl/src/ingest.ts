@@ -18,6 +18,11 @@ export async function createIngestTables(duck: DuckDBConnection, suite: Expectat
   await duck.run('create table rejects (source VARCHAR, line BIGINT, text VARCHAR, error VARCHAR)');
 }
 
+/** A CSV delivery's column names (first line, BOM and quotes removed), read without loading the file. */
+export async function csvHeader(file: string, delimiter = ','): Promise<string[]> {
+  return (await firstLine(file)).split(delimiter).map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+}
+
 /** The first line of a file (its header), read without loading the file. */
 async function firstLine(file: string): Promise<string> {
   const lines = createInterface({ input: createReadStream(file, { end: 64 * 1024 }), crlfDelay: Infinity });

@@ -22,6 +22,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { seededRandom } from '../../src/simulate.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const FIRST = '2015-02-01';
@@ -29,34 +30,10 @@ const LAST = '2015-03-15';
 const SEED = 20150201;
 const DAY_MS = 86_400_000;
 
-/** mulberry32: a small seeded PRNG, so the file is the same on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = rng(SEED);
-
-/** Knuth's method: exact, and fast for the small rates here. */
-function poisson(lambda: number): number {
-  const limit = Math.exp(-lambda);
-  let k = 0;
-  for (let p = random(); p > limit; p *= random()) k++;
-  return k;
-}
-
-function normal(): number {
-  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
+const random = seededRandom(SEED);
 
 function minutesOf(median: number, sigma: number, storm: number): number {
-  const m = median * Math.exp(sigma * normal()) * (1 + storm / 4);
+  const m = median * Math.exp(sigma * random.normal()) * (1 + storm / 4);
   return Math.round(Math.min(2 * 1440, Math.max(5, m)));
 }
 
@@ -102,7 +79,7 @@ for (let day = Date.parse(`${FIRST}T00:00:00Z`); day <= Date.parse(`${LAST}T00:0
     const size = Math.sqrt(z.population / 800);
     const households = Math.max(1, Math.round(z.population / 3.3));
     const customers = () => Math.max(1, Math.round(households * (0.05 + 0.95 * random())));
-    for (let n = poisson(0.006 * size * (1 + 1.5 * storm)); n > 0; n--) {
+    for (let n = random.poisson(0.006 * size * (1 + 1.5 * storm)); n > 0; n--) {
       const start = day + Math.floor(random() * 1440) * 60_000;
       const end = start + minutesOf(75, 0.9, storm) * 60_000;
       outages.push({ kind: 'power_outage', zone: z.id, start, end, customers: customers() });
@@ -117,7 +94,11 @@ for (let day = Date.parse(`${FIRST}T00:00:00Z`); day <= Date.parse(`${LAST}T00:0
         });
       }
     }
-    for (let n = poisson(0.003 * size * (1 + 0.8 * (w.rain / 10) * (1 + 4 * z.lowLying))); n > 0; n--) {
+    for (
+      let n = random.poisson(0.003 * size * (1 + 0.8 * (w.rain / 10) * (1 + 4 * z.lowLying)));
+      n > 0;
+      n--
+    ) {
       const start = day + Math.floor(random() * 1440) * 60_000;
       outages.push({
         kind: 'water_outage',

@@ -1,9 +1,7 @@
-import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { sqlString, zoneEnergyHourly } from '@cityassist/feature-store';
 import { EtlError } from '../../src/errors.ts';
-import { ROW_STRIDE, ingestCsv } from '../../src/ingest.ts';
+import { ROW_STRIDE, ingestCsv, csvHeader } from '../../src/ingest.ts';
 import type { Pipeline } from '../../src/pipeline.ts';
 import { loadSuite } from '../../src/suite.ts';
 
@@ -38,18 +36,6 @@ export function regionOfFile(uri: string): string {
     .replace(/[^A-Za-z0-9_.:-]+/g, '-');
 }
 
-async function headerOf(file: string): Promise<string[]> {
-  const lines = createInterface({ input: createReadStream(file, { end: 64 * 1024 }), crlfDelay: Infinity });
-  for await (const line of lines) {
-    lines.close();
-    return line
-      .replace(/^\uFEFF/, '')
-      .split(',')
-      .map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
-  }
-  return [];
-}
-
 /**
  * Metered load → `zone_energy_hourly`: per zone (or region) and UTC hour, the mean load of the
  * intervals delivered, the energy they metered, and the share of the hour's intervals that came.
@@ -76,7 +62,7 @@ export const energyLoad: Pipeline = {
       if (!/\.(csv|txt)$/i.test(source.path)) {
         throw new EtlError('ETL_FORMAT', `${source.uri}: energy-load reads CSV`);
       }
-      const header = await headerOf(source.path);
+      const header = await csvHeader(source.path);
       const named = header.find((h) => h in LOAD_COLUMNS);
       if (!named && header.includes('load') && !header.includes('unit')) {
         throw new EtlError(

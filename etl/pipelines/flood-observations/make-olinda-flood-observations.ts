@@ -23,6 +23,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { distanceM } from '../rain-gauge/gauges.ts';
+import { seededRandom } from '../../src/simulate.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const START = Date.parse('2015-03-12T16:00:00Z');
@@ -30,26 +31,7 @@ const HOURS = 72;
 const HOUR_MS = 3_600_000;
 const RADIUS_M = 2000;
 const SEED = 20150314;
-
-/** mulberry32: a small seeded PRNG, so the files are the same on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(SEED);
-
-function poisson(lambda: number): number {
-  const limit = Math.exp(-lambda);
-  let k = 0;
-  for (let p = random(); p > limit; p *= random()) k++;
-  return k;
-}
+const random = seededRandom(SEED);
 
 function csvRows(text: string): Record<string, string>[] {
   const [header, ...lines] = text.trim().split('\n');
@@ -145,7 +127,7 @@ const reports: { created: number; zone: string; category: string; description: s
 for (const s of states) {
   for (let h = 0; h < HOURS; h++) {
     const n = s.flooded[h]
-      ? poisson((0.5 * s.zone.population) / 1000)
+      ? random.poisson((0.5 * s.zone.population) / 1000)
       : s.rain[h]! > 0 && random() < 0.002
         ? 1
         : 0;

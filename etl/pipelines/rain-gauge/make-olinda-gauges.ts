@@ -21,6 +21,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadZoneFeatures, pointInZone } from '@cityassist/geo';
+import { seededRandom } from '../../src/simulate.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const END = Date.parse('2015-03-15T16:00:00Z');
@@ -28,18 +29,6 @@ const HOURS = 72;
 const SEATTLE_DAYS = ['2015-03-13', '2015-03-14', '2015-03-15'];
 const STATIONS = 7;
 const SEED = 20150315;
-
-/** mulberry32: a small seeded PRNG, so the file is the same on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Zone {
   id: string;
@@ -133,7 +122,7 @@ async function main(): Promise<void> {
   const raw = stations.map((s) => 0.8 + 0.4 * toward(s.lon));
   const factors = raw.map((f) => f / avg(raw));
   const totals = await seattleTotals();
-  const random = rng(SEED);
+  const random = seededRandom(SEED);
   const days = totals.map(() => ({ peak: 6 + 12 * random(), width: 2 + 3 * random() }));
   const rows: string[] = [];
   for (const [si, s] of stations.entries()) {

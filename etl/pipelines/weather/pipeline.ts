@@ -1,9 +1,7 @@
-import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { cityWeatherDaily, sqlString } from '@cityassist/feature-store';
 import { EtlError } from '../../src/errors.ts';
-import { ROW_STRIDE, ingestCsv } from '../../src/ingest.ts';
+import { ROW_STRIDE, ingestCsv, csvHeader } from '../../src/ingest.ts';
 import type { Pipeline } from '../../src/pipeline.ts';
 import { loadSuite } from '../../src/suite.ts';
 
@@ -48,18 +46,6 @@ export function locationOfFile(uri: string): string | undefined {
   return place || undefined;
 }
 
-async function headerOf(file: string): Promise<string[]> {
-  const lines = createInterface({ input: createReadStream(file, { end: 64 * 1024 }), crlfDelay: Infinity });
-  for await (const line of lines) {
-    lines.close();
-    return line
-      .replace(/^\uFEFF/, '')
-      .split(',')
-      .map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
-  }
-  return [];
-}
-
 /**
  * Daily weather summaries (NOAA daily CSV as vega-datasets ships it) → `city_weather_daily`, one row
  * per place and UTC day. The place is the file's `location` column (vega's weather.csv: Seattle and
@@ -85,7 +71,7 @@ export const weather: Pipeline = {
       if (!/\.(csv|txt)$/i.test(source.path)) {
         throw new EtlError('ETL_FORMAT', `${source.uri}: weather reads CSV`);
       }
-      const header = await headerOf(source.path);
+      const header = await csvHeader(source.path);
       const hasLocation = header.some((h) => (RENAME[h] ?? h) === 'location');
       const place = locationOfFile(source.uri);
       if (!hasLocation && !place) {
