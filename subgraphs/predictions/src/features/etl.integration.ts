@@ -39,24 +39,24 @@ onEachDatabase((label, open) => {
         datasetVersions: string[];
         sources: { uri: string }[];
       }[];
-      const radar = runs.find((r) => r.pipeline === 'rain-radar')!;
-      assert.equal(radar.status, 'succeeded');
-      assert.equal(radar.trigger, 'start');
-      assert.equal(radar.requestedBy, 'service:predictions');
-      assert.ok(radar.sources.some((s) => s.uri.endsWith('olinda_radar_sim.nc')));
+      const gauges = runs.find((r) => r.pipeline === 'rain-gauge')!;
+      assert.equal(gauges.status, 'succeeded');
+      assert.equal(gauges.trigger, 'start');
+      assert.equal(gauges.requestedBy, 'service:predictions');
+      assert.ok(gauges.sources.some((s) => s.uri.endsWith('olinda_gauges.csv')));
       assert.ok(
-        radar.sources.some((s) => s.uri.endsWith('terrain.csv')),
+        gauges.sources.some((s) => s.uri.endsWith('terrain.csv')),
         'static inputs are lineage too',
       );
       const datasets = data!['datasets'] as { datasetVersion: string; featureView: string }[];
-      for (const v of radar.datasetVersions) assert.ok(datasets.some((d) => d.datasetVersion === v));
+      for (const v of gauges.datasetVersions) assert.ok(datasets.some((d) => d.datasetVersion === v));
       const views = data!['featureViews'] as {
         name: string;
         latestVersion: string | null;
         newestAsOf: string | null;
       }[];
       const flood = views.find((v) => v.name === 'zone_flood_features')!;
-      assert.ok(radar.datasetVersions.includes(flood.latestVersion!));
+      assert.ok(gauges.datasetVersions.includes(flood.latestVersion!));
       assert.equal(flood.newestAsOf, '2015-03-15T16:00:00.000Z');
     });
 
@@ -80,7 +80,7 @@ onEachDatabase((label, open) => {
         'rain_72h_mm',
       ]);
       assert.ok(inputs.every((i) => i.datasetVersion.startsWith('zone_flood_features@')));
-      assert.ok(inputs[0]!.source.some((s) => s.endsWith('olinda_radar_sim.nc')));
+      assert.ok(inputs[0]!.source.some((s) => s.endsWith('olinda_gauges.csv')));
       assert.equal(inputs.find((i) => i.feature === 'elevation_mean_m')!.value, 30.36);
     });
 
@@ -110,7 +110,7 @@ onEachDatabase((label, open) => {
       const missing = await subject.gql(mutation, { p: 'air-quality', f: ['nothing.csv'] });
       assert.equal(missing.data!['runPipeline'].status, 'failed');
       assert.equal(missing.data!['runPipeline'].error.code, 'ETL_SOURCE_UNREADABLE');
-      const again = await subject.gql(mutation, { p: 'rain-radar' });
+      const again = await subject.gql(mutation, { p: 'rain-gauge' });
       assert.equal(again.data!['runPipeline'].status, 'duplicate', 'the committed extract loaded on start');
       assert.ok(
         (await readdir(path.join(inbox, 'air-quality'))).includes('today.csv'),
