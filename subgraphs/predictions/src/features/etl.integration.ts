@@ -14,7 +14,6 @@ const logger = createLogger('predictions', 'silent');
 onEachDatabase((label, open) => {
   describe(`the feature store in the graph on ${label}`, async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'etl-graph-'));
-    after(() => rm(dir, { recursive: true, force: true }));
     const inbox = path.join(dir, 'inbox');
     const subject = subgraphUnderTest(open, (database) =>
       startPredictionsService(
@@ -22,6 +21,8 @@ onEachDatabase((label, open) => {
         logger,
       ),
     );
+    // After the service's own close (hooks run in order): its pipelines write into this folder.
+    after(() => rm(dir, { recursive: true, force: true }));
 
     it('lists the runs that loaded the committed extracts on start, their dataset versions and lineage', async (t) => {
       if (!subject.server) return t.skip('no Postgres on this machine');
