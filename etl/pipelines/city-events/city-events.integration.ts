@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { onEachDatabase } from '@cityassist/db';
 import { Catalog, OnlineStore } from '@cityassist/feature-store';
 import { runPipeline } from '../../src/runner.ts';
-import { REPO_ROOT, openTestStore } from '../../src/testing/harness.ts';
+import { REPO_ROOT, openTestStore, assertRedeliveryIsDuplicate } from '../../src/testing/harness.ts';
 import { cityEvents } from './pipeline.ts';
 
 const base = { trigger: 'test', requestedBy: 'test:city-events' };
@@ -143,17 +143,7 @@ onEachDatabase((label, open) => {
       if (!cfg) return t.skip('no Postgres on this machine');
       await using store = await openTestStore(cfg);
       const text = `${HEADER}\nA,power_outage,${Z1},2016-01-01T00:00:00Z,2016-01-01T01:00:00Z,1\n`;
-      const first = await runPipeline(store, cityEvents, {
-        ...base,
-        sources: [await store.write('a.csv', text)],
-      });
-      assert.equal(first.status, 'succeeded', JSON.stringify(first));
-      const again = await runPipeline(store, cityEvents, {
-        ...base,
-        sources: [await store.write('b.csv', text)],
-      });
-      assert.equal(again.status, 'duplicate');
-      assert.equal(again.dataset_version, first.dataset_version);
+      await assertRedeliveryIsDuplicate(store, cityEvents, text, ['a.csv', 'b.csv']);
     });
   });
 });

@@ -11,7 +11,7 @@ import {
   sqlString,
 } from '@cityassist/feature-store';
 import { runPipeline } from '../../src/runner.ts';
-import { REPO_ROOT, openTestStore } from '../../src/testing/harness.ts';
+import { REPO_ROOT, openTestStore, assertRedeliveryIsDuplicate } from '../../src/testing/harness.ts';
 import { energyLoad, regionOfFile } from './pipeline.ts';
 
 const base = { trigger: 'test', requestedBy: 'test:energy-load' };
@@ -155,17 +155,7 @@ onEachDatabase((label, open) => {
       if (!cfg) return t.skip('no Postgres on this machine');
       await using store = await openTestStore(cfg);
       const text = 'zone_id,datetime,load_kw\nz1,2016-01-01T00:00:00Z,5\nz1,2016-01-01T01:00:00Z,6\n';
-      const first = await runPipeline(store, energyLoad, {
-        ...base,
-        sources: [await store.write('a.csv', text)],
-      });
-      assert.equal(first.status, 'succeeded', JSON.stringify(first));
-      const again = await runPipeline(store, energyLoad, {
-        ...base,
-        sources: [await store.write('b.csv', text)],
-      });
-      assert.equal(again.status, 'duplicate');
-      assert.equal(again.dataset_version, first.dataset_version);
+      await assertRedeliveryIsDuplicate(store, energyLoad, text, ['a.csv', 'b.csv']);
     });
   });
 });

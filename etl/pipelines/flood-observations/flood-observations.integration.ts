@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { onEachDatabase } from '@cityassist/db';
 import { Catalog, OnlineStore } from '@cityassist/feature-store';
 import { runPipeline } from '../../src/runner.ts';
-import { REPO_ROOT, openTestStore } from '../../src/testing/harness.ts';
+import { REPO_ROOT, openTestStore, assertRedeliveryIsDuplicate } from '../../src/testing/harness.ts';
 import { floodObservations } from './pipeline.ts';
 
 const base = { trigger: 'test', requestedBy: 'test:flood-observations' };
@@ -163,17 +163,7 @@ onEachDatabase((label, open) => {
       if (!cfg) return t.skip('no Postgres on this machine');
       await using store = await openTestStore(cfg);
       const text = `${report('r1', Z1, '2016-01-01T10:00:00Z')}\n`;
-      const first = await runPipeline(store, floodObservations, {
-        ...base,
-        sources: [await store.write('a.jsonl', text)],
-      });
-      assert.equal(first.status, 'succeeded', JSON.stringify(first));
-      const again = await runPipeline(store, floodObservations, {
-        ...base,
-        sources: [await store.write('b.jsonl', text)],
-      });
-      assert.equal(again.status, 'duplicate');
-      assert.equal(again.dataset_version, first.dataset_version);
+      await assertRedeliveryIsDuplicate(store, floodObservations, text, ['a.jsonl', 'b.jsonl']);
     });
   });
 });

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { onEachDatabase } from '@cityassist/db';
 import { Catalog, OnlineStore } from '@cityassist/feature-store';
 import { runPipeline } from '../../src/runner.ts';
-import { REPO_ROOT, openTestStore } from '../../src/testing/harness.ts';
+import { REPO_ROOT, openTestStore, assertRedeliveryIsDuplicate } from '../../src/testing/harness.ts';
 import { distanceM, readStations } from './gauges.ts';
 import { rainGauge } from './pipeline.ts';
 
@@ -197,17 +197,7 @@ onEachDatabase((label, open) => {
       if (!cfg) return t.skip('no Postgres on this machine');
       await using store = await openTestStore(cfg);
       const text = 'station,time,mm\nOLG07,2015-03-16T00:00:00Z,1.5\nOLG04,2015-03-16T00:00:00Z,0.5\n';
-      const first = await runPipeline(store, rainGauge, {
-        ...base,
-        sources: [await store.write('a.csv', text)],
-      });
-      assert.equal(first.status, 'succeeded', JSON.stringify(first));
-      const again = await runPipeline(store, rainGauge, {
-        ...base,
-        sources: [await store.write('b.csv', text)],
-      });
-      assert.equal(again.status, 'duplicate');
-      assert.deepEqual(again.dataset_versions, first.dataset_versions);
+      await assertRedeliveryIsDuplicate(store, rainGauge, text, ['a.csv', 'b.csv']);
       assert.equal((await new Catalog(store.db).versions({})).length, 2);
     });
   });

@@ -11,7 +11,7 @@ import {
   sqlString,
 } from '@cityassist/feature-store';
 import { runPipeline } from '../../src/runner.ts';
-import { REPO_ROOT, openTestStore } from '../../src/testing/harness.ts';
+import { REPO_ROOT, openTestStore, assertRedeliveryIsDuplicate } from '../../src/testing/harness.ts';
 import { locationOfFile, weather } from './pipeline.ts';
 
 const base = { trigger: 'test', requestedBy: 'test:weather' };
@@ -157,17 +157,10 @@ onEachDatabase((label, open) => {
       if (!cfg) return t.skip('no Postgres on this machine');
       await using store = await openTestStore(cfg);
       const text = 'date,precipitation,temp_max,temp_min,wind,weather\n2015-12-31,0.0,5.6,-2.1,3.5,sun\n';
-      const first = await runPipeline(store, weather, {
-        ...base,
-        sources: [await store.write('seattle-weather.csv', text)],
-      });
-      assert.equal(first.status, 'succeeded', JSON.stringify(first));
-      const again = await runPipeline(store, weather, {
-        ...base,
-        sources: [await store.write('seattle-weather-copy.csv', text)],
-      });
-      assert.equal(again.status, 'duplicate');
-      assert.equal(again.dataset_version, first.dataset_version);
+      await assertRedeliveryIsDuplicate(store, weather, text, [
+        'seattle-weather.csv',
+        'seattle-weather-copy.csv',
+      ]);
     });
   });
 });
