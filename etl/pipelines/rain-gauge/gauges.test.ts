@@ -3,7 +3,8 @@ import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { distanceM, readStations } from './gauges.ts';
+import { distanceM, readStations, zoneGaugeDistances, type Station } from './gauges.ts';
+import { rainGaugeOptionsOf } from './settings.ts';
 
 describe('distanceM', () => {
   it('gives a degree of latitude as 111.2 km and is symmetric', () => {
@@ -40,5 +41,50 @@ describe('readStations', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('zoneGaugeDistances', () => {
+  // A per-zone network: one gauge on each of 470 centroids, 0.01° (~1.1 km) apart on a line.
+  const zones = Array.from({ length: 470 }, (_, i) => ({ zoneId: `z${i}`, lat: -8, lon: -34.9 + i * 0.01 }));
+  const gauges: Station[] = zones.map((z) => ({ station: `g${z.zoneId}`, lat: z.lat, lon: z.lon }));
+
+  it('EXPECTED FAILURE - pairs each zone only with the gauges it can read, not with every gauge', () => {
+    // Every zone against every gauge was 470 × 470 = 220,900 pairs, joined with every hour.
+    const own = zoneGaugeDistances(zones, gauges, 0, 0);
+    assert.equal(own.length, 470);
+    assert.ok(own.every((p) => p.station === `g${p.zoneId}` && p.distanceM === 0));
+  });
+
+  it('keeps the gauges within the radius, then the nearest fallbacks beyond it, nearest first', () => {
+    const pairs = zoneGaugeDistances(zones, gauges, 1500, 2).filter((p) => p.zoneId === 'z10');
+    assert.deepEqual(
+      pairs.map((p) => p.station),
+      ['gz10', 'gz11', 'gz9', 'gz12', 'gz8'],
+    );
+    assert.ok(pairs[1]!.distanceM < 1500 && pairs[3]!.distanceM > 1500);
+  });
+
+  it('gives a zone beyond every radius only its fallbacks', () => {
+    const far = zoneGaugeDistances([{ zoneId: 'far', lat: 10, lon: 10 }], gauges, 2000, 1);
+    assert.equal(far.length, 1);
+    assert.equal(far[0]!.station, 'gz469');
+  });
+});
+
+describe('rain-gauge settings', () => {
+  it('defaults to the committed Olinda network', () => {
+    assert.deepEqual(rainGaugeOptionsOf({}), {
+      stations: 'data/rainfall/olinda_gauge_stations.csv',
+      radiusM: 2000,
+      fallback: 3,
+    });
+    assert.equal(rainGaugeOptionsOf({ ETL_RAIN_GAUGE_RADIUS_M: '0' }).radiusM, 0);
+  });
+
+  it('EXPECTED FAILURE - refuses a negative radius or a fractional fallback, naming the setting', () => {
+    assert.throws(() => rainGaugeOptionsOf({ ETL_RAIN_GAUGE_RADIUS_M: '-1' }), /ETL_RAIN_GAUGE_RADIUS_M/);
+    assert.throws(() => rainGaugeOptionsOf({ ETL_RAIN_GAUGE_FALLBACK: '1.5' }), /ETL_RAIN_GAUGE_FALLBACK/);
+    assert.throws(() => rainGaugeOptionsOf({ ETL_RAIN_GAUGE_RADIUS_M: 'far' }), /ETL_RAIN_GAUGE_RADIUS_M/);
   });
 });

@@ -33,11 +33,24 @@ export function distanceM(a: { lat: number; lon: number }, b: { lat: number; lon
   return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
-/** Every zone against every gauge: the SQL picks, per hour, the gauges that reported. */
-export function zoneGaugeDistances(zones: readonly Centroid[], stations: readonly Station[]): ZoneGauge[] {
-  return zones.flatMap((z) =>
-    stations.map((s) => ({ zoneId: z.zoneId, station: s.station, distanceM: distanceM(z, s) })),
-  );
+/**
+ * The gauges each zone reads: those within `radiusM` of its centroid, plus its `fallback` nearest
+ * beyond the radius (for the hours none of the near ones reported). Pairing every zone with every
+ * gauge made a per-zone network (one gauge per zone, 470 × 470) a 221,000-pair join per hour.
+ */
+export function zoneGaugeDistances(
+  zones: readonly Centroid[],
+  stations: readonly Station[],
+  radiusM: number,
+  fallback: number,
+): ZoneGauge[] {
+  return zones.flatMap((z) => {
+    const all = stations
+      .map((s) => ({ zoneId: z.zoneId, station: s.station, distanceM: distanceM(z, s) }))
+      .sort((a, b) => a.distanceM - b.distanceM || a.station.localeCompare(b.station));
+    const near = all.filter((p) => p.distanceM <= radiusM);
+    return [...near, ...all.slice(near.length, near.length + fallback)];
+  });
 }
 
 /**

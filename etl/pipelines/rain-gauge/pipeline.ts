@@ -6,6 +6,7 @@ import type { Pipeline } from '../../src/pipeline.ts';
 import { loadSuite, type ExpectationSuite } from '../../src/suite.ts';
 import { TERRAIN_INPUT, zoneFloodFeaturesFrom } from '../../src/transforms/zone-flood-features.ts';
 import { readStations, zoneGaugeDistances } from './gauges.ts';
+import { rainGaugeOptionsOf } from './settings.ts';
 
 const here = import.meta.dirname;
 const REPO_ROOT = path.resolve(here, '../../..');
@@ -23,6 +24,8 @@ export interface RainGaugeOptions {
   radiusM?: number;
   /** Inverse-distance weighting power. Default 2, the usual choice for rain (Shepard 1968). */
   power?: number;
+  /** How many of a zone's nearest gauges beyond the radius stand in when no near one reported. Default 3. */
+  fallback?: number;
 }
 
 /**
@@ -36,14 +39,17 @@ const MIN_DISTANCE_M = 100;
  * `zone_flood_features`. Each reading's `time` is the start of the period it accumulates; readings
  * are summed per gauge into the UTC hour they fall in. A zone's hour is the inverse-distance-weighted
  * mean of the gauges within `radiusM` of its centroid that reported that hour (`coverage` 1); with
- * none, the nearest gauge that reported, with `coverage` = radius / its distance (< 1, falling as the
- * gauge gets farther). The station list is read when the pipeline is built (its ids become the suite's
+ * none, the nearest of its `fallback` nearest gauges beyond the radius that reported, with `coverage` =
+ * radius / its distance (< 1, falling as the gauge gets farther); with none of those either, the zone
+ * has no row that hour. The radius is measured on the true distance, so radius 0 with a gauge on each
+ * centroid reads each zone's own gauge. The station list is read when the pipeline is built (its ids become the suite's
  * `in_set:station` rule, so an unknown gauge is quarantined) and again by each run (its coordinates).
  */
 export async function rainGaugePipeline(options: RainGaugeOptions = {}): Promise<Pipeline> {
   const stationsFile = options.stations ?? 'data/rainfall/olinda_gauge_stations.csv';
   const radiusM = options.radiusM ?? 2000;
   const power = options.power ?? 2;
+  const fallback = options.fallback ?? 3;
   const known = await readStations(path.resolve(REPO_ROOT, stationsFile));
   const base = await loadSuite(path.join(here, 'suite.yaml'));
   const suite: ExpectationSuite = {
@@ -86,19 +92,28 @@ export async function rainGaugePipeline(options: RainGaugeOptions = {}): Promise
         `select zone_id as "zoneId", centroid_lat::double as lat, centroid_lon::double as lon
            from read_csv(${sqlString(ctx.inputs['terrain']!.path)}, header = true, auto_detect = true, types = {'zone_id': 'VARCHAR'})`,
       );
-      await duck.run('create table zone_gauge (zone_id VARCHAR, station VARCHAR, d DOUBLE)');
+      // d: the distance the radius is measured on; wd: the one the weight is (never under 100 m).
+      await duck.run('create table zone_gauge (zone_id VARCHAR, station VARCHAR, d DOUBLE, wd DOUBLE)');
       const appender = await duck.createAppender('zone_gauge');
-      for (const p of zoneGaugeDistances(zones, stations)) {
+      for (const p of zoneGaugeDistances(zones, stations, radiusM, fallback)) {
         appender.appendVarchar(p.zoneId);
         appender.appendVarchar(p.station);
+        appender.appendDouble(p.distanceM);
         appender.appendDouble(Math.max(p.distanceM, MIN_DISTANCE_M));
         appender.endRow();
       }
       appender.closeSync();
+      await duck.run('create table known_station (station VARCHAR)');
+      const listed = await duck.createAppender('known_station');
+      for (const s of stations) {
+        listed.appendVarchar(s.station);
+        listed.endRow();
+      }
+      listed.closeSync();
       // The suite knew the list when the pipeline was built; a gauge since dropped from the file has no place.
       const unplaced = await queryRows<{ station: string }>(
         duck,
-        `select distinct station from valid where station not in (select station from zone_gauge) order by 1 limit 5`,
+        `select distinct station from valid where station not in (select station from known_station) order by 1 limit 5`,
       );
       if (unplaced.length) {
         throw new EtlError(
@@ -115,7 +130,7 @@ export async function rainGaugePipeline(options: RainGaugeOptions = {}): Promise
         select z.zone_id as entity_id, g.hour as as_of,
                -- Rounded to 1 µm: far below a gauge's 0.1 mm, and a lone gauge's 1.5 mm stays 1.5.
                round(case when count(*) filter (where ${near}) > 0
-                    then sum(g.mm / pow(d, ${power})) filter (where ${near}) / sum(1 / pow(d, ${power})) filter (where ${near})
+                    then sum(g.mm / pow(wd, ${power})) filter (where ${near}) / sum(1 / pow(wd, ${power})) filter (where ${near})
                     else arg_min(g.mm, d) end, 3) as rain_mm,
                case when count(*) filter (where ${near}) > 0 then 1.0 else ${radiusM} / min(d) end as coverage
           from zone_gauge z join gauge_hourly g using (station)
@@ -128,4 +143,4 @@ export async function rainGaugePipeline(options: RainGaugeOptions = {}): Promise
   };
 }
 
-export const rainGauge = await rainGaugePipeline();
+export const rainGauge = await rainGaugePipeline(rainGaugeOptionsOf(process.env));
