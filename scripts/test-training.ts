@@ -54,4 +54,18 @@ for (const [model, config] of SMOKE) {
       '--smoke',
     ]) && ok;
 }
+// The feature store's side of training: history → pipeline → point-in-time export → train.py
+// --features, against the same config trained in memory (scripts/train-from-store.ts).
+for (const model of ['flood', 'aqi']) {
+  const started = Date.now();
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/train-from-store.ts', model, '--smoke', '--compare'],
+    { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  console.log(
+    `${result.status === 0 ? 'ok' : 'FAILED'}: ${model} from the feature store, compared with in memory (${Math.round((Date.now() - started) / 1000)} s)`,
+  );
+  ok = result.status === 0 && ok;
+}
 process.exit(ok ? 0 : 1);

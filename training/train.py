@@ -2,7 +2,7 @@
 """CityAssist model training: one CLI for every model.
 
     /usr/bin/python3 training/train.py flood --config training/configs/flood.json [--data-dir data]
-        [--out models/] [--report <path>] [--seed N] [--smoke]
+        [--out models/] [--report <path>] [--seed N] [--smoke] [--features <export.parquet>]
 
 Run from anywhere; relative paths are resolved against the current directory, defaults against the
 repository root. A model subcommand lives in ``cityassist_training/<name>/`` and exposes
@@ -63,6 +63,14 @@ def parser() -> argparse.ArgumentParser:
             "--snapshot", default=None, help="(flood) where to write the feature-store snapshot CSV"
         )
         s.add_argument("--experiments", default=None, help="experiment log (JSON lines) to append the run to")
+        s.add_argument(
+            "--features",
+            default=None,
+            help=(
+                "(flood, aqi) train on a point-in-time export of the feature store (npm run features --"
+                " export ...; Parquet or CSV) instead of computing the features in memory"
+            ),
+        )
         # A model may add flags of its own; it skips the shared ones defined above.
         cli = _model_module(name, "cli")
         if cli is not None and hasattr(cli, "add_arguments"):

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
-from .. import config, contract, lineage, outputs
+from .. import config, contract, feature_export, lineage, outputs
 from ..onnx_export import xgboost_onnx
-from . import card, evaluate, model
+from . import card, evaluate, from_store, model
 from .data import rng_for, sample_rows, simulate_city, source_paths, feature_frame
 from .features import FEATURE_SPECS, reference_histogram
 
@@ -34,6 +34,7 @@ CODE_PATHS = [
     "cityassist_training/simulate/rain.py",
     "cityassist_training/simulate/flood.py",
     "cityassist_training/onnx_export",
+    "cityassist_training/feature_export.py",
     *lineage.SHARED_CODE,
 ]
 # --smoke: the config's "smoke" block (configs/flood.json: 1/10 of the zones, seven months, 20
@@ -89,7 +90,17 @@ def run(args) -> int:
 
     log(f"simulating the city (seed {seed})")
     sim = simulate_city(data_dir, cfg, seed)
-    rows = sample_rows(sim, cfg["sample_fraction"], seed, features)
+    features_lineage = None
+    if getattr(args, "features", None):
+        export, features_lineage = feature_export.read_export(args.features, features)
+        rows, counts = from_store.rows_from_export(export, sim, features)
+        features_lineage.update(counts)
+        log(
+            f"features from the store: {args.features} ({len(rows)} rows, {counts['stale']} stale,"
+            f" versions {', '.join(features_lineage['dataset_versions'])})"
+        )
+    else:
+        rows = sample_rows(sim, cfg["sample_fraction"], seed, features)
     holdout_start = pd.Timestamp(cfg["split"]["holdout_start"], tz="UTC")
     train = rows[rows.time < holdout_start].reset_index(drop=True)
     test = rows[rows.time >= holdout_start].reset_index(drop=True)
@@ -200,6 +211,7 @@ def run(args) -> int:
             "config": config_used,
             "seed": seed,
             "command": " ".join(["/usr/bin/python3", "training/train.py", *args.argv]),
+            **({"features": features_lineage} if features_lineage else {}),
         },
         "framework": {
             "xgboost": xgb.__version__,
