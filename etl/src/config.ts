@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ConfigError, databaseOf, databaseSettings, readConfig, setting } from '@cityassist/service-kit';
 import type { S3Settings } from './sources.ts';
 import { z } from 'zod';
+import { rainGaugeSettings } from '../pipelines/rain-gauge/settings.ts';
 
 /** `air-quality` → `AIR_QUALITY`: the suffix of a pipeline's own settings. */
 export const settingNameOf = (pipeline: string) => pipeline.toUpperCase().replaceAll('-', '_');
@@ -12,8 +13,25 @@ export const settingNameOf = (pipeline: string) => pipeline.toUpperCase().replac
  * predictions service (embedded default), the worker and the CLI.
  */
 export const etlSettings = {
-  /** The offline store's folder (Parquet by view, version and date). Default `<DATA_DIR>/feature-store`. */
+  ...rainGaugeSettings,
+  /**
+   * The offline store's local folder (Parquet by view, version and date). Default
+   * `<DATA_DIR>/feature-store`. With FEATURE_STORE_URI on S3 it holds the staging and read cache.
+   */
   FEATURE_STORE_DIR: z.string().min(1).optional(),
+  /**
+   * Where the offline store is: a local path (default FEATURE_STORE_DIR) or `s3://bucket/prefix`
+   * (with the S3_* connection settings), the production choice: every worker and the service then
+   * read and write the same versions.
+   */
+  FEATURE_STORE_URI: z
+    .string()
+    .min(1)
+    .refine(
+      (v) => v.startsWith('s3://') || !/^[a-z][a-z0-9+.-]*:\/\//i.test(v),
+      'a local path or s3://bucket/prefix',
+    )
+    .optional(),
   /**
    * Run the pipelines inside the predictions service, over their committed raw extracts on start
    * (a delivery already loaded is skipped by its hash). Default true; false when workers run them.
@@ -81,8 +99,13 @@ export function s3Of(env: {
   };
 }
 
+export type OfflineLocation = { kind: 'folder'; dir: string } | { kind: 's3'; uri: string };
+
 export interface EtlConfig {
   s3: S3Settings;
+  /** Where the offline store is: `openOfflineStore` builds it. */
+  offline: OfflineLocation;
+  /** The local folder: the folder store itself, or the S3 store's staging and read cache. */
   offlineDir: string;
   /** `<dir>/<pipeline>/<file>`: deliveries dropped here can be run by name (runPipeline, the CLI). */
   inboxDir: string;
@@ -101,6 +124,7 @@ export interface EtlConfig {
 export function etlOf(
   env: {
     FEATURE_STORE_DIR?: string | undefined;
+    FEATURE_STORE_URI?: string | undefined;
     ETL_INBOX_DIR?: string | undefined;
     ETL_EMBEDDED: boolean;
     ETL_INBOX_SECONDS: number;
@@ -113,9 +137,21 @@ export function etlOf(
 ): EtlConfig {
   const dataDir =
     env.DATA_DIR === 'memory://' ? path.join(tmpdir(), `cityassist-${process.pid}`) : env.DATA_DIR;
+  const localDir = path.resolve(env.FEATURE_STORE_DIR ?? path.join(dataDir, 'feature-store'));
+  const uri = env.FEATURE_STORE_URI;
+  let offline: OfflineLocation;
+  if (uri?.startsWith('s3://')) {
+    if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(uri)) {
+      throw new ConfigError('Invalid settings:\n  FEATURE_STORE_URI: expected s3://bucket[/prefix]');
+    }
+    offline = { kind: 's3', uri: uri.replace(/\/+$/, '') };
+  } else {
+    offline = { kind: 'folder', dir: uri ? path.resolve(uri) : localDir };
+  }
   return {
     s3: s3Of(env),
-    offlineDir: path.resolve(env.FEATURE_STORE_DIR ?? path.join(dataDir, 'feature-store')),
+    offline,
+    offlineDir: offline.kind === 'folder' ? offline.dir : localDir,
     inboxDir: path.resolve(env.ETL_INBOX_DIR ?? path.join(dataDir, 'inbox')),
     embedded: env.ETL_EMBEDDED,
     inboxSeconds: env.ETL_INBOX_SECONDS,

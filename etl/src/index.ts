@@ -1,4 +1,5 @@
-export { etlSettings, etlOf, settingNameOf, type EtlConfig } from './config.ts';
+export { etlSettings, etlOf, settingNameOf, type EtlConfig, type OfflineLocation } from './config.ts';
+export { openOfflineStore, sweepOfflineStore } from './offline.ts';
 export { runPipeline, type RunnerDeps, type RunRequest, type RunSummary, type RunOutcome } from './runner.ts';
 export { loadStartSources, pollInbox } from './embedded.ts';
 export { inboxFiles, pendingRuns, settle, SETTLE_MS } from './inbox.ts';

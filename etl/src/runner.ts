@@ -46,6 +46,8 @@ export interface RunRequest {
   /** A job id when an engine runs it: a retry of the same job is the same run. */
   runId?: string | undefined;
   sources: readonly string[];
+  /** What lineage records for each source instead of its path (an upload's temporary copy). */
+  sourceUris?: readonly (string | undefined)[] | undefined;
   trigger: string;
   requestedBy: string;
   from?: Date | undefined;
@@ -130,7 +132,12 @@ async function run(deps: RunnerDeps, pipeline: Pipeline, request: RunRequest): P
   const scratch = path.join(deps.tempDir, runId);
   try {
     const sources = await withSpan('etl.ingest.resolve', { 'etl.pipeline': pipeline.name }, () =>
-      Promise.all(request.sources.map((uri) => resolveSource(uri, { tempDir: scratch, s3: deps.s3 }))),
+      Promise.all(
+        request.sources.map(async (uri, i) => {
+          const source = await resolveSource(uri, { tempDir: scratch, s3: deps.s3 });
+          return { ...source, uri: request.sourceUris?.[i] ?? source.uri };
+        }),
+      ),
     );
     if (!sources.length) throw new EtlError('ETL_BAD_REQUEST', `${pipeline.name}: no source given`);
     const inputs = Object.fromEntries(
@@ -440,7 +447,6 @@ async function load(
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
-  const committed: string[] = [];
   const staging: StagedVersion[] = [];
   const versions: (Omit<DatasetVersionRecord, 'createdAt' | 'runId'> & { rows: OnlineLoadRow[] })[] = [];
   try {
@@ -464,7 +470,6 @@ async function load(
            to ${sqlString(staged.dir)} (format parquet, partition_by (${partitionKey}), overwrite_or_ignore true, compression zstd)`,
       );
       const offlineUri = await staged.commit();
-      committed.push(offlineUri);
       const online = new OnlineStore(deps.db);
       const newestOnline = await online.newest(out.view.name);
       const newest = Math.max(newestOnline?.getTime() ?? 0, new Date(stats.tmax!).getTime());
@@ -527,8 +532,8 @@ async function load(
       rows_loaded: rowsLoaded,
     };
   } catch (err) {
-    for (const staged of staging) await staged.discard();
-    for (const uri of committed) await rm(uri, { recursive: true, force: true });
+    // Each staged version removes what it wrote: a local folder, or an S3 prefix and its manifest.
+    for (const staged of staging) await staged.discard().catch(() => undefined);
     // Another worker committed the same delivery first: this one is the duplicate.
     if (/etl_runs_one_success_per_delivery/.test((err as Error).message)) return 'duplicate';
     throw err instanceof EtlError

@@ -1,15 +1,10 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '@cityassist/db';
-import {
-  Catalog,
-  exportTrainingSet,
-  featureViews,
-  FolderOfflineStore,
-  migrateFeatureStore,
-} from '@cityassist/feature-store';
+import { Catalog, exportTrainingSet, featureViews, migrateFeatureStore } from '@cityassist/feature-store';
 import { pipelines } from '../../pipelines/index.ts';
 import { parseEtlProcessConfig } from '../config.ts';
+import { openOfflineStore } from '../offline.ts';
 
 const USAGE = `usage:
   npm run features -- views
@@ -65,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
   const db = await openDatabase(config.database);
   try {
     await migrateFeatureStore(db);
-    const result = await exportTrainingSet(new Catalog(db), new FolderOfflineStore(config.etl.offlineDir), {
+    const result = await exportTrainingSet(new Catalog(db), openOfflineStore(config.etl), {
       view: values.view,
       labels: path.resolve(values.labels),
       out: path.resolve(values.out),

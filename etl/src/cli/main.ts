@@ -3,12 +3,13 @@ import { userInfo } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '@cityassist/db';
-import { Catalog, FolderOfflineStore, migrateFeatureStore } from '@cityassist/feature-store';
+import { Catalog, migrateFeatureStore } from '@cityassist/feature-store';
 import { pipelineOf, pipelines } from '../../pipelines/index.ts';
 import { parseEtlProcessConfig } from '../config.ts';
 import { runPipeline, type RunSummary } from '../runner.ts';
 import { jobKey, submit, type EtlJob } from '../worker/engine.ts';
 import { progressFor } from './progress.ts';
+import { openOfflineStore } from '../offline.ts';
 
 const USAGE = `usage:
   npm run etl -- list
@@ -140,7 +141,7 @@ async function main(argv: string[]): Promise<number> {
       summary = await runPipeline(
         {
           db,
-          offline: new FolderOfflineStore(config.etl.offlineDir),
+          offline: openOfflineStore(config.etl),
           tempDir: path.join(config.etl.offlineDir, '.tmp'),
           repoRoot,
           s3: config.etl.s3,

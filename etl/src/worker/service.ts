@@ -1,13 +1,14 @@
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { openDatabase } from '@cityassist/db';
-import { FolderOfflineStore, migrateFeatureStore } from '@cityassist/feature-store';
+import { migrateFeatureStore } from '@cityassist/feature-store';
 import { collectProcessMetrics, runChecks, type Logger } from '@cityassist/service-kit';
 import { Registry } from 'prom-client';
 import { pipelines } from '../../pipelines/index.ts';
 import { createEtlMetrics } from '../metrics.ts';
 import type { WorkerConfig } from './config.ts';
 import { startWorkerEngine } from './engine.ts';
+import { openOfflineStore, sweepOfflineStore } from '../offline.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 
@@ -27,13 +28,14 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   collectProcessMetrics(registry);
   const metrics = createEtlMetrics(registry, pipelines);
   let engine: { stop(): Promise<void> } | undefined;
+  const offline = openOfflineStore(config.etl);
   try {
     await migrateFeatureStore(db);
     await metrics.refresh(db);
     engine = await startWorkerEngine(
       {
         db,
-        offline: new FolderOfflineStore(config.etl.offlineDir),
+        offline,
         tempDir: path.join(config.etl.offlineDir, '.tmp'),
         repoRoot,
         s3: config.etl.s3,
@@ -80,6 +82,11 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   });
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const port = (server.address() as { port: number }).port;
+  // A worker killed mid-load leaves files no catalog row names (objects without a manifest on S3):
+  // every worker's start clears those older than the sweep's grace, whether or not predictions runs.
+  const sweeping = sweepOfflineStore(db, offline)
+    .then((removed) => removed.length && logger.info({ removed }, 'offline store swept'))
+    .catch((err: unknown) => logger.warn({ err }, 'offline store sweep failed'));
   logger.info(
     { port, workerId: config.workerId, appVersion: config.appVersion, schedules: config.schedules },
     'etl worker ready',
@@ -90,6 +97,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
       closing = true;
       // The engine first: a run in flight either finishes or is resumed by this worker's next start.
       await engine?.stop();
+      await sweeping;
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.close();
     },

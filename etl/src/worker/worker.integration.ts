@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -191,4 +191,24 @@ describe('the ETL worker on the job engine (DBOS on the local Postgres)', () => 
       }
     },
   );
+
+  it('a worker start sweeps what a crashed load left in the offline store, and only that', async (t) => {
+    if (!url) return t.skip('no Postgres on this machine');
+    const view = path.join(env.FEATURE_STORE_DIR!, 'sensor_pm_hourly');
+    const crashed = path.join(view, 'version=crashed');
+    const inFlight = path.join(view, 'version=in-flight');
+    for (const d of [crashed, inFlight]) {
+      await mkdir(path.join(d, 'date=2015-01-01'), { recursive: true });
+      await writeFile(path.join(d, 'date=2015-01-01', 'part-0.parquet'), 'PAR1');
+    }
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    await utimes(crashed, twoHoursAgo, twoHoursAgo);
+    const committed = (await new Catalog(db).versions({})).map((v) => v.offlineUri);
+    assert.ok(committed.length > 0, 'the runs above committed versions');
+
+    children.push(await startWorker({ ...env, ETL_WORKER_ID: 'worker-c' }));
+    await waitFor('the sweep', async () => ((await stat(crashed).catch(() => undefined)) ? undefined : true));
+    assert.ok(await stat(inFlight), 'a version younger than the grace may be a load in flight: kept');
+    for (const uri of committed) assert.ok(await stat(uri), `committed ${uri} kept`);
+  });
 });

@@ -248,6 +248,14 @@ export class Catalog {
     return rows.map(versionOf);
   }
 
+  /** Every committed version's offline location: what a sweep of the offline store must keep. */
+  async offlineUris(): Promise<Set<string>> {
+    const rows = await this.db.query<{ offline_uri: string }>(
+      'select offline_uri from feature_store.dataset_versions',
+    );
+    return new Set(rows.map((r) => r.offline_uri));
+  }
+
   async version(datasetVersion: string): Promise<DatasetVersionRecord | undefined> {
     const [row] = await this.db.query<VersionRow>(
       'select * from feature_store.dataset_versions where dataset_version = $1',

@@ -11,6 +11,16 @@ export {
   type StagedVersion,
 } from './offline-store.ts';
 export {
+  S3OfflineStore,
+  OfflineStoreError,
+  MANIFEST_NAME,
+  parseS3Uri,
+  type Manifest,
+  type ManifestEntry,
+  type OfflineStoreErrorCode,
+  type S3OfflineStoreOptions,
+} from './s3-offline-store.ts';
+export {
   openDuck,
   sqlString,
   sqlIdent,

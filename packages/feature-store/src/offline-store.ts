@@ -5,7 +5,8 @@ import path from 'node:path';
 /**
  * Where a dataset version's Parquet files are written before they are committed. DuckDB writes
  * into `dir`; `commit` moves them to their final, immutable place and returns its URI; `discard`
- * removes them. Until the catalog row that names the URI is committed, readers never see them.
+ * removes whatever the version wrote, committed or not (a load whose catalog transaction failed).
+ * Until the catalog row that names the URI is committed, readers never see them.
  */
 export interface StagedVersion {
   dir: string;
@@ -19,6 +20,9 @@ export interface OfflineStore {
   stage(view: string, version: string): Promise<StagedVersion>;
   /** The local Parquet files of a committed version (fetched first when remote). */
   files(offlineUri: string): Promise<string[]>;
+  /** Removes versions no catalog row names (`known`: the committed URIs) older than the grace period. */
+  sweep(known: ReadonlySet<string>, olderThanMs?: number): Promise<string[]>;
+  close?(): void;
 }
 
 /**
@@ -34,14 +38,19 @@ export class FolderOfflineStore implements OfflineStore {
     const staging = path.join(this.root, '.staging', `${view}-${version}-${randomBytes(4).toString('hex')}`);
     await mkdir(staging, { recursive: true });
     const final = this.folderOf(view, version);
+    let committed = false;
     return {
       dir: staging,
       commit: async () => {
         await mkdir(path.dirname(final), { recursive: true });
         await rename(staging, final);
+        committed = true;
         return final;
       },
-      discard: () => rm(staging, { recursive: true, force: true }),
+      discard: async () => {
+        await rm(staging, { recursive: true, force: true });
+        if (committed) await rm(final, { recursive: true, force: true });
+      },
     };
   }
 
@@ -71,7 +80,13 @@ export class FolderOfflineStore implements OfflineStore {
       if (view.startsWith('.')) continue;
       for (const name of await readdir(path.join(this.root, view)).catch(() => [])) {
         const dir = path.join(this.root, view, name);
-        if (name.startsWith('version=') && !known.has(dir)) {
+        // A version renamed into place whose catalog transaction is still running (on another
+        // worker sharing the folder) is unknown too: only one older than the grace is a crash's.
+        if (
+          name.startsWith('version=') &&
+          !known.has(dir) &&
+          Date.now() - (await stat(dir)).mtimeMs > olderThanMs
+        ) {
           await rm(dir, { recursive: true, force: true });
           removed.push(dir);
         }

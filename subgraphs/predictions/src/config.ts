@@ -122,12 +122,23 @@ export const settings = {
   EXPLAIN_THREADS: z.coerce.number().int().min(0).max(16).default(1),
   /** The feature store and the embedded pipelines (FEATURE_STORE_DIR, ETL_EMBEDDED, …): see @cityassist/etl. */
   ...etlSettings,
+  /** Largest delivery `runPipeline(file:)` accepts as an upload, in bytes. Default 256 MiB. */
+  ETL_UPLOAD_MAX_BYTES: setting.positiveInt(256 * 1024 * 1024),
   /** AQI forecaster versions: AQI_MODEL_VERSION (default 1.0.0), AQI_CANARY_*, AQI_SHADOW_VERSION. */
   ...routing('AQI', '1.0.0'),
   /** Air-quality sensors the feature store is seeded from. Default: the committed simulated Olinda sensors. */
   AQI_SENSORS_FILE: z.string().default(path.join(repoRoot, 'data/airquality/olinda-sim/sensors.csv')),
   /** A zone farther than this from every sensor (centroid to sensor) gets no AQI forecast. Default 5 km. */
   AQI_MAX_SENSOR_DISTANCE_KM: z.coerce.number().positive().default(5),
+  /**
+   * AQI intervals: `online` recalibrates them per horizon and side on the model's own observed errors
+   * (docs/aqi-forecast.md, "Intervals that hold"); `static` serves the model file's conformal offsets.
+   */
+  AQI_INTERVAL_CALIBRATION: z.enum(['online', 'static']).default('online'),
+  /** Scores kept per horizon (default: the window chosen in training, interval_calibration.json). */
+  AQI_INTERVAL_WINDOW: z.coerce.number().int().min(50).max(100_000).optional(),
+  /** ACI step per observed error (default: the gamma chosen in training); 0 keeps the levels fixed. */
+  AQI_INTERVAL_GAMMA: z.coerce.number().min(0).max(0.05).optional(),
   /**
    * The image model's versions, which the reports service serves as this registry assigns them
    * (it follows `modelAssignment(name: "image")`): IMAGE_MODEL_VERSION the champion (reports reads
@@ -138,11 +149,6 @@ export const settings = {
   ...versionSettings('IMAGE', '1.0.0'),
   /** Energy-demand forecaster versions: ENERGY_MODEL_VERSION (default 1.0.0), ENERGY_CANARY_*, …. */
   ...routing('ENERGY', '1.0.0'),
-  /**
-   * Each zone's recent hourly load and the temperature (wide CSV: at_utc,temp_c,<zone id>,…), the
-   * energy model's inputs. Default: the committed simulated snapshot (data/energy/SOURCE.md).
-   */
-  ENERGY_LOADS_SNAPSHOT: z.string().default(path.join(repoRoot, 'data/energy/olinda_zone_load.csv')),
   /** training's experiment log (JSON lines), listed by the experiments query. */
   EXPERIMENTS_FILE: z.string().default(path.join(repoRoot, 'training/experiments/runs.jsonl')),
   ...predictionCacheSettings,
@@ -178,12 +184,18 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env) {
       source,
       pipelines.map((p) => p.name),
     ),
+    etlUpload: { maxBytes: env.ETL_UPLOAD_MAX_BYTES },
     aqi: {
       ...routingOf(env, 'AQI'),
       sensorsFile: env.AQI_SENSORS_FILE,
       maxSensorDistanceKm: env.AQI_MAX_SENSOR_DISTANCE_KM,
+      intervals: {
+        method: env.AQI_INTERVAL_CALIBRATION,
+        window: env.AQI_INTERVAL_WINDOW,
+        gamma: env.AQI_INTERVAL_GAMMA,
+      },
     },
-    energy: { ...routingOf(env, 'ENERGY'), loadsSnapshot: env.ENERGY_LOADS_SNAPSHOT },
+    energy: routingOf(env, 'ENERGY'),
     /** The versions of the models other services serve, as this registry assigns them. */
     servedElsewhere: {
       image: versionsOf(env, 'IMAGE'),

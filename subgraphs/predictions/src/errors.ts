@@ -20,6 +20,8 @@ export const errors = defineErrors({
   },
   MODEL_STATUS_CONFLICT: { status: 409, message: 'That change of model status is not allowed now.' },
   PIPELINE_NOT_FOUND: { status: 404, message: 'No pipeline of that name.' },
+  UPLOAD_TOO_LARGE: { status: 413, message: 'The uploaded delivery is larger than ETL_UPLOAD_MAX_BYTES.' },
+  UPLOAD_EMPTY: { status: 400, message: 'The uploaded delivery is empty.' },
   FORECAST_UNAVAILABLE: {
     status: 404,
     message: 'No forecast for this zone: no readings near or of it, or too few recent ones.',

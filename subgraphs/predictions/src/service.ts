@@ -19,6 +19,7 @@ import { useDegradedAnswers } from './plugins/degraded-answers.plugin.ts';
 import { ModelRegistry } from './registry/model-registry.ts';
 import { buildPredictionsSchema } from './schema.ts';
 import { openFeatureStore } from './features/feature-store.ts';
+import { pipelineUploadMiddleware } from './features/pipeline-upload.ts';
 
 export async function startPredictionsService(
   config: PredictionsConfig,
@@ -103,6 +104,8 @@ export async function startPredictionsService(
       shutdownDelayMs: config.shutdownDelayMs,
       metrics,
       plugins: [useDegradedAnswers()],
+      // runPipeline(file:) deliveries (GraphQL multipart request spec), streamed to the resolver.
+      beforeGraphQL: [pipelineUploadMiddleware(config.etlUpload, logger)],
       degraded: () => (events.up ? [] : ['redis']),
       readiness: { database: () => db.ping(), ...served.readiness },
       context: (base) => ({

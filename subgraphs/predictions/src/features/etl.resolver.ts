@@ -6,10 +6,12 @@ import {
   type RunRecord,
   type DatasetVersionRecord,
 } from '@cityassist/feature-store';
+import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
 import { Arg, Ctx, Directive, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { PredictionsContext } from '../context.ts';
 import { errors } from '../errors.ts';
 import { DatasetVersion, EtlRun, FeatureViewInfo } from './etl.type.ts';
+import { discardPipelineUpload, saveUpload } from './pipeline-upload.ts';
 
 const FILE_NAME = /^[\w][\w.-]{0,200}$/;
 
@@ -87,7 +89,7 @@ export class EtlResolver {
   @Mutation(() => EtlRun, {
     name: 'runPipeline',
     description:
-      'Runs a pipeline over files delivered to its inbox folder (ETL_INBOX_DIR/<pipeline>/, by name) or its committed raw extracts when no file is named. The same bytes load once (status duplicate). Needs scope features:write.',
+      'Runs a pipeline over files delivered to its inbox folder (ETL_INBOX_DIR/<pipeline>/, by name), over a file uploaded with the request (GraphQL multipart request spec), or over its committed raw extracts when neither is given. The same bytes load once (status duplicate). Needs scope features:write.',
   })
   async runPipelineMutation(
     @Ctx() ctx: PredictionsContext,
@@ -97,28 +99,52 @@ export class EtlResolver {
       description: 'File names in the inbox folder; at most 20.',
     })
     files?: string[] | null,
+    @Arg('file', () => GraphQLUpload, {
+      nullable: true,
+      description:
+        'A delivery uploaded with the request, at most ETL_UPLOAD_MAX_BYTES (default 256 MiB): streamed to a temporary file, run like an inbox delivery, then removed.',
+    })
+    file?: Promise<FileUpload> | null,
   ): Promise<EtlRun> {
     const pipeline = pipelines.find((p) => p.name === name);
+    let refusal: Error | undefined;
     if (!pipeline) {
+      // Drained before the answer, so the connection is free for the next request.
+      await discardPipelineUpload(file);
       throw errors.PIPELINE_NOT_FOUND(
         `no pipeline ${name}; there are ${pipelines.map((p) => p.name).join(', ')}`,
         { pipeline: name },
       );
     }
     if (files && (files.length > 20 || files.some((f) => !FILE_NAME.test(f)))) {
-      throw errors.BAD_USER_INPUT('files are 1–20 plain file names in the pipeline inbox (no paths)', {
+      refusal = errors.BAD_USER_INPUT('files are 1–20 plain file names in the pipeline inbox (no paths)', {
         argument: 'files',
       });
+    } else if (file && files?.length) {
+      refusal = errors.BAD_USER_INPUT('name inbox files or upload one file, not both', { argument: 'file' });
     }
-    const { runner, inboxDir } = ctx.featureStore;
-    const sources = files?.length
-      ? files.map((f) => path.join(inboxDir, pipeline.name, f))
-      : (pipelineOf(name).defaultSources ?? []).map((s) => path.resolve(runner.repoRoot, s));
-    const summary: RunSummary = await runPipeline(runner, pipeline, {
-      sources,
-      trigger: 'api',
-      requestedBy: ctx.principal?.id ?? 'anonymous',
-    });
+    if (refusal) {
+      await discardPipelineUpload(file);
+      throw refusal;
+    }
+    const { runner, inboxDir, upload: limits } = ctx.featureStore;
+    const requestedBy = ctx.principal?.id ?? 'anonymous';
+    let summary: RunSummary;
+    if (file) {
+      // On disk, never in memory, removed once the run ended whatever its outcome.
+      await using saved = await saveUpload(file, path.join(runner.tempDir, 'uploads'), limits);
+      summary = await runPipeline(runner, pipeline, {
+        sources: [saved.path],
+        sourceUris: [`upload:${pipeline.name}/${saved.name}`],
+        trigger: 'api',
+        requestedBy,
+      });
+    } else {
+      const sources = files?.length
+        ? files.map((f) => path.join(inboxDir, pipeline.name, f))
+        : (pipelineOf(name).defaultSources ?? []).map((s) => path.resolve(runner.repoRoot, s));
+      summary = await runPipeline(runner, pipeline, { sources, trigger: 'api', requestedBy });
+    }
     ctx.logger.info(
       { pipeline: name, runId: summary.run_id, status: summary.status },
       'pipeline run through the API',
