@@ -101,6 +101,38 @@ for (const backend of ['PGlite', 'Postgres'] as Backend[]) {
       );
     });
 
+    it('says where each prediction of a zone came from: floodRisk, aqiForecast and energyDemand inputs with their dataset versions', async (t) => {
+      if (!stack) return t.skip('no Postgres on this machine');
+      const lineage = 'inputs { feature value asOf datasetVersion source }';
+      const res = await gql(
+        `{ zone(id: "260960005000001") { floodRisk { asOf ${lineage} } aqiForecast(hours: 1) { asOf ${lineage} }
+            energyDemand(hours: 1) { asOf ${lineage} } } }`,
+        undefined,
+        { 'x-api-key': stack.apiKeys.reader },
+      );
+      assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+      const zone = res.data!['zone'];
+      const views = {
+        floodRisk: 'zone_flood_features',
+        aqiForecast: 'sensor_pm_hourly',
+        energyDemand: 'zone_energy_hourly',
+      };
+      for (const [field, view] of Object.entries(views)) {
+        const inputs = zone[field].inputs as { asOf: string; datasetVersion: string; source: string[] }[];
+        assert.ok(inputs.length > 0, field);
+        for (const i of inputs) {
+          assert.ok(i.datasetVersion.startsWith(`${view}@`), `${field}: ${i.datasetVersion}`);
+          assert.ok(i.source.length > 0, `${field}: the files of ${i.datasetVersion}`);
+          assert.ok(new Date(i.asOf) <= new Date(zone[field].asOf), `${field}: nothing after asOf`);
+        }
+      }
+      const energyFiles = new Set(zone.energyDemand.inputs.flatMap((i: { source: string[] }) => i.source));
+      assert.ok(
+        [...energyFiles].some((f) => String(f).endsWith('data/energy/olinda_zone_load.csv')),
+        JSON.stringify([...energyFiles]),
+      );
+    });
+
     it('answers a zone with its reports and its flood risk from three subgraphs', async (t) => {
       if (!stack) return t.skip('no Postgres on this machine');
       const made = await gql(

@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { sqlString, zoneEnergyHourly } from '@cityassist/feature-store';
+import { sqlIdent, sqlString, zoneEnergyHourly } from '@cityassist/feature-store';
 import { EtlError } from '../../src/errors.ts';
 import { ROW_STRIDE, ingestCsv, csvHeader } from '../../src/ingest.ts';
-import type { Pipeline } from '../../src/pipeline.ts';
+import type { LocalSource, Pipeline, PipelineContext } from '../../src/pipeline.ts';
 import { loadSuite } from '../../src/suite.ts';
 
 const here = import.meta.dirname;
@@ -36,25 +36,72 @@ export function regionOfFile(uri: string): string {
     .replace(/[^A-Za-z0-9_.:-]+/g, '-');
 }
 
+/** The wide form's first column: `at_utc,temp_c,<zone id>,…` (data/energy/olinda_zone_load.csv). */
+const WIDE_TIME = 'at_utc';
+const WIDE_TEMPERATURE = 'temp_c';
+
+/**
+ * A wide delivery (one row per interval: its UTC start, the city's temperature, then one column of
+ * kW per zone) into `raw` as one row per zone and interval. An empty cell stays a row with no load,
+ * so the hour keeps its temperature for that zone and counts as a missing reading, as the model was
+ * trained; every row of a line keeps the line's number for the quarantine.
+ */
+async function ingestWide(
+  ctx: PipelineContext,
+  index: number,
+  source: LocalSource,
+  header: string[],
+): Promise<void> {
+  const zones = header.filter((h) => h !== WIDE_TIME && h !== WIDE_TEMPERATURE);
+  if (zones.length === 0 || new Set(header).size !== header.length) {
+    throw new EtlError(
+      'ETL_SCHEMA_MISMATCH',
+      `${source.uri}: a wide delivery is at_utc[,temp_c],<zone id>,… with each zone once; found ${header.slice(0, 4).join(',')}…`,
+    );
+  }
+  const temperature = header.includes(WIDE_TEMPERATURE) ? sqlIdent(WIDE_TEMPERATURE) : 'null';
+  const { duck } = ctx;
+  await duck.run(
+    `insert into raw (_source, _row, zone_id, datetime, load, unit, temp_c)
+     with wide as (
+       select row_number() over () + 1 as _line, *
+         from read_csv(${sqlString(source.path)}, header = true, all_varchar = true, delim = ',',
+                       store_rejects = true, strict_mode = true, null_padding = false, auto_detect = false,
+                       columns = {${header.map((h) => `${sqlString(h)}: 'VARCHAR'`).join(', ')}}))
+     -- Two unnests of equal lists zip, and keep the nulls (UNPIVOT would drop the empty cells).
+     select ${sqlString(source.uri)}, ${index} * ${ROW_STRIDE} + _line, unnest([${zones.map(sqlString).join(', ')}]),
+            ${sqlIdent(WIDE_TIME)}, unnest([${zones.map(sqlIdent).join(', ')}]), 'kW', ${temperature}
+       from wide`,
+  );
+  await duck.run(
+    `insert into rejects select ${sqlString(source.uri)}, line, csv_line, error_message from reject_errors`,
+  );
+  await duck.run('delete from reject_errors');
+}
+
 /**
  * Metered load → `zone_energy_hourly`: per zone (or region) and UTC hour, the mean load of the
- * intervals delivered, the energy they metered, and the share of the hour's intervals that came.
- * The metering interval is read from the delivery: per zone, the most common gap between its
+ * intervals delivered, the energy they metered, the share of the hour's intervals that came, and
+ * the mean temperature when the delivery carries one (the energy forecaster reads it). The metering interval is read from the delivery: per zone, the most common gap between its
  * readings (at most an hour; an hour when it has one reading), so half-hourly and hourly feeds
  * both work without a setting. A delivery is taken to hold whole hours: an hour split over two
  * deliveries is replaced by the second one's part, not merged.
  */
 export const energyLoad: Pipeline = {
   name: 'energy-load',
-  description: 'Metered load (datetime,demand_mw or zone_id,datetime,load_kw) → zone_energy_hourly',
+  description:
+    'Metered load (datetime,demand_mw; zone_id,datetime,load_kw; or at_utc,temp_c,<zone id>,…) → zone_energy_hourly',
   formats: [
     'CSV datetime,demand_mw: one region, half-hourly (data/energy/taylor_demand.csv: period_start_utc,period_start_local,demand_mw); the region from the file name',
     'CSV zone_id,datetime,load_kw: long form, one row per zone and interval (also region/grid_id, load_mw, demand_kw)',
-    'CSV zone_id,datetime,load,unit with unit W | kW | MW | GW',
+    'CSV zone_id,datetime,load,unit with unit W | kW | MW | GW (any form may add temp_c, °C)',
+    'CSV at_utc,temp_c,<zone id>,…: wide form, one row per interval, one kW column per zone, an empty cell a missing reading (data/energy/olinda_zone_load.csv)',
   ],
   suite,
   timeColumn: 'datetime',
-  defaultSources: ['data/energy/taylor_demand.csv', 'data/energy/olinda_zone_load_long.csv'],
+  // The wide Olinda extract is the energy model's served window (168 h with the temperature); its
+  // long-form cut holds the same last 24 h and would only repeat them.
+  defaultSources: ['data/energy/taylor_demand.csv', 'data/energy/olinda_zone_load.csv'],
   codeFiles: [import.meta.filename, path.join(here, 'suite.yaml')],
   async ingest(ctx) {
     const { duck } = ctx;
@@ -63,6 +110,11 @@ export const energyLoad: Pipeline = {
         throw new EtlError('ETL_FORMAT', `${source.uri}: energy-load reads CSV`);
       }
       const header = await csvHeader(source.path);
+      if (header[0] === WIDE_TIME) {
+        await ingestWide(ctx, i, source, header);
+        ctx.progress('ingest', i + 1, ctx.sources.length);
+        continue;
+      }
       const named = header.find((h) => h in LOAD_COLUMNS);
       if (!named && header.includes('load') && !header.includes('unit')) {
         throw new EtlError(
@@ -92,7 +144,9 @@ export const energyLoad: Pipeline = {
       select v.zone_id as entity_id, time_bucket(interval 1 hour, v.datetime) as as_of,
              avg(v.load) as load_kw,
              sum(v.load * s.step_s / 3600) as energy_kwh,
-             least(count(*) * s.step_s / 3600, 1) as completeness
+             -- count(load), not count(*): an interval delivered without a reading is a missing one.
+             least(count(v.load) * s.step_s / 3600, 1) as completeness,
+             avg(v.temp_c) as temp_c
         from valid v join steps s using (zone_id)
        group by v.zone_id, as_of, s.step_s`);
     return [{ view: zoneEnergyHourly, table: 'out_zone_energy_hourly' }];

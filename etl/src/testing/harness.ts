@@ -3,28 +3,37 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openDatabase, type Database, type TestDatabase } from '@cityassist/db';
-import { FolderOfflineStore, migrateFeatureStore } from '@cityassist/feature-store';
+import { FolderOfflineStore, migrateFeatureStore, type OfflineStore } from '@cityassist/feature-store';
 import type { Pipeline } from '../pipeline.ts';
 import { runPipeline, type RunnerDeps, type RunSummary } from '../runner.ts';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 
-/** A migrated feature store on a test database and a temp folder, removed on dispose. */
-export async function openTestStore(cfg: TestDatabase): Promise<
+/**
+ * A migrated feature store on a test database and a temp folder, removed on dispose. The offline
+ * store is a folder under it unless `offline` builds another (the S3 tests).
+ */
+export async function openTestStore<S extends OfflineStore = FolderOfflineStore>(
+  cfg: TestDatabase,
+  options: { offline?: (dir: string) => S } = {},
+): Promise<
   RunnerDeps & {
     db: Database;
     dir: string;
-    offline: FolderOfflineStore;
+    offline: S;
     write(name: string, text: string): Promise<string>;
   } & AsyncDisposable
 > {
   const dir = await mkdtemp(path.join(tmpdir(), 'etl-'));
   const db = await openDatabase(cfg);
   await migrateFeatureStore(db);
+  const offline = options.offline
+    ? options.offline(dir)
+    : (new FolderOfflineStore(path.join(dir, 'offline')) as unknown as S);
   return {
     db,
     dir,
-    offline: new FolderOfflineStore(path.join(dir, 'offline')),
+    offline,
     tempDir: path.join(dir, 'tmp'),
     repoRoot: REPO_ROOT,
     async write(name, text) {
@@ -33,6 +42,7 @@ export async function openTestStore(cfg: TestDatabase): Promise<
       return file;
     },
     async [Symbol.asyncDispose]() {
+      offline.close?.();
       await db.close();
       await rm(dir, { recursive: true, force: true });
     },

@@ -96,7 +96,7 @@ export const zoneEnergyHourly: FeatureView = {
   name: 'zone_energy_hourly',
   entity: 'zone',
   description:
-    'Electricity load per zone (or grid region) and hour, the hour starting at as_of, from metered half-hourly or hourly readings.',
+    "Electricity load per zone (or grid region) and hour, the hour starting at as_of, from metered half-hourly or hourly readings, with the hour's temperature when delivered. A row whose load is missing is an hour the meter reported nothing for (completeness 0).",
   features: [
     { name: 'load_kw', unit: 'kW', description: "Mean load over the hour's intervals that were metered." },
     {
@@ -108,6 +108,12 @@ export const zoneEnergyHourly: FeatureView = {
       name: 'completeness',
       unit: '1',
       description: "Share of the hour's metering intervals that were delivered.",
+    },
+    {
+      name: 'temp_c',
+      unit: '°C',
+      description:
+        'Air temperature over the zone in the hour, when the delivery carries one (the energy forecaster reads it): missing otherwise.',
     },
   ],
   // The zone forecaster reads 168 hours back from its anchor; two weeks leaves it a week of slack.

@@ -3,26 +3,31 @@ import type { Database } from '@cityassist/db';
 import {
   createEtlMetrics,
   loadStartSources,
+  openOfflineStore,
   pipelines,
   pollInbox,
+  sweepOfflineStore,
   type RunnerDeps,
   type RunSummary,
 } from '@cityassist/etl';
-import { Catalog, FolderOfflineStore } from '@cityassist/feature-store';
+import { Catalog } from '@cityassist/feature-store';
 import type { Logger } from '@cityassist/service-kit';
 import type { Registry } from 'prom-client';
 import type { PredictionsConfig } from '../config.ts';
+import type { PipelineUploadLimits } from './pipeline-upload.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 
 /**
  * The pipelines whose views the served models read (zone_flood_features, zone_rain_hourly,
- * sensor_pm_hourly): loaded before the service reports ready. The others load just after.
+ * sensor_pm_hourly, zone_energy_hourly): loaded before the service reports ready. The others load just after.
  */
-const SERVED_BY_MODELS = new Set(['air-quality', 'rain-gauge', 'rain-radar']);
+const SERVED_BY_MODELS = new Set(['air-quality', 'rain-gauge', 'rain-radar', 'energy-load']);
 
 export interface OpenFeatureStore {
   inboxDir: string;
+  /** `runPipeline(file:)`'s limit (ETL_UPLOAD_MAX_BYTES). */
+  upload: PipelineUploadLimits;
   /** Loads the start sources no served model reads; called once the service answers. */
   afterStart(): void;
   /** Runs what waits in the inbox now (the schedule does it every ETL_INBOX_SECONDS). */
@@ -47,7 +52,7 @@ export async function openFeatureStore(
   const metrics = createEtlMetrics(registry, pipelines);
   const runner: RunnerDeps = {
     db,
-    offline: new FolderOfflineStore(config.etl.offlineDir),
+    offline: openOfflineStore(config.etl),
     tempDir: path.join(config.etl.offlineDir, '.tmp'),
     repoRoot,
     memoryLimit: config.etl.memoryLimit,
@@ -56,6 +61,7 @@ export async function openFeatureStore(
     metrics,
   };
   let background: Promise<unknown> = Promise.resolve();
+  let sweeping: Promise<unknown> = Promise.resolve();
   if (config.etl.embedded) {
     // What the served models read is loaded before the service answers; the rest after.
     await loadStartSources(
@@ -66,6 +72,10 @@ export async function openFeatureStore(
     );
   }
   const afterStart = () => {
+    // What interrupted loads left (a version no catalog row names, older than an hour) goes.
+    sweeping = sweepOfflineStore(db, runner.offline)
+      .then((removed) => removed.length && logger.info({ removed }, 'offline store swept'))
+      .catch((err: unknown) => logger.warn({ err }, 'offline store sweep failed'));
     if (!config.etl.embedded) return;
     background = loadStartSources(
       runner,
@@ -84,11 +94,14 @@ export async function openFeatureStore(
     runner,
     catalog: new Catalog(db),
     inboxDir: config.etl.inboxDir,
+    upload: config.etlUpload,
     scanInbox: () => inbox?.scan() ?? Promise.resolve([]),
     afterStart,
     close: async () => {
       await background;
+      await sweeping;
       await inbox?.stop();
+      runner.offline.close?.();
     },
   };
 }

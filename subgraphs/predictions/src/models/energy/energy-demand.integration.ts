@@ -5,21 +5,36 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '@cityassist/service-kit';
 import { subgraphUnderTest } from '@cityassist/service-kit/testing';
-import { parseConfig } from '../../config.ts';
 import { startPredictionsService } from '../../service.ts';
 import { testConfig } from '../../testing.ts';
 
 const logger = createLogger('test', 'silent');
-const SNAPSHOT = parseConfig({}).energy.loadsSnapshot;
-const DEMAND = `query($r: [_Any!]!, $hours: Int, $top: Int) { _entities(representations: $r) { ... on Zone { id
-  energyDemand(hours: $hours) { forecastId asOf unit degraded missingReadings model { name version }
+/** The committed extract the energy-load pipeline loads on start (data/energy/SOURCE.md). */
+const EXTRACT = path.resolve(import.meta.dirname, '../../../../../data/energy/olinda_zone_load.csv');
+const DEMAND = `query($r: [_Any!]!, $hours: Int, $top: Int, $at: DateTime) { _entities(representations: $r) { ... on Zone { id
+  energyDemand(hours: $hours, at: $at) { forecastId asOf unit degraded missingReadings model { name version }
     points { at value lower upper } baseValue explain(top: $top) { feature value contribution } } } } }`;
 const reps = (...ids: string[]) => ids.map((id) => ({ __typename: 'Zone', id }));
 
-/** The snapshot as a table: its header and rows of cells. */
+/** The extract as a table: its header and rows of cells. */
 async function snapshot(): Promise<{ header: string[]; rows: string[][] }> {
-  const [head, ...rows] = (await readFile(SNAPSHOT, 'utf8')).trim().split('\n');
+  const [head, ...rows] = (await readFile(EXTRACT, 'utf8')).trim().split('\n');
   return { header: head!.split(','), rows: rows.map((r) => r.split(',')) };
+}
+
+/**
+ * Waits for the embedded start to have loaded the energy-load pipeline's sources (it may run just
+ * after the service answers), through the graph's own etlRuns.
+ */
+async function energyLoaded(gql: (q: string) => Promise<{ data?: any }>): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const { data } = await gql('{ etlRuns(pipeline: "energy-load", first: 1) { status } }');
+    const status = data?.['etlRuns']?.[0]?.status;
+    if (status === 'succeeded' || status === 'duplicate') return;
+    if (status === 'failed' || status === 'rejected') throw new Error(`energy-load on start: ${status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('energy-load did not run on start within 60 s');
 }
 
 describe('Zone.energyDemand through the subgraph', () => {
@@ -27,7 +42,7 @@ describe('Zone.energyDemand through the subgraph', () => {
   let zones: string[];
   let blanked: string;
   before(async () => {
-    // A copy of the snapshot where one zone's meter fell silent for the last day.
+    // A copy of the extract where one more zone's meter fell silent for the last day.
     const { header, rows } = await snapshot();
     zones = header.slice(2);
     blanked = zones[1]!;
@@ -41,10 +56,11 @@ describe('Zone.energyDemand through the subgraph', () => {
   const subject = subgraphUnderTest(
     () => Promise.resolve({ dataDir: 'memory://', [Symbol.asyncDispose]: () => Promise.resolve() }),
     (database) =>
-      startPredictionsService(testConfig(database, { ENERGY_LOADS_SNAPSHOT: path.join(dir, 'loads.csv') }), logger),
+      startPredictionsService(testConfig(database, { ETL_SOURCES_ENERGY_LOAD: path.join(dir, 'loads.csv') }), logger),
   );
+  before(() => energyLoaded((q) => subject.gql(q)));
 
-  it('forecasts the hours asked for from the newest hour of the snapshot, with ordered intervals', async () => {
+  it('forecasts the hours asked for from the newest hour in the feature store, with ordered intervals', async () => {
     const { data, errors } = await subject.gql(DEMAND, { r: reps(zones[0]!), hours: 24, top: 5 });
     assert.equal(errors, undefined, JSON.stringify(errors));
     const d = data!['_entities'][0].energyDemand;
@@ -75,6 +91,54 @@ describe('Zone.energyDemand through the subgraph', () => {
     assert.equal(byPath.get('_entities.2.energyDemand')?.['reason'], 'no-readings');
   });
 
+  it('says where its inputs came from: every hour of the window, its load and temperature, dataset version and file', async () => {
+    const { header, rows } = await snapshot();
+    const { data, errors } = await subject.gql(
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Zone {
+        energyDemand(hours: 1) { asOf inputs { feature value asOf datasetVersion source } } } } }`,
+      { r: reps(zones[0]!) },
+    );
+    assert.equal(errors, undefined, JSON.stringify(errors));
+    const d = data!['_entities'][0].energyDemand;
+    const inputs = d.inputs as { feature: string; value: number | null; asOf: string; datasetVersion: string; source: string[] }[];
+    assert.equal(inputs.length, 2 * 168, 'load_kw and temp_c of each of the 168 hours');
+    assert.deepEqual(
+      inputs.slice(-2).map((i) => [i.feature, i.value, new Date(i.asOf).toISOString()]),
+      [
+        ['load_kw', Number(rows.at(-1)![header.indexOf(zones[0]!)]), new Date(d.asOf).toISOString()],
+        ['temp_c', rows.at(-1)![1] === '' ? null : Number(rows.at(-1)![1]), new Date(d.asOf).toISOString()],
+      ],
+    );
+    assert.equal(new Date(inputs[0]!.asOf).getTime(), new Date(d.asOf).getTime() - 167 * 3_600_000, 'oldest first');
+    const runs = await subject.gql('{ etlRuns(pipeline: "energy-load", first: 5) { status datasetVersions } }');
+    const loaded = runs.data!['etlRuns'].find((r: { status: string }) => r.status === 'succeeded').datasetVersions;
+    for (const i of inputs) {
+      assert.ok(loaded.includes(i.datasetVersion), i.datasetVersion);
+      assert.ok(i.source.includes(path.join(dir, 'loads.csv')), JSON.stringify(i.source));
+    }
+  });
+
+  it('forecasts from the readings at or before `at`, never a later one', async () => {
+    const { rows } = await snapshot();
+    const last = new Date(rows.at(-1)![0]!).getTime();
+    const at = new Date(last - 5 * 3_600_000 + 1_800_000);
+    const { data, errors } = await subject.gql(
+      `query($r: [_Any!]!, $at: DateTime) { _entities(representations: $r) { ... on Zone {
+        newest: energyDemand(hours: 1) { asOf points { value } }
+        earlier: energyDemand(hours: 1, at: $at) { asOf points { value } inputs { asOf } } } } }`,
+      { r: reps(zones[0]!), at: at.toISOString() },
+    );
+    assert.equal(errors, undefined, JSON.stringify(errors));
+    const { newest, earlier } = data!['_entities'][0];
+    assert.equal(new Date(newest.asOf).getTime(), last);
+    assert.equal(new Date(earlier.asOf).getTime(), last - 5 * 3_600_000, 'the newest hour at or before at');
+    assert.ok(earlier.inputs.every((i: { asOf: string }) => new Date(i.asOf) <= at), 'nothing after at was read');
+    assert.notEqual(earlier.points[0].value, newest.points[0].value);
+    const before = await subject.gql(DEMAND, { r: reps(zones[0]!), hours: 1, top: 1, at: '2015-01-01T00:00:00Z' });
+    assert.equal(before.data!['_entities'][0].energyDemand, null);
+    assert.equal(before.errors?.[0]?.extensions?.['reason'], 'no-readings');
+  });
+
   it('refuses hours and top out of range with BAD_USER_INPUT', async () => {
     for (const vars of [{ hours: 0, top: 1 }, { hours: 25, top: 1 }, { hours: 1, top: 0 }, { hours: 1, top: 51 }]) {
       const { errors } = await subject.gql(DEMAND, { r: reps(zones[0]!), ...vars });
@@ -90,6 +154,7 @@ describe('an energy model that times out, through the subgraph', () => {
     (database) =>
       startPredictionsService(testConfig(database, { INFERENCE_BATCH_WAIT_MS: '50', MODEL_TIMEOUT_MS: '10' }), logger),
   );
+  before(() => energyLoaded((q) => subject.gql(q)));
 
   it('answers the seasonal-naive baseline (the same hour last week), degraded, with PREDICTION_DEGRADED', async () => {
     const { header, rows } = await snapshot();
@@ -100,7 +165,7 @@ describe('an energy model that times out, through the subgraph', () => {
     assert.equal(d.model.version, 'baseline');
     assert.deepEqual(d.explain, []);
     assert.equal(d.baseValue, null);
-    // Step h forecasts y[t+h-168]: row (last - 168 + h) of the snapshot, when it was read.
+    // Step h forecasts y[t+h-168]: row (last - 168 + h) of the extract, as the pipeline loaded it.
     const column = header.indexOf(zone);
     let compared = 0;
     d.points.forEach((p: { value: number }, i: number) => {

@@ -7,6 +7,7 @@ import { noteIfDegraded } from '../../plugins/degraded-answers.plugin.ts';
 import { Zone } from '../../zone/zone.type.ts';
 import { FeatureContribution } from '../answer.type.ts';
 import { assertTop, MAX_TOP, topContributions } from '../explain.ts';
+import { FeatureInput, featureInputsOf } from '../../features/feature-input.type.ts';
 import { EnergyDemand } from './energy-demand.type.ts';
 import { energyModel, energyVersionOf } from './energy.model.ts';
 
@@ -17,19 +18,24 @@ export class ZoneEnergyResolver {
   @FieldResolver(() => EnergyDemand, {
     nullable: true,
     description:
-      "Electricity demand forecast of the zone for the next hours; null with FORECAST_UNAVAILABLE when there are no or too few recent load readings of it.",
+      "Electricity demand forecast of the zone for the next hours, from its newest load readings (or those at or before `at`); null with FORECAST_UNAVAILABLE when there are no or too few recent load readings of it.",
   })
   async energyDemand(
     @Root() zone: Zone,
     @Ctx() ctx: PredictionsContext,
     @Info() info: GraphQLResolveInfo,
     @Arg('hours', () => Int, { defaultValue: 24, description: 'Hourly steps, 1–24.' }) hours: number,
+    @Arg('at', () => Date, {
+      nullable: true,
+      description: 'Forecast from the readings at or before this time (nothing later is read). Default: the newest.',
+    })
+    at?: Date | null,
   ): Promise<EnergyDemand> {
     const { horizons } = energyVersionOf(energyModel.served(ctx).router.champion).spec;
     if (!Number.isInteger(hours) || hours < 1 || hours > horizons) {
       throw errors.BAD_USER_INPUT(`hours must be between 1 and ${horizons}`, { argument: 'hours' });
     }
-    const demand = await energyModel.scope(ctx).energyDemand.load(zone.id);
+    const demand = await energyModel.scope(ctx).energyDemand(at ?? undefined).load(zone.id);
     return noteIfDegraded(ctx, info, { ...demand, points: demand.points.slice(0, hours) }, 'energy-demand forecast');
   }
 }
@@ -43,8 +49,21 @@ function inUnits(explanation: Explanation | undefined, level: number): Explanati
   };
 }
 
+/** What the energy model reads of each hour of a zone's window. */
+const WINDOW_FEATURES = ['load_kw', 'temp_c'] as const;
+
 @Resolver(() => EnergyDemand)
 export class EnergyDemandResolver {
+  // Two per hour of the window (168 hours for the served model): far above the gateway's assumed 50.
+  @Directive('@listSize(assumedSize: 336)')
+  @FieldResolver(() => [FeatureInput], {
+    description:
+      "What the forecast read from the feature store (zone_energy_hourly): each hour of the zone's window up to asOf, oldest first, its load_kw and temp_c, with the dataset version and files each came from. An hour the store has no row for is not listed (the model read it as missing).",
+  })
+  async inputs(@Root() demand: EnergyDemand, @Ctx() ctx: PredictionsContext): Promise<FeatureInput[]> {
+    return featureInputsOf(demand.window.rows, WINDOW_FEATURES, energyModel.scope(ctx).lineage);
+  }
+
   @FieldResolver(() => Float, {
     nullable: true,
     description:

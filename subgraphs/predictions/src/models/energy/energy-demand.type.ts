@@ -2,6 +2,7 @@ import { Directive, Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import type { Answer } from '@cityassist/inference';
 import { ModelRef } from '../answer.type.ts';
 import type { EnergyAnswer } from './energy.model.ts';
+import type { ZoneWindow } from './zone-loads.ts';
 
 @ObjectType({ description: 'One hourly step of an energy-demand forecast.' })
 export class EnergyPoint {
@@ -20,7 +21,7 @@ export class EnergyPoint {
 
 @ObjectType({
   description:
-    "Short-term electricity demand of a zone: its next hours from the energy model, with 90% intervals. From a simulated load snapshot driven by real temperature and the zone's real population until a city's meter feed is loaded (docs/energy-demand.md).",
+    "Short-term electricity demand of a zone: its next hours from the energy model, with 90% intervals, from the zone's hourly load and temperature in the feature store (zone_energy_hourly). The committed extract is simulated, driven by real temperature and the zone's real population, until a city's meter feed is loaded (docs/energy-demand.md).",
 })
 export class EnergyDemand {
   @Field(() => ID, {
@@ -59,6 +60,8 @@ export class EnergyDemand {
   answer!: Answer<EnergyAnswer>;
   /** The row's recent level (the `level` input), which turns the trees' ratios into kW. */
   level!: number;
+  /** The feature-store rows the forecast was made from (lineage for `inputs`). */
+  window!: ZoneWindow;
   /** Why this answer is a fallback (degraded), for the error entry the response carries. */
   fallback?: { reason: string; source: 'last-prediction' | 'baseline' } | undefined;
 }

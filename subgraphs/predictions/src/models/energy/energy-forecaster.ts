@@ -16,8 +16,9 @@ export interface ZoneLoadRow {
 }
 
 /**
- * Zones → their windows of load and temperature → one scoring pass for all of them → a forecast
- * per zone. A zone gets its own FORECAST_UNAVAILABLE error when the snapshot has no loads for it
+ * Zones → their windows of load and temperature in the feature store → one scoring pass for all of
+ * them → a forecast per zone. Each zone's window ends at its own newest hour (at or before `at`
+ * when asked). A zone gets its own FORECAST_UNAVAILABLE error when the store has no loads for it
  * or too few recent ones; when the model fails the router answers each zone with its last good
  * forecast or the documented baseline, degraded.
  */
@@ -29,29 +30,31 @@ export class EnergyForecaster {
 
   async forecastZones(
     zoneIds: readonly string[],
-    route: { requestId?: string | undefined } = {},
+    route: { requestId?: string | undefined; at?: Date | undefined } = {},
   ): Promise<(EnergyDemand | GraphQLError)[]> {
     // The champion's rules build every row; a canary or shadow passed the same worked windows.
     const version = energyVersionOf(this.router.champion);
     const { spec } = version;
-    const anchor = this.loads.anchor;
-    const temps = this.loads.temperatures;
-    const rows = new Map<string, ZoneLoadRow | { valid: number }>();
-    for (const zoneId of new Set(zoneIds)) {
-      const loads = this.loads.loadsOf(zoneId);
-      if (!loads) continue;
-      const inputs = windowFeatures(loads, temps, anchor, spec);
-      const valid = loads.subarray(loads.length - spec.season).filter((v) => Number.isFinite(v)).length;
-      rows.set(zoneId, inputs ? { zoneId, anchor, inputs, missing: spec.season - valid } : { valid });
+    const windows = await this.loads.windows([...new Set(zoneIds)], route.at);
+    const rows = new Map<string, ZoneLoadRow | { valid: number; anchor: Date }>();
+    for (const [zoneId, w] of windows) {
+      const inputs = windowFeatures(w.loads, w.temperatures, w.anchor, spec);
+      const valid = w.loads.subarray(w.loads.length - spec.season).filter((v) => Number.isFinite(v)).length;
+      rows.set(
+        zoneId,
+        inputs ? { zoneId, anchor: w.anchor, inputs, missing: spec.season - valid } : { valid, anchor: w.anchor },
+      );
     }
     const scorable = [...rows.values()].filter((r): r is ZoneLoadRow => 'inputs' in r);
-    const answers = await this.router.score(scorable, route);
+    const answers = await this.router.score(scorable, { requestId: route.requestId });
     const scored = new Map(scorable.map((r, i) => [r.zoneId, answers[i]!]));
 
     return zoneIds.map((zoneId) => {
       const row = rows.get(zoneId);
-      if (!row) {
-        return errors.FORECAST_UNAVAILABLE(`no load readings of zone ${zoneId} in ${this.loads.file}`, {
+      const window = windows.get(zoneId);
+      if (!row || !window) {
+        const when = route.at ? ` at or before ${route.at.toISOString()}` : '';
+        return errors.FORECAST_UNAVAILABLE(`no load readings of zone ${zoneId} in the feature store${when}`, {
           zoneId,
           reason: 'no-readings',
         });
@@ -60,7 +63,7 @@ export class EnergyForecaster {
       if (!answer) {
         const valid = 'valid' in row ? row.valid : 0;
         return errors.FORECAST_UNAVAILABLE(
-          `zone ${zoneId} has ${valid} valid load readings among the ${spec.season} hours up to ${anchor.toISOString()}; the model needs ${version.minReadings}`,
+          `zone ${zoneId} has ${valid} valid load readings among the ${spec.season} hours up to ${row.anchor.toISOString()}; the model needs ${version.minReadings}`,
           { zoneId, reason: 'too-few-readings', validReadings: valid },
         );
       }
@@ -75,6 +78,7 @@ export class EnergyForecaster {
         zoneId,
         answer,
         level: answer.inputs[version.at.level]!,
+        window,
         fallback: answer.fallback,
       };
     });

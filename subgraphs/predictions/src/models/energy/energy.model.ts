@@ -1,5 +1,8 @@
+import { Catalog } from '@cityassist/feature-store';
 import type { RawOutputs, ServedModel } from '@cityassist/inference';
+import { loaderFamily } from '@cityassist/service-kit';
 import DataLoader from 'dataloader';
+import { createLineageLoader } from '../../features/feature-input.type.ts';
 import { conformalBaseline, verifyWindows } from '../forecast.ts';
 import { defineModel, perVersion } from '../model.ts';
 import { assertFeatureSpec, levelOf, windowFeatures, type EnergyFeatureSpec } from './energy-features.ts';
@@ -63,12 +66,13 @@ export const energyVersionOf = perVersion((model: ServedModel): EnergyVersion =>
 export interface EnergyInputs {
   forecaster: EnergyForecaster;
   loads: ZoneLoads;
+  catalog: Catalog;
 }
 
 /**
  * The energy-demand forecaster (a zone's load, 24 hourly steps with 90% intervals): zone → its
- * recent loads and the city's temperature → one input row per zone → one model call for all the
- * zones of a request. Keyed by zone.
+ * recent loads and temperatures in the feature store → one input row per zone → one model call for
+ * all the zones of a request. Keyed by zone.
  */
 export const energyModel = defineModel({
   name: 'energy',
@@ -96,20 +100,22 @@ export const energyModel = defineModel({
     );
     return { windows };
   },
-  async inputs({ config, logger }, router) {
+  inputs({ db }, router): Promise<EnergyInputs> {
     const { spec } = energyVersionOf(router.champion);
-    const loads = await ZoneLoads.fromFile(config.energy.loadsSnapshot, spec.step_seconds);
-    logger.info(
-      { zones: loads.zoneCount, hours: loads.times.length, anchor: loads.anchor.toISOString() },
-      'zone load snapshot read',
-    );
-    return { forecaster: new EnergyForecaster(router, loads), loads };
+    // Read per request, not at start: a delivery the pipeline loads later is served without a restart.
+    const loads = new ZoneLoads(db, spec.step_seconds, spec.history_steps);
+    return Promise.resolve({ forecaster: new EnergyForecaster(router, loads), loads, catalog: new Catalog(db) });
   },
   perRequest: ({ inputs }, request) => ({
-    /** The energyDemand of N zones is one model call. */
-    energyDemand: new DataLoader<string, EnergyDemand>(
-      (zoneIds) => inputs.forecaster.forecastZones(zoneIds, { requestId: request.requestId }),
-      request.batching ? {} : { maxBatchSize: 1 },
+    lineage: createLineageLoader(inputs.catalog),
+    /** Per `at`: the energyDemand of N zones is one window read and one model call. */
+    energyDemand: loaderFamily(
+      (at?: Date): DataLoader<string, EnergyDemand> =>
+        new DataLoader<string, EnergyDemand>(
+          (zoneIds) => inputs.forecaster.forecastZones(zoneIds, { requestId: request.requestId, at }),
+          request.batching ? {} : { maxBatchSize: 1 },
+        ),
+      (at) => at?.getTime(),
     ),
   }),
 });

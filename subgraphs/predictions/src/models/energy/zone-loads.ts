@@ -1,71 +1,70 @@
-import { readFile } from 'node:fs/promises';
+import type { Queryable } from '@cityassist/db';
+import { OnlineStore, zoneEnergyHourly, type OnlineRow } from '@cityassist/feature-store';
+
+/** One zone's input window as the feature store holds it, ending at the zone's anchor. */
+export interface ZoneWindow {
+  zoneId: string;
+  /** The zone's newest hour at or before the time asked: its forecast starts there. */
+  anchor: Date;
+  /** `history_steps` loads (kW), oldest first, the anchor's last; NaN = no reading. */
+  loads: Float64Array;
+  /** The temperatures of the same hours (°C); NaN = none delivered. */
+  temperatures: Float64Array;
+  /** The store rows the window was read from, oldest first: what `inputs` names. */
+  rows: OnlineRow[];
+}
 
 /**
- * The energy model's feature reader: each zone's recent hourly load and the city's temperature,
- * from a wide CSV (`at_utc,temp_c,<zone id>,…`, one row per hour, an empty cell = a missing
- * reading), the committed simulated snapshot by default (data/energy/SOURCE.md). Every replica
- * reads the same file, so every replica builds the same rows. A malformed file refuses to start,
- * naming the line; nothing is guessed.
+ * The energy model's feature reader: each zone's recent hourly load and temperature from the
+ * `zone_energy_hourly` view of the online feature store, which the energy-load pipeline fills
+ * (etl/pipelines/energy-load/). Serving never computes a feature the pipeline did not load: an
+ * hour the store has no row for, or a row without a load, is a missing reading.
  */
 export class ZoneLoads {
-  private constructor(
-    /** The hours of the rows, oldest first (UTC), a regular grid. */
-    readonly times: Date[],
-    readonly temperatures: Float64Array,
-    private readonly loads: Map<string, Float64Array>,
-    readonly file: string,
-  ) {}
+  private readonly online: OnlineStore;
 
-  static async fromFile(file: string, stepSeconds: number): Promise<ZoneLoads> {
-    const lines = (await readFile(file, 'utf8')).split(/\r?\n/).filter((l) => l.length > 0);
-    const header = lines[0]?.split(',') ?? [];
-    if (header[0] !== 'at_utc' || header[1] !== 'temp_c' || header.length < 3) {
-      throw new Error(`${file}: the header must be at_utc,temp_c,<zone id>,… (found ${header.slice(0, 3).join(',')})`);
+  constructor(
+    db: Queryable,
+    private readonly stepSeconds: number,
+    private readonly historySteps: number,
+  ) {
+    this.online = new OnlineStore(db);
+  }
+
+  /**
+   * Each zone's window ending at its newest row at or before `at` (default: its newest), in two
+   * queries for all the zones; a zone the store has no row for is absent. Nothing later than its
+   * anchor is read, so a value loaded for a later hour never reaches an earlier forecast.
+   */
+  async windows(zoneIds: readonly string[], at?: Date): Promise<Map<string, ZoneWindow>> {
+    const newest = await this.online.latest(zoneEnergyHourly.name, zoneIds, at);
+    const out = new Map<string, ZoneWindow>();
+    if (newest.size === 0) return out;
+    const step = this.stepSeconds * 1000;
+    const n = this.historySteps;
+    const anchors = [...newest.values()].map((r) => r.asOf.getTime());
+    const from = new Date(Math.min(...anchors) - (n - 1) * step);
+    const to = new Date(Math.max(...anchors) + 1);
+    for (const [zoneId, row] of newest) {
+      out.set(zoneId, {
+        zoneId,
+        anchor: row.asOf,
+        loads: new Float64Array(n).fill(Number.NaN),
+        temperatures: new Float64Array(n).fill(Number.NaN),
+        rows: [],
+      });
     }
-    const zoneIds = header.slice(2);
-    if (new Set(zoneIds).size !== zoneIds.length) throw new Error(`${file}: a zone id appears twice in the header`);
-    const rows = lines.slice(1);
-    if (rows.length === 0) throw new Error(`${file}: no rows`);
-    const times: Date[] = [];
-    const temperatures = new Float64Array(rows.length);
-    const loads = zoneIds.map(() => new Float64Array(rows.length));
-    const cell = (text: string | undefined, line: number, column: string, min: number) => {
-      if (text === undefined) throw new Error(`${file}:${line}: too few cells`);
-      if (text === '') return Number.NaN;
-      const v = Number(text);
-      if (!Number.isFinite(v) || v < min) throw new Error(`${file}:${line}: ${column} is not a number ≥ ${min}: "${text}"`);
-      return v;
-    };
-    rows.forEach((text, i) => {
-      const line = i + 2;
-      const cells = text.split(',');
-      if (cells.length !== header.length) throw new Error(`${file}:${line}: ${cells.length} cells, the header has ${header.length}`);
-      const at = new Date(cells[0]!);
-      if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(cells[0]!) || Number.isNaN(at.getTime())) {
-        throw new Error(`${file}:${line}: at_utc is not a UTC time like 2015-06-30T23:00:00Z: "${cells[0]}"`);
-      }
-      const previous = times.at(-1);
-      if (previous && at.getTime() - previous.getTime() !== stepSeconds * 1000) {
-        throw new Error(`${file}:${line}: ${cells[0]} is not ${stepSeconds} s after the row before`);
-      }
-      times.push(at);
-      temperatures[i] = cell(cells[1], line, 'temp_c', -90);
-      zoneIds.forEach((_, z) => (loads[z]![i] = cell(cells[z + 2], line, zoneIds[z]!, 0)));
-    });
-    return new ZoneLoads(times, temperatures, new Map(zoneIds.map((id, z) => [id, loads[z]!])), file);
+    for (const row of await this.online.range(zoneEnergyHourly.name, [...newest.keys()], from, to)) {
+      const w = out.get(row.entityId)!;
+      const back = (w.anchor.getTime() - row.asOf.getTime()) / step;
+      // Off the hourly grid or outside this zone's own window (another zone's anchor is later).
+      if (!Number.isInteger(back) || back < 0 || back >= n) continue;
+      const { load_kw: load, temp_c: temperature } = row.values;
+      w.loads[n - 1 - back] = typeof load === 'number' ? load : Number.NaN;
+      w.temperatures[n - 1 - back] = typeof temperature === 'number' ? temperature : Number.NaN;
+      w.rows.push(row);
+    }
+    return out;
   }
 
-  /** The newest hour of the file: every zone's forecast starts there. */
-  get anchor(): Date {
-    return this.times.at(-1)!;
-  }
-
-  get zoneCount(): number {
-    return this.loads.size;
-  }
-
-  /** A zone's loads, oldest first with the anchor's last; undefined for a zone the file lacks. */
-  loadsOf(zoneId: string): Float64Array | undefined {
-    return this.loads.get(zoneId);
-  }
 }
