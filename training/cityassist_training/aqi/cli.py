@@ -26,7 +26,7 @@ import pandas as pd
 
 from .. import config, contract, lineage, outputs
 from ..lineage import append_run, sha256_file
-from . import card, epa, evaluate, export, model
+from . import card, epa, evaluate, export, from_store, model, online_intervals
 from .features import LEVEL_FLOOR, FeatureSpec, baselines, describe, panel_features, targets
 from .loader import AqiDataError, Panel, load_long_csv
 
@@ -37,6 +37,7 @@ AQI_CODE = [
     "cityassist_training/aqi",
     "cityassist_training/onnx_export",
     "cityassist_training/forecast_common.py",
+    "cityassist_training/feature_export.py",
     *lineage.SHARED_CODE,
 ]
 
@@ -101,7 +102,7 @@ def run(args) -> int:
 
 def _run(args) -> int:
     t0 = time.time()
-    cfg = config.load(args.config, smoke=args.smoke)
+    cfg = config.load(args.config, smoke=args.smoke, retrain_id=getattr(args, "retrain_id", None))
     smoke_subset = cfg.pop("smoke_subset", None)
     if args.seed is not None:
         cfg["seed"] = args.seed
@@ -166,6 +167,12 @@ def _run(args) -> int:
         provenance = "simulated"
     else:
         raise AqiDataError("no data: pass --data <csv> or set data.path / data.simulate in the config")
+    features_lineage = None
+    if getattr(args, "features", None):
+        # The same sensors' series as the feature store holds them (aqi.history → air-quality →
+        # export); the simulation above still supplies the failure context of the evaluation.
+        panel, features_lineage = from_store.panel_from_export(args.features, parameter or panel.parameter)
+        log(f"readings from the store: {args.features} ({features_lineage['rows']} sensor-hours)")
     if args.smoke and smoke_subset and "simulate" not in data_cfg:
         steps = int(_by_resolution(smoke_subset["steps"], panel.resolution))
         keep = sorted(panel.stations, key=lambda s: -panel.report["per_station"][s]["observed"])[
@@ -206,6 +213,7 @@ def _run(args) -> int:
     # ---- rolling-origin fits -------------------------------------------------------------------
     folds = []
     cal_res: list[list[np.ndarray]] = [[] for _ in range(H)]
+    cal_cells: list[list[tuple]] = [[] for _ in range(H)]  # (t, station, y, level, ratio, sigma) per fold
     for i, o in enumerate(origins):
         end = origins[i + 1] if i + 1 < len(origins) else T
         train_m = evaluate.masks_before(ok, Y, o, stride=stride)
@@ -229,6 +237,10 @@ def _run(args) -> int:
                 level = X[:, :, spec.level_index][m].astype(np.float64)
                 sigma = fc.sigma(X[m]).astype(np.float64)[:, 0]
                 cal_res[h - 1].append((Y[:, :, h - 1][m] / level - pr["ratio"][:, :, h - 1][m]) / sigma)
+                tt, ss = np.nonzero(m)
+                cal_cells[h - 1].append(
+                    (tt, ss, Y[:, :, h - 1][m], level, pr["ratio"][:, :, h - 1][m], sigma)
+                )
     shipped = folds[-1]
     fc: model.Forecaster = shipped["fc"]
 
@@ -260,6 +272,15 @@ def _run(args) -> int:
     log(
         f"test MAE (mean over horizons) model {headline['mae']} | persistence {headline['mae_persistence']} |"
         f" seasonal naive {headline['mae_seasonal_naive']} | coverage {headline['coverage']}"
+    )
+
+    online, online_state = _online_intervals(
+        cal_cells, origins, t_test, fc, X, Y, preds, test_masks, panel, alpha, cfg["version"]
+    )
+    log(
+        f"online intervals (window {online['window']}, gamma {online['gamma']}): test coverage"
+        f" {online['test_after_online']['overall']['coverage']} (static"
+        f" {online['test_before_static']['overall']['coverage']})"
     )
 
     backtest = _backtest(folds, Y, P, N, panel, block, reps, rng_eval, spec)
@@ -483,6 +504,7 @@ def _run(args) -> int:
             "config_path": _rel(Path(args.config)),
             "seed": seed,
             "command": _command(args),
+            **({"features": features_lineage} if features_lineage else {}),
             "environment": {
                 "python": platform.python_version(),
                 "xgboost": xgboost.__version__,
@@ -495,7 +517,13 @@ def _run(args) -> int:
     contract.validate_metadata(export.clean(metadata), "aqi metadata.json")
     export.write_json(out_dir / "metadata.json", metadata)
     export.write_json(out_dir / "evaluation.json", report)
-    (out_dir / "MODEL_CARD.md").write_text(card.render(metadata, report, cfg), encoding="utf-8")
+    export.write_json(out_dir / "interval_evaluation.json", online)
+    export.write_json(out_dir / "interval_calibration.json", online_state)
+    export.write_json(
+        out_dir / "interval_test_vectors.json",
+        online_intervals.parity_vectors(online_state, np.random.default_rng([seed, 3])),
+    )
+    (out_dir / "MODEL_CARD.md").write_text(card.render(metadata, report, cfg, online), encoding="utf-8")
     if args.report:
         Path(args.report).parent.mkdir(parents=True, exist_ok=True)
         export.write_json(Path(args.report), {"model_dir": _rel(out_dir), **report})
@@ -528,6 +556,43 @@ def _run(args) -> int:
     append_run(exp_log, export.clean(run_record))
     log(f"done in {time.time() - t0:.0f} s: {out_dir} (experiment log {_rel(exp_log)})")
     return 0
+
+
+def _online_intervals(cal_cells, origins, t_test, fc, X, Y, preds, test_masks, panel, alpha, version):
+    """Static vs online-recalibrated intervals on the test period (online_intervals.py), the window
+    and gamma chosen on the calibration period, and the serving state at the end of the test."""
+    spec = fc.spec
+    val_cells, test_cells, seed = [], [], []
+    for h in range(1, spec.horizons + 1):
+        parts = cal_cells[h - 1]
+        c = online_intervals.Cells.of(*(np.concatenate([p[i] for p in parts]) for i in range(6)))
+        val_cells.append(c)
+        # the static offsets' own residuals, in the order they became known (target time)
+        seed.append(c.e[np.argsort(c.t + h, kind="stable")])
+        m = test_masks[h - 1]
+        tt, ss = np.nonzero(m)
+        test_cells.append(
+            online_intervals.Cells.of(
+                tt,
+                ss,
+                Y[:, :, h - 1][m],
+                X[:, :, spec.level_index][m].astype(np.float64),
+                preds["ratio"][:, :, h - 1][m],
+                fc.sigma(X[m]).astype(np.float64)[:, 0],
+            )
+        )
+    static = [(float(a), float(b)) for a, b in zip(fc.q_lo, fc.q_hi)]
+    # validation: the window starts empty at the calibration period's start, the stretch up to the
+    # next origin warms it up (or the first half when no origin lies inside), the rest is scored
+    t_cal = min(int(c.t.min()) for c in val_cells)
+    inside = [o for o in origins if t_cal < o < t_test]
+    score_from = inside[0] if inside else (t_cal + t_test) // 2
+    result, cals = online_intervals.evaluate(
+        val_cells, score_from, seed, test_cells, static, alpha, panel.times
+    )
+    result["validation_scored"] = [panel.times[score_from].isoformat(), panel.times[t_test - 1].isoformat()]
+    state = online_intervals.serving_state(cals, version, alpha, fc.scale_floor, panel.times[-1].isoformat())
+    return result, state
 
 
 def _command(args) -> str:

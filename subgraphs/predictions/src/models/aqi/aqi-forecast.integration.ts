@@ -220,6 +220,37 @@ onEachDatabase((label, open) => {
       assert.equal(top.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT');
     });
 
+    it('says where its inputs came from: each reading of the window, its dataset version and file', async (t) => {
+      if (!subject.server) return t.skip('no Postgres on this machine');
+      const zones = await sensorZones();
+      const { data, errors } = await gql(
+        `query($r: [_Any!]!) { _entities(representations: $r) { ... on Zone { aqiForecast(hours: 1) {
+          asOf parameter inputs { feature value asOf datasetVersion source } } } } }`,
+        { r: reps([zones.get('olinda-04')!]) },
+      );
+      assert.equal(errors, undefined, JSON.stringify(errors));
+      const f = data!['_entities'][0].aqiForecast;
+      const inputs = f.inputs as { feature: string; value: number; asOf: string; datasetVersion: string; source: string[] }[];
+      assert.ok(inputs.length > 24 && inputs.length <= 168, `${inputs.length} readings in the 168-hour window`);
+      assert.ok(inputs.every((i) => i.feature === 'pm25'));
+      const times = inputs.map((i) => new Date(i.asOf).getTime());
+      assert.deepEqual(times, [...times].sort((a, b) => a - b), 'oldest first');
+      assert.equal(new Date(inputs.at(-1)!.asOf).toISOString(), f.asOf, 'the newest reading is the anchor');
+      assert.ok(new Date(f.asOf).getTime() - times[0]! <= 167 * HOUR, 'nothing before the window');
+      // The extract's own reading of that hour, read from the file.
+      const line = (await readFile(SNAPSHOT, 'utf8'))
+        .split('\n')
+        .map((l) => l.split(','))
+        .find((c) => c[0] === 'olinda-04' && c[2] === 'pm25' && new Date(c[1]!).toISOString() === f.asOf)!;
+      assert.equal(inputs.at(-1)!.value, Number(line[3]));
+      const runs = await gql('{ etlRuns(pipeline: "air-quality", first: 5) { status datasetVersions } }');
+      const loaded = runs.data!['etlRuns'].flatMap((r: { datasetVersions: string[] }) => r.datasetVersions);
+      for (const i of inputs) {
+        assert.ok(loaded.includes(i.datasetVersion), i.datasetVersion);
+        assert.ok(i.source.includes(SNAPSHOT), JSON.stringify(i.source));
+      }
+    });
+
     it('EXPECTED FAILURE - a zone outside the extract gets FORECAST_UNAVAILABLE beside the others', async (t) => {
       if (!subject.server) return t.skip('no Postgres on this machine');
       const zone = (await zoneIds())[1]!;
@@ -281,10 +312,16 @@ onEachDatabase((label, open) => {
         newest: '2016-01-01T00:00:00.000Z',
       });
       const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Zone { aqiForecast(hours: 1) {
-        asOf missingReadings sensor { id } explain(top: 31) { feature value } } } } }`;
+        asOf missingReadings sensor { id } explain(top: 31) { feature value }
+        inputs { value asOf datasetVersion source } } } } }`;
       const { data, errors } = await gql(q, { r: reps([zones.get('olinda-01')!, zones.get('olinda-04')!]) });
       assert.equal(errors, undefined);
       const [mine, other] = data!['_entities'].map((e: any) => e.aqiForecast);
+      // A pushed reading names its caller, not a file.
+      const pushed = mine.inputs.at(-1);
+      assert.deepEqual([pushed.value, pushed.asOf, pushed.source], [30, '2016-01-01T00:00:00.000Z', []]);
+      assert.match(pushed.datasetVersion, /^api:/);
+      assert.match(other.inputs.at(-1).datasetVersion, /^sensor_pm_hourly@/);
       assert.equal(mine.asOf, '2016-01-01T00:00:00.000Z');
       assert.equal(other.asOf, LAST_READING, 'olinda-04 keeps its own clock');
       const v = (f: any, name: string) => f.explain.find((c: any) => c.feature === name).value;

@@ -6,6 +6,7 @@ import { noteIfDegraded } from '../../plugins/degraded-answers.plugin.ts';
 import { Zone } from '../../zone/zone.type.ts';
 import { FeatureContribution } from '../answer.type.ts';
 import { assertTop, MAX_TOP, topContributions } from '../explain.ts';
+import { FeatureInput, featureInputsOf } from '../../features/feature-input.type.ts';
 import { AqiForecast } from './aqi-forecast.type.ts';
 import { aqiModel, aqiVersionOf } from './aqi.model.ts';
 
@@ -35,6 +36,21 @@ export class ZoneAqiResolver {
 
 @Resolver(() => AqiForecast)
 export class AqiForecastResolver {
+  // One per hour of the sensor's window (168 hours for the served model): above the assumed 50.
+  @Directive('@listSize(assumedSize: 168)')
+  @FieldResolver(() => [FeatureInput], {
+    description:
+      "What the forecast read from the feature store (sensor_pm_hourly): the sensor's readings of `parameter` in its window up to asOf, oldest first, each with the dataset version and files it came from (api:<caller> for a pushed reading). An hour without a reading is not listed (the model read it as missing).",
+  })
+  async inputs(@Root() forecast: AqiForecast, @Ctx() ctx: PredictionsContext): Promise<FeatureInput[]> {
+    const rows = forecast.readings.map((r) => ({
+      asOf: r.at,
+      values: { [forecast.parameter]: r.value },
+      datasetVersion: r.datasetVersion,
+    }));
+    return featureInputsOf(rows, [forecast.parameter], aqiModel.scope(ctx).lineage);
+  }
+
   @FieldResolver(() => Float, {
     nullable: true,
     description:

@@ -2,6 +2,8 @@ import { Directive, Field, Float, ID, Int, ObjectType, registerEnumType } from '
 import type { Answer } from '@cityassist/inference';
 import { ModelRef } from '../answer.type.ts';
 import type { AqiAnswer } from './aqi.model.ts';
+import type { StoredReading } from './sensor-store.ts';
+import { AqiIntervalCalibration } from './interval-calibration.type.ts';
 
 /** The US EPA categories, in order of the index (metadata.json → `epa_breakpoints.categories`). */
 export enum AqiCategory {
@@ -138,8 +140,14 @@ export class AqiForecast {
   })
   degraded!: boolean;
 
+  @Field(() => AqiIntervalCalibration, { description: 'How lower and upper of the points were calibrated.' })
+  intervalCalibration!: AqiIntervalCalibration;
+
   /** The zone asked about. */
   zoneId!: string;
+
+  /** The sensor's readings the forecast's window was built from, oldest first (lineage for `inputs`). */
+  readings!: StoredReading[];
 
   /** The router's answer it was made from: what explanations read. */
   answer!: Answer<AqiAnswer>;

@@ -3,7 +3,8 @@ import type { GraphQLError } from 'graphql';
 import { errors } from '../../errors.ts';
 import { gridStepOf, gridWindow, windowBounds, windowFeatures } from './aqi-features.ts';
 import type { AqiForecast } from './aqi-forecast.type.ts';
-import { aqiVersionOf, type AqiAnswer } from './aqi.model.ts';
+import type { AqiIntervals, IntervalCalibrationInfo } from './interval-calibrator.ts';
+import { aqiVersionOf, type AqiAnswer, type AqiVersion } from './aqi.model.ts';
 import type { SensorStore } from './sensor-store.ts';
 import type { ZoneSensor, ZoneSensorMap } from './zone-sensors.ts';
 
@@ -30,6 +31,8 @@ export class AqiForecaster {
     readonly router: ModelRouter<SensorRow, AqiAnswer>,
     readonly store: SensorStore,
     readonly zones: ZoneSensorMap,
+    /** Online interval recalibration (AQI_INTERVAL_CALIBRATION); absent = the model's own intervals. */
+    readonly intervals?: AqiIntervals | undefined,
   ) {}
 
   async forecastZones(
@@ -55,6 +58,9 @@ export class AqiForecaster {
       [...anchors].map(([sensorId, anchor]) => ({ sensorId, ...windowBounds(anchor, spec) })),
       parameter,
     );
+    // The readings just read are the truth of earlier forecasts: they score them before new ones are issued.
+    const dir = this.router.champion.dir;
+    this.intervals?.observe(dir, readings);
 
     const rows = new Map<string, SensorRow | { anchor: Date; valid: number }>();
     for (const [id, anchor] of anchors) {
@@ -89,14 +95,30 @@ export class AqiForecaster {
           { zoneId, sensorId: sensor.id, reason: 'too-few-readings', validReadings: valid },
         );
       }
-      return forecastOf(answer, zoneId, {
+      const calibrated = this.calibrated(answer, row, version);
+      const forecast = forecastOf(calibrated ?? answer, zoneId, {
         id: sensor.id,
         distanceKm: Math.round(distanceKm * 1000) / 1000,
         neighbourhood: sensor.neighbourhood,
         lat: sensor.lat,
         lon: sensor.lon,
-      }, version);
+      }, version, calibrated?.output.intervalCalibration);
+      // What the window was read from, for `inputs`: this request's readings, whichever answer served.
+      return { ...forecast, readings: readings.get(sensor.id) ?? [] };
     });
+  }
+
+  /** The champion's own answer with its intervals recalibrated online; undefined leaves it as it is. */
+  private calibrated(
+    answer: Answer<AqiAnswer>,
+    row: SensorRow,
+    version: AqiVersion,
+  ): (Answer<AqiAnswer> & { output: { intervalCalibration: IntervalCalibrationInfo } }) | undefined {
+    const champion = this.router.champion;
+    if (!this.intervals || answer.degraded || answer.version !== champion.version) return undefined;
+    if (answer.output.asOf.getTime() !== row.anchor.getTime()) return undefined;
+    const { points, info } = this.intervals.apply(champion.dir, version, row.sensorId, row.anchor, row.inputs, answer.output.points);
+    return { ...answer, output: { ...answer.output, points, intervalCalibration: info } };
   }
 
   private unplaced(zoneId: string): GraphQLError {
@@ -113,6 +135,7 @@ function forecastOf(
   zoneId: string,
   sensor: AqiForecast['sensor'],
   v: { parameter: string; unit: string },
+  intervalCalibration: IntervalCalibrationInfo = { method: 'static', window: null, observedErrors: 0 },
 ): AqiForecast {
   return {
     forecastId: answer.id,
@@ -129,5 +152,7 @@ function forecastOf(
     zoneId,
     answer,
     fallback: answer.fallback,
+    intervalCalibration,
+    readings: [],
   };
 }

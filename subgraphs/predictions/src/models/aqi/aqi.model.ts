@@ -1,12 +1,15 @@
+import { Catalog } from '@cityassist/feature-store';
 import { loadZoneFeatures } from '@cityassist/geo';
 import type { RawOutputs, ServedModel } from '@cityassist/inference';
 import DataLoader from 'dataloader';
+import { createLineageLoader } from '../../features/feature-input.type.ts';
 import { conformalBaseline, verifyWindows } from '../forecast.ts';
 import { defineModel, perVersion } from '../model.ts';
 import { assertFeatureSpec, STEP_MS, windowFeatures, type AqiFeatureSpec } from './aqi-features.ts';
 import { AqiForecaster, type SensorRow } from './aqi-forecaster.ts';
 import { aqiCategoryOf, type AqiDaily, type AqiForecast, type AqiPoint } from './aqi-forecast.type.ts';
 import { EpaIndex, type EpaBreakpoints } from './epa.ts';
+import { AqiIntervals } from './interval-calibrator.ts';
 import { SensorStore } from './sensor-store.ts';
 import { ZoneSensorMap } from './zone-sensors.ts';
 
@@ -68,6 +71,7 @@ export interface AqiInputs {
   forecaster: AqiForecaster;
   store: SensorStore;
   zones: ZoneSensorMap;
+  catalog: Catalog;
 }
 
 /**
@@ -102,9 +106,11 @@ export const aqiModel = defineModel({
     logger.info(seeded, seeded.loaded ? 'sensor registry loaded' : 'sensor registry already loaded');
     const zones = new ZoneSensorMap(await loadZoneFeatures(), await store.sensors(), config.aqi.maxSensorDistanceKm);
     logger.info({ zonesWithSensor: zones.size }, 'zones mapped to air-quality sensors');
-    return { forecaster: new AqiForecaster(router, store, zones), store, zones };
+    const intervals = new AqiIntervals(config.aqi.intervals, STEP_MS[aqiVersionOf(router.champion).spec.resolution]);
+    return { forecaster: new AqiForecaster(router, store, zones, intervals), store, zones, catalog: new Catalog(db) };
   },
   perRequest: ({ inputs }, request) => ({
+    lineage: createLineageLoader(inputs.catalog),
     /** The aqiForecast of N zones is one readings query and one model call over their sensors. */
     aqiForecast: new DataLoader<string, AqiForecast>(
       (zoneIds) => inputs.forecaster.forecastZones(zoneIds, { requestId: request.requestId }),

@@ -19,6 +19,11 @@ export interface ReadingWindow {
   to: Date;
 }
 
+/** A reading as served, with the dataset version that loaded it (lineage for `inputs`). */
+export interface StoredReading extends Reading {
+  datasetVersion: string;
+}
+
 export interface SensorReading {
   sensorId: string;
   parameter: string;
@@ -76,11 +81,11 @@ export class SensorStore {
    * Each sensor's readings of a parameter in its own window (`from <= at < to`), in one query for
    * all the windows. Every sensor asked about is in the map, with [] when it has none there.
    */
-  async readings(windows: readonly ReadingWindow[], parameter: string): Promise<Map<string, Reading[]>> {
-    const out = new Map<string, Reading[]>(windows.map((w) => [w.sensorId, []]));
+  async readings(windows: readonly ReadingWindow[], parameter: string): Promise<Map<string, StoredReading[]>> {
+    const out = new Map<string, StoredReading[]>(windows.map((w) => [w.sensorId, []]));
     if (windows.length === 0) return out;
-    const rows = await this.db.query<{ sensor_id: string; at: Date; value: number }>(
-      `select o.entity_id as sensor_id, o.as_of as at, (o.features->>$2)::double precision as value
+    const rows = await this.db.query<{ sensor_id: string; at: Date; value: number; dataset_version: string }>(
+      `select o.entity_id as sensor_id, o.as_of as at, (o.features->>$2)::double precision as value, o.dataset_version
          from unnest($1::text[], $3::timestamptz[], $4::timestamptz[]) as w(sensor_id, from_at, to_at)
          join feature_store.online_features o
            on o.feature_view = 'sensor_pm_hourly' and o.entity_id = w.sensor_id
@@ -93,7 +98,9 @@ export class SensorStore {
         windows.map((w) => w.to.toISOString()),
       ],
     );
-    for (const r of rows) out.get(r.sensor_id)?.push({ at: new Date(r.at), value: Number(r.value) });
+    for (const r of rows) {
+      out.get(r.sensor_id)?.push({ at: new Date(r.at), value: Number(r.value), datasetVersion: r.dataset_version });
+    }
     return out;
   }
 
