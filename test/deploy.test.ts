@@ -6,6 +6,7 @@
  * the Dockerfile lints clean and copies what the services need. No cluster, no network.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -233,6 +234,26 @@ describe('the Helm chart', () => {
         .spec.template.spec.containers[0].env.map((e: any) => e.name);
     assert.deepEqual(keysOf('zones').sort(), ['DATABASE_URL', 'GATEWAY_SECRET']);
     assert.ok(!keysOf('gateway').includes('DATABASE_URL'));
+  });
+
+  it('retrains each scheduled run into a version of its own and publishes only that one', () => {
+    const job = render('production with every optional part').find(
+      (m) => m.kind === 'CronJob' && m.metadata.name === 'cityassist-retrain-flood',
+    )!;
+    const script: string = job.spec.jobTemplate.spec.template.spec.containers[0].args[0];
+    const lines = script.split('\n');
+    const idLine = lines.find((l) => l.startsWith('id='))!;
+    // The shell the pod runs gives the UTC minute train.py's --retrain-id accepts (12 digits).
+    const id = execFileSync('/bin/sh', ['-c', `${idLine}; printf %s "$id"`], { encoding: 'utf8' });
+    assert.match(id, /^\d{12}$/);
+    assert.ok(
+      lines.some((l) => l.includes('training/train.py flood ') && l.endsWith('--retrain-id "$id"')),
+      script,
+    );
+    assert.ok(
+      lines.some((l) => l.includes('/scratch/models/flood/*-r"$id"*/') && l.includes(' publish ')),
+      script,
+    );
   });
 
   it('pulls models from S3 by pinned SHA-256 in production, and keeps them in the image by default', () => {

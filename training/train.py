@@ -64,6 +64,12 @@ def parser() -> argparse.ArgumentParser:
         )
         s.add_argument("--experiments", default=None, help="experiment log (JSON lines) to append the run to")
         s.add_argument(
+            "--retrain-id",
+            default=None,
+            metavar="YYYYMMDDHHMM",
+            help="a scheduled retraining's UTC minute: the version becomes <config version>-r<id>",
+        )
+        s.add_argument(
             "--features",
             default=None,
             help=(

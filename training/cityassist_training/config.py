@@ -28,6 +28,8 @@ config recorded in a model's lineage. Where a smoke run writes is ``outputs.mode
 
 from __future__ import annotations
 
+import re
+
 import copy
 import json
 from pathlib import Path
@@ -88,11 +90,21 @@ def resolve(path: str | Path) -> dict:
     return cfg
 
 
-def load(path: str | Path, *, smoke: bool = False) -> dict:
+def load(path: str | Path, *, smoke: bool = False, retrain_id: str | None = None) -> dict:
     """The effective config of a run: ``extends`` resolved, then, with ``smoke``, the ``smoke``
     block merged over it and ``-smoke`` appended to ``version``; the ``smoke`` key removed.
+
+    ``retrain_id`` (``train.py --retrain-id YYYYMMDDHHMM``, a scheduled retraining's UTC minute)
+    makes the version ``<version>-r<id>``: a published version is immutable and the config fixes
+    the version, so each scheduled run needs a name of its own. A prerelease of the config's
+    version, it sorts before it: a candidate, promoted only by a reviewed release.
     """
     cfg = resolve(path)
+    if retrain_id is not None:
+        if not re.fullmatch(r"[0-9]{12}", retrain_id):
+            raise ConfigError(f"--retrain-id must be the UTC minute as YYYYMMDDHHMM, got {retrain_id!r}")
+        if isinstance(cfg.get("version"), str):
+            cfg["version"] += f"-r{retrain_id}"
     block = cfg.pop("smoke", None)
     if smoke:
         if block is not None and not isinstance(block, dict):

@@ -118,7 +118,7 @@ def _cells(series: Series, spec: FeatureSpec, cfg: dict, t_first: int, t_test: i
 
 def _run(args) -> int:
     t0 = time.time()
-    cfg = config.load(args.config, smoke=args.smoke)
+    cfg = config.load(args.config, smoke=args.smoke, retrain_id=getattr(args, "retrain_id", None))
     if args.seed is not None:
         cfg["seed"] = args.seed
     if getattr(args, "version", None):

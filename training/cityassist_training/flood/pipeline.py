@@ -74,7 +74,8 @@ def write_json(path: Path, obj) -> None:
 
 def run(args) -> int:
     t0 = time.time()
-    cfg = config.load(args.config, smoke=args.smoke)  # extends and --smoke resolved
+    # extends, --smoke and --retrain-id resolved
+    cfg = config.load(args.config, smoke=args.smoke, retrain_id=getattr(args, "retrain_id", None))
     if args.seed is not None:
         cfg["seed"] = args.seed
     config_used = copy.deepcopy(cfg)  # as given (after --seed/--smoke), before anything is resolved

@@ -87,7 +87,7 @@ REQUIRED = {
 }
 
 
-def load_config(path: str | Path, smoke: bool) -> dict:
+def load_config(path: str | Path, smoke: bool, retrain_id: str | None = None) -> dict:
     raw = config.resolve(path)  # extends resolved; checked before the smoke block is applied
     problems = [f"{k} ({t.__name__})" for k, t in REQUIRED.items() if not isinstance(raw.get(k), t)]
     if problems:
@@ -97,7 +97,7 @@ def load_config(path: str | Path, smoke: bool) -> dict:
         raise ConfigError(f"{path}: classes must be at least two distinct names, got {classes}")
     if raw["image_size"] < 32 or raw["image_size"] % 8:
         raise ConfigError(f"{path}: image_size must be a multiple of 8, at least 32")
-    return config.load(path, smoke=smoke)
+    return config.load(path, smoke=smoke, retrain_id=retrain_id)
 
 
 def code_version(config_path: str | Path) -> dict:
@@ -431,7 +431,7 @@ def _run(args: argparse.Namespace) -> int:
     t0 = time.time()
     smoke = bool(getattr(args, "smoke", False))
     config_path = getattr(args, "config", None) or str(DEFAULT_CONFIG)
-    cfg = load_config(config_path, smoke)
+    cfg = load_config(config_path, smoke, getattr(args, "retrain_id", None))
     seed = args.seed if getattr(args, "seed", None) is not None else int(cfg["seed"])
     data_dir = _data_dir(args)
     classes, size = tuple(cfg["classes"]), int(cfg["image_size"])
