@@ -1,8 +1,9 @@
 /**
  * A delivery's memory does not grow with its size: the air-quality pipeline runs, each time in a
- * child process of its own (so its peak is its own), over generated deliveries of ~3 MB and ~300 MB
- * — 100× the rows — and the larger run's peak resident memory above its baseline stays within
- * 1.5× the smaller one's plus the DuckDB memory limit. DuckDB keeps its tables under
+ * child process of its own (so its peak is its own), over generated deliveries of ~3 MB and ~1 GB
+ * — 330× the rows — and the larger run's peak resident memory above its baseline stays within the
+ * smaller one's plus the DuckDB memory limit plus a fixed allowance: about half the delivery, so a
+ * run holding the file (or its rows) in memory fails. DuckDB keeps its tables under
  * ETL_MEMORY_LIMIT and spills beyond it; nothing else in a run holds rows in proportion to the
  * delivery. Memory, not time, is asserted. Takes about 3 minutes.
  */
@@ -24,15 +25,17 @@ const MEMORY_LIMIT = '256MB';
 /**
  * The margin is the limit itself: a 3 MB run leaves DuckDB's buffer pool mostly empty, a large one
  * fills it to the limit and then spills, so the growth between them is at most the limit, never in
- * proportion to the rows (measured: +117 MiB at 3 MB, +338 MiB at 30 MB, +347 MiB at 300 MB; in another run +131 MiB and
- * +411 MiB: the peak varies with what DuckDB spills when).
+ * proportion to the rows (measured: +117 MiB at 3 MB, +338 MiB at 30 MB, +347 MiB at 300 MB; in
+ * other runs +131 / +411 MiB and +129 / +475 MiB: the peak varies with what DuckDB spills when).
  */
 const MARGIN = 256 * MiB;
 /**
  * What the process may hold beyond DuckDB's limit (allocator slack, Node's heap, the online
- * window); measured 90–155 MiB at 300 MB.
+ * window); measured 90–220 MiB at 300 MB.
  */
 const OUTSIDE_DUCKDB = 256 * MiB;
+/** Large enough that holding it in memory could not pass: the bound is about half of it. */
+const LARGE_BYTES = 1_000 * 1_000_000;
 
 interface MemoryRun {
   status: string;
@@ -54,7 +57,7 @@ async function measured(file: string, url: string, work: string): Promise<Memory
 
 describe('a delivery streams through in constant memory', () => {
   it(
-    'the peak memory of a 300 MB delivery is not 100× that of a 3 MB one',
+    'the peak memory of a 1 GB delivery is bounded by the DuckDB limit, not by its size',
     { timeout: 30 * 60_000 },
     async (t) => {
       await using db = await createTestDatabase();
@@ -64,7 +67,7 @@ describe('a delivery streams through in constant memory', () => {
         const runs: (MemoryRun & { bytes: number })[] = [];
         for (const [name, bytes] of [
           ['small.csv', 3 * 1_000_000],
-          ['large.csv', 300 * 1_000_000],
+          ['large.csv', LARGE_BYTES],
         ] as const) {
           const file = path.join(dir, name);
           const written = await writeOpenAqDelivery(file, bytes);
@@ -84,14 +87,14 @@ describe('a delivery streams through in constant memory', () => {
             )
             .join('; '),
         );
-        assert.ok(large.rows_loaded >= 90 * small.rows_loaded, 'the large delivery has ~100× the rows');
+        assert.ok(large.rows_loaded >= 300 * small.rows_loaded, 'the large delivery has ~330× the rows');
         assert.ok(
-          growth(large) < 1.5 * growth(small) + MARGIN,
+          growth(large) < growth(small) + MARGIN + OUTSIDE_DUCKDB,
           `peak growth ${(growth(large) / MiB).toFixed(0)} MiB for ${(large.bytes / MiB).toFixed(0)} MiB against ${(growth(small) / MiB).toFixed(0)} MiB for ${(small.bytes / MiB).toFixed(0)} MiB`,
         );
-        // And bounded in absolute terms: by the limit, not by the delivery.
+        // And bounded in absolute terms: by the limit, not by the delivery (about half of it).
         assert.ok(
-          growth(large) < MARGIN + OUTSIDE_DUCKDB,
+          growth(large) < MARGIN + OUTSIDE_DUCKDB && MARGIN + OUTSIDE_DUCKDB < large.bytes * 0.6,
           `peak growth ${(growth(large) / MiB).toFixed(0)} MiB over ${MEMORY_LIMIT} + ${OUTSIDE_DUCKDB / MiB} MiB`,
         );
       } finally {
