@@ -43,7 +43,21 @@ export {
   type DriftOptions,
   type DriftSink,
   type FeatureDrift,
+  type InputMonitor,
+  type MonitoredRow,
+  type StatisticState,
+  type WindowStatistic,
+  type WindowSummary,
 } from './serving/drift-monitor.ts';
+export {
+  fingerprintOf,
+  Hysteresis,
+  parseDriftReference,
+  WindowDriftMonitor,
+  windowOf,
+  windowStatistics,
+  type DriftReference,
+} from './serving/drift-window.ts';
 export { psi } from './serving/psi.ts';
 export {
   createCacheMetrics,

@@ -93,5 +93,12 @@ export async function modelsWithCopy(
     version: string;
   };
   await writeFile(path.join(copy, 'metadata.json'), JSON.stringify({ ...metadata, version: as }));
+  // The drift reference names its version too (serve.ts refuses another version's reference).
+  const drift = path.join(copy, 'drift_reference.json');
+  const reference = await readFile(drift, 'utf8').then(
+    (text) => JSON.parse(text) as Record<string, unknown>,
+    () => undefined,
+  );
+  if (reference) await writeFile(drift, JSON.stringify({ ...reference, version: as }));
   return { dir, [Symbol.asyncDispose]: () => rm(dir, { recursive: true, force: true }) };
 }

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import config, contract, lineage, outputs
+from .. import config, contract, drift_reference, lineage, outputs
 from ..forecast_common import clean, split_conformal_quantiles, write_json
 from . import card, evaluate, export, model, snapshot
 from .data import EnergyDataError, Series, load_simulated, load_taylor
@@ -42,6 +42,7 @@ CODE_PATHS = [
     "cityassist_training/energy",
     "cityassist_training/onnx_export",
     "cityassist_training/forecast_common.py",
+    "cityassist_training/drift_reference.py",
     *lineage.SHARED_CODE,
 ]
 
@@ -437,6 +438,10 @@ def _run(args) -> int:
         raise contract.ContractError("energy model folder: " + "; ".join(problems))
     write_json(out_dir / "metadata.json", metadata)
     write_json(out_dir / "evaluation.json", report)
+    # What the inputs look like per day window in training, for serving's drift monitor (docs/drift.md).
+    drift = drift_reference.build_energy(series, spec, clean(metadata))
+    drift_reference.write(out_dir / "drift_reference.json", drift)
+    log(f"drift reference: {drift['evaluation']['heldOut']['alarmsRaised']} alarms on held-out windows")
     (out_dir / "MODEL_CARD.md").write_text(card.render(metadata, report, cfg, series), encoding="utf-8")
     if args.report:
         Path(args.report).parent.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
-from .. import config, contract, feature_export, lineage, outputs
+from .. import config, contract, drift_reference, feature_export, lineage, outputs
 from ..onnx_export import xgboost_onnx
 from . import card, evaluate, from_store, model
 from .data import rng_for, sample_rows, simulate_city, source_paths, feature_frame
@@ -35,6 +35,7 @@ CODE_PATHS = [
     "cityassist_training/simulate/flood.py",
     "cityassist_training/onnx_export",
     "cityassist_training/feature_export.py",
+    "cityassist_training/drift_reference.py",
     *lineage.SHARED_CODE,
 ]
 # --smoke: the config's "smoke" block (configs/flood.json: 1/10 of the zones, seven months, 20
@@ -223,6 +224,11 @@ def run(args) -> int:
     }
     contract.validate_metadata(_clean(metadata), "flood metadata.json")
     write_json(out_dir / "metadata.json", metadata)
+    # What the inputs look like per time window in training, for serving's drift monitor (docs/drift.md).
+    reference = drift_reference.build(sim, features, FEATURE_SPECS, cfg["split"]["holdout_start"], metadata)
+    drift_reference.write(out_dir / "drift_reference.json", reference)
+    held = reference["evaluation"]["heldOut"]
+    log(f"drift reference: {held['alarmsRaised']} alarms on {held['windows']} held-out windows")
     (out_dir / "MODEL_CARD.md").write_text(card.render(metadata, cfg), encoding="utf-8")
 
     if args.report:

@@ -17,8 +17,54 @@ export interface DriftOptions {
 
 export interface FeatureDrift {
   feature: string;
+  /** Row monitor: PSI of the row window. Window monitor: PSI of the judged window (0 for static features). */
   psi: number;
   level: DriftLevel;
+  /** Window monitor: the judged window's statistics against the season's thresholds. */
+  statistics?: StatisticState[] | undefined;
+  /** Window monitor, static features: (up to 20 of) the zones whose value differs from training. */
+  changedZones?: string[] | undefined;
+  changedZoneCount?: number | undefined;
+  /** Window monitor, static features: SHA-256 of every zone's value equals training's (null until every zone was seen). */
+  fingerprintMatches?: boolean | null | undefined;
+}
+
+export type WindowStatistic = 'mean' | 'wetMean' | 'wetShare' | 'missingShare' | 'psi';
+
+export interface StatisticState {
+  name: WindowStatistic;
+  value: number;
+  lower: number | null;
+  upper: number;
+  /** Consecutive judged windows beyond one side of the thresholds. */
+  windowsBeyond: number;
+  /** Windows beyond that raise the alarm, on the side it is beyond (the high side otherwise). */
+  alarmAfter: number;
+}
+
+/** The time window a window monitor's statistics describe. */
+export interface WindowSummary {
+  /** Start of the window (UTC day). */
+  start: string;
+  /** Hourly slices it holds. */
+  slices: number;
+  /** False while the window is open: its statistics are provisional, not judged. */
+  closed: boolean;
+}
+
+/** One row as the router hands it over: its id, inputs, key (a zone) and time slice (`as_of`). */
+export interface MonitoredRow {
+  id: string;
+  inputs: Float32Array;
+  key?: string | undefined;
+  at?: Date | undefined;
+}
+
+/** What every input monitor offers the router and modelHealth, whichever method it uses. */
+export interface InputMonitor {
+  readonly version: string;
+  observe(rows: readonly MonitoredRow[]): Promise<unknown>;
+  current(): { rows: number; features: FeatureDrift[]; window?: WindowSummary | undefined };
 }
 
 export interface DriftEvent {
@@ -30,6 +76,8 @@ export interface DriftEvent {
   previousLevel: DriftLevel;
   rows: number;
   at: string;
+  /** Why the level changed, in words (window monitor). */
+  reason?: string | undefined;
 }
 
 /**
@@ -45,7 +93,7 @@ export type DriftSink = (event: DriftEvent) => Promise<void>;
  * trigger, the brief's "data drift threshold" retraining rule. Every served model gets one per
  * version (router.ts), whatever it predicts.
  */
-export class DriftMonitor {
+export class DriftMonitor implements InputMonitor {
   /** Distinct input rows by prediction id, oldest first: asking twice about one row is one row. */
   private readonly rows = new Map<string, Float32Array>();
   private readonly levels = new Map<string, DriftLevel>();
@@ -74,7 +122,7 @@ export class DriftMonitor {
   }
 
   /** Adds scored rows (by their prediction id) to the window and re-evaluates drift. */
-  async observe(scored: readonly { id: string; inputs: Float32Array }[]): Promise<FeatureDrift[]> {
+  async observe(scored: readonly MonitoredRow[]): Promise<FeatureDrift[]> {
     for (const { id, inputs } of scored) {
       this.rows.delete(id);
       this.rows.set(id, inputs);

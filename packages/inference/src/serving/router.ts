@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { DriftMonitor } from './drift-monitor.ts';
+import type { InputMonitor } from './drift-monitor.ts';
 import type { Explanation, RawOutputs, ServedModel } from './served-model.ts';
 
 /**
@@ -60,6 +60,12 @@ export interface ModelDefinition<Row, Out, M extends Servable<unknown> = ServedM
    * it (its brightness, the answer's confidence).
    */
   monitored?(row: Row, output: Out): Float32Array;
+  /**
+   * The time slice a row describes (a zone's features `as_of`): a window drift monitor judges the
+   * city's inputs per time window, not per row (docs/drift.md). Without it rows carry no time;
+   * with it, a row it gives no time (a what-if) is not watched at all.
+   */
+  sliceOf?(row: Row): Date | undefined;
 }
 
 /** One row's answer, with where it came from. */
@@ -78,7 +84,7 @@ export interface Answer<Out> {
 /** A loaded version: the model and the drift monitor that watches its inputs. */
 export interface LoadedVersion<M extends Servable<unknown> = ServedModel> {
   model: M;
-  drift?: DriftMonitor | undefined;
+  drift?: InputMonitor | undefined;
 }
 
 export interface ShadowAgreement {
@@ -185,7 +191,7 @@ export class ModelRouter<Row, Out, M extends Servable<unknown> = ServedModel> {
     return this.assigned.champion.model;
   }
 
-  get championDrift(): DriftMonitor | undefined {
+  get championDrift(): InputMonitor | undefined {
     return this.assigned.champion.drift;
   }
 
@@ -279,9 +285,13 @@ export class ModelRouter<Row, Out, M extends Servable<unknown> = ServedModel> {
       inputs: inputs[i]!,
       degraded: false,
     }));
-    const watched = def.monitored
-      ? answers.map((a, i) => ({ id: a.id, inputs: def.monitored!(rows[i]!, a.output) }))
-      : answers;
+    const watched = answers.flatMap((a, i) => {
+      const at = def.sliceOf?.(rows[i]!);
+      if (def.sliceOf && !at) return [];
+      return [
+        { id: a.id, inputs: def.monitored ? def.monitored(rows[i]!, a.output) : a.inputs, key: a.key, at },
+      ];
+    });
     drift
       ?.observe(watched)
       .catch((err: unknown) =>

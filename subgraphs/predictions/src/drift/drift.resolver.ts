@@ -1,6 +1,6 @@
 import { Arg, Ctx, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { PredictionsContext } from '../context.ts';
-import type { DriftEvent } from '@cityassist/inference';
+import { WindowDriftMonitor, type DriftEvent } from '@cityassist/inference';
 import { DRIFT_DETECTED } from './drift-sink.ts';
 import { DriftAlert, type DriftLevel, ModelHealth } from './drift.type.ts';
 
@@ -13,7 +13,8 @@ export class DriftResolver {
   modelHealth(@Ctx() ctx: PredictionsContext, @Arg('name', () => String) name: string): ModelHealth | null {
     const router = ctx.models.get(name)?.router;
     if (!router) return null;
-    const { rows, features } = router.championDrift?.current() ?? { rows: 0, features: [] };
+    const monitor = router.championDrift;
+    const { rows, features, window } = monitor?.current() ?? { rows: 0, features: [] };
     const { champion, canary } = router.assignment;
     const s = router.shadowAgreement();
     return {
@@ -32,7 +33,18 @@ export class DriftResolver {
           }
         : null,
       windowRows: rows,
-      drift: features.map((f) => ({ ...f, level: f.level as DriftLevel })),
+      drift: features.map((f) => ({
+        feature: f.feature,
+        psi: f.psi,
+        level: f.level as DriftLevel,
+        statistics:
+          f.statistics?.map((s) => ({ ...s, value: Number.isFinite(s.value) ? s.value : null })) ?? null,
+        changedZoneCount: f.changedZoneCount ?? null,
+        changedZones: f.changedZones ?? null,
+        fingerprintMatches: f.fingerprintMatches ?? null,
+      })),
+      driftMethod: monitor instanceof WindowDriftMonitor ? 'WINDOW' : 'ROWS',
+      driftWindow: window ? { ...window, start: new Date(window.start) } : null,
     };
   }
 
@@ -52,6 +64,7 @@ export class DriftResolver {
       previousLevel: event.previousLevel as DriftLevel,
       windowRows: event.rows,
       at: new Date(event.at),
+      reason: event.reason ?? null,
     };
   }
 }

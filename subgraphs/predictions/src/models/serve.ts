@@ -1,6 +1,10 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   DriftMonitor,
+  parseDriftReference,
+  WindowDriftMonitor,
+  type InputMonitor,
   ModelRouter,
   ServedModel,
   type BatcherMetrics,
@@ -89,7 +93,8 @@ export async function serveModels(models: readonly AnyModel[], deps: ServingDeps
     for (const model of models) {
       const routing = model.routing(config);
       const load = async (version: string): Promise<LoadedVersion> => {
-        const served = await ServedModel.load(path.join(config.modelsDir, model.name, version), {
+        const dir = path.join(config.modelsDir, model.name, version);
+        const served = await ServedModel.load(dir, {
           backend: routing.backend ?? inference.backend,
           idPrefix: model.idPrefix,
           outputs: model.outputs,
@@ -103,12 +108,7 @@ export async function serveModels(models: readonly AnyModel[], deps: ServingDeps
         });
         try {
           const checked = (await model.check?.(served)) ?? {};
-          const drift = new DriftMonitor(
-            { name: model.name, version, features: served.features },
-            config.drift,
-            sink,
-            deps.metrics,
-          );
+          const drift = await monitorFor(dir, { name: model.name, version, features: served.features }, config.drift, sink, deps.metrics);
           logger.info(
             { model: model.name, version, testVectors: served.testVectors, ...checked },
             'model version loaded',
@@ -162,4 +162,30 @@ export async function serveModels(models: readonly AnyModel[], deps: ServingDeps
     [...byName].map(([name, s]) => [`${name}Model`, () => s.router.champion.ping()]),
   );
   return { byName, readiness, close };
+}
+
+/**
+ * A version's input monitor: by time window against its `drift_reference.json` when training wrote
+ * one (docs/drift.md), else the row-PSI monitor against the metadata histograms.
+ */
+async function monitorFor(
+  dir: string,
+  model: ConstructorParameters<typeof DriftMonitor>[0],
+  options: ConstructorParameters<typeof DriftMonitor>[1],
+  sink: ConstructorParameters<typeof DriftMonitor>[2],
+  registry: ConstructorParameters<typeof DriftMonitor>[3],
+): Promise<InputMonitor> {
+  const file = path.join(dir, 'drift_reference.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return new DriftMonitor(model, options, sink, registry);
+  }
+  const reference = parseDriftReference(JSON.parse(text), file);
+  if (reference.name !== model.name || reference.version !== model.version) {
+    throw new Error(`${file} is the reference of ${reference.name} ${reference.version}, not ${model.name} ${model.version}`);
+  }
+  return new WindowDriftMonitor(model, reference, { minRows: options.minRows }, sink, registry);
 }

@@ -80,6 +80,8 @@ export const energyModel = defineModel({
   outputs: ['forecast', 'lower', 'upper'],
   routing: (config) => config.energy,
   keyOf: (row: ZoneLoadRow) => row.zoneId,
+  // The zone's newest load hour: drift is judged per day of hourly city slices (docs/drift.md).
+  sliceOf: (row) => row.anchor,
   inputsOf: (row) => row.inputs,
   answer: (raw, row, model) => answerOf(raw, row, energyVersionOf(model)),
   baseline: (row, model) => answerOf(baselineOf(row.inputs, energyVersionOf(model)), row, energyVersionOf(model)),

@@ -61,6 +61,9 @@ export const floodModel = defineModel({
   outputs: ['probabilities'],
   routing: (config) => config.flood,
   keyOf: (row: ZoneFeatures) => row.zoneId,
+  // The hour a row's features describe: drift is judged per window of hourly city slices. A what-if
+  // describes no hour of the city: it is not watched (it would stand in for the zone's real row).
+  sliceOf: (row) => (row.whatIf ? undefined : row.asOf),
   // A missing or null feature is NaN: the trees route it as they learned to.
   inputsOf: (row, model) =>
     Float32Array.from(model.featureNames, (name) => {

@@ -7,6 +7,8 @@ export interface ZoneFeatures {
   values: Record<string, number | null>;
   /** The dataset version the values were loaded by (lineage), or `api:…` for an ingest mutation. */
   datasetVersion: string;
+  /** A what-if (floodPrediction with replaced values): no input of the city, so drift skips it. */
+  whatIf?: boolean | undefined;
 }
 
 /**

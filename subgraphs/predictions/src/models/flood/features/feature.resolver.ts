@@ -124,7 +124,8 @@ export class FloodPredictionResolver {
         },
       );
     }
-    const [risk] = await scoreZones(router, [{ ...stored, values: { ...stored.values, ...overrides } }], {
+    const row = { ...stored, values: { ...stored.values, ...overrides }, whatIf: Object.keys(overrides).length > 0 };
+    const [risk] = await scoreZones(router, [row], {
       requestId: ctx.requestId,
     });
     return noteIfDegraded(ctx, info, risk!, 'flood risk');
