@@ -265,7 +265,7 @@ describe('the Helm chart', () => {
     assert.equal(init.name, 'fetch-models');
     assert.ok(
       init.args.includes(
-        'flood/1.0.0@sha256:36f03e6f0a3d1b6c352de4bb7af6ff8e78370a132a208a86526b4f803a718583',
+        'flood/1.0.0@sha256:f67d49b0dc6ddac89c757e1d2589fe7dd191e2f1309547245f307553b13fc7fd',
       ),
     );
     const config = production.find(

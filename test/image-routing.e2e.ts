@@ -18,6 +18,8 @@ describe('image model versions: promoted in predictions, served by reports', () 
     stack = await startTestStack('Postgres', {
       env: {
         MODELS_DIR: models.dir,
+        // The routing under test, not the model: the copy 1.0.1 is of 1.0.0, kept champion here.
+        IMAGE_MODEL_VERSION: '1.0.0',
         REDIS_URL: 'redis://127.0.0.1:6379',
         IMAGE_ASSIGNMENT_SYNC_SECONDS: '0',
       },

@@ -303,7 +303,7 @@ describe('tracing, client to model call', () => {
     assert.equal(triage?.service, 'reports');
     assert.equal(triage.attributes['triage.outcome'], 'done');
     assert.equal(triage.attributes['triage.label'], 'pothole');
-    assert.equal(triage.attributes['model.version'], '1.0.0');
+    assert.equal(triage.attributes['model.version'], '1.1.0');
     for (const name of ['image.decode', 'model.predict', 'model.inference', 'image.heatmap']) {
       const span = trace.spans.find((s) => s.name === name);
       assert.ok(span, `no ${name} span`);

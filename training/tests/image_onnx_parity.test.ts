@@ -2,7 +2,9 @@
 // onnxruntime-node on the version's test_vectors.json, must reproduce torch's logits and class
 // activation maps to 1e-4. Also checks the serving contract written in metadata.json: the
 // documented normalisation turns the vectors' pixels into exactly the tensor torch was given, the
-// batch axis is dynamic, and logits[c] = mean(cam[c]) + bias[c].
+// batch axis is dynamic, and logits[c] = mean(cam[c]) + bias[c] (for a version with an
+// out-of-distribution gate, 1.1.0+: up to one number per image, the same for every class, and
+// logsumexp(logits) equals the `gate` output, which is what serving reads).
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -29,7 +31,7 @@ interface Vectors {
 
 interface Metadata {
   classes: string[];
-  onnx: { file: string; input: string; outputs: { logits: string; cam: string } };
+  onnx: { file: string; input: string; outputs: { logits: string; cam: string; gate?: string } };
   input: { height: number; width: number; channels: number; mean: number[]; std: number[] };
   outputs: { cam: { dims: (string | number)[]; bias: number[] } };
 }
@@ -121,17 +123,38 @@ describe('image model ONNX parity with torch', () => {
           assert.ok(dl <= Math.min(TOLERANCE, vectors.tolerance), `logits differ by ${dl}`);
           assert.ok(dc <= Math.min(TOLERANCE, vectors.tolerance), `cams differ by ${dc}`);
 
-          // The contract serving relies on: logits[c] = mean(cam[c]) + bias[c].
+          // The contract serving relies on: logits[c] = mean(cam[c]) + bias[c] + offset, where the
+          // offset is 0 without a gate and one number per image (the same for every class) with one.
           const camData = cam.data as Float32Array;
           const logitData = logits.data as Float32Array;
-          for (let i = 0; i < n * k; i++) {
-            let sum = 0;
-            for (let j = 0; j < camSize; j++) sum += camData[i * camSize + j]!;
-            const implied = sum / camSize + meta.outputs.cam.bias[i % k]!;
+          const gateName = meta.onnx.outputs.gate;
+          for (let b = 0; b < n; b++) {
+            const offsets: number[] = [];
+            for (let c = 0; c < k; c++) {
+              const i = b * k + c;
+              let sum = 0;
+              for (let j = 0; j < camSize; j++) sum += camData[i * camSize + j]!;
+              offsets.push(logitData[i]! - (sum / camSize + meta.outputs.cam.bias[c]!));
+            }
+            const spread = Math.max(...offsets) - Math.min(...offsets);
             assert.ok(
-              Math.abs(implied - logitData[i]!) <= TOLERANCE,
-              `logit ${i}: mean(cam)+bias = ${implied}`,
+              spread <= 10 * TOLERANCE,
+              `image ${b}: the offset differs between classes by ${spread}`,
             );
+            if (!gateName) assert.ok(Math.abs(offsets[0]!) <= TOLERANCE, `image ${b}: offset ${offsets[0]}`);
+          }
+          if (gateName) {
+            const gate = out[gateName]!.data as Float32Array;
+            assert.equal(gate.length, n);
+            for (let b = 0; b < n; b++) {
+              const row = Array.from(logitData.subarray(b * k, (b + 1) * k));
+              const max = Math.max(...row);
+              const lse = max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
+              assert.ok(
+                Math.abs(lse - gate[b]!) <= 10 * TOLERANCE,
+                `image ${b}: logsumexp ${lse}, gate ${gate[b]}`,
+              );
+            }
           }
         } finally {
           await session.release();

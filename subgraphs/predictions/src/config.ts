@@ -145,8 +145,9 @@ export const settings = {
    * the same variable until it reaches this service), IMAGE_CANARY_VERSION a version that triages
    * IMAGE_CANARY_SHARE of the photos (by a hash of the photo), IMAGE_SHADOW_VERSION one that
    * classifies beside the champion and is compared. Applied when they changed since the last start.
+   * Default champion 1.1.0: the out-of-distribution gate and the flooding class (issue 17 part 4).
    */
-  ...versionSettings('IMAGE', '1.0.0'),
+  ...versionSettings('IMAGE', '1.1.0'),
   /** Energy-demand forecaster versions: ENERGY_MODEL_VERSION (default 1.0.0), ENERGY_CANARY_*, …. */
   ...routing('ENERGY', '1.0.0'),
   /** training's experiment log (JSON lines), listed by the experiments query. */

@@ -74,11 +74,14 @@ export const settings = {
   S3_FORCE_PATH_STYLE: setting.bool(true),
   /** Where `models/<name>/<version>/` live. Default: the repository's models/. */
   MODELS_DIR: z.string().default(path.join(repoRoot, 'models')),
-  /** Image model version that triages photos (`latest` = the highest present). Default 1.0.0. */
+  /**
+   * Image model version that triages photos (`latest` = the highest present). Default 1.1.0: the
+   * first with the out-of-distribution gate and the flooding class (issue 17 part 4).
+   */
   IMAGE_MODEL_VERSION: z
     .string()
     .regex(/^(latest|[A-Za-z0-9][\w.-]{0,63})$/, 'must be "latest" or a version folder name')
-    .default('1.0.0'),
+    .default('1.1.0'),
   /** Most photos in one model call across concurrent requests. Default 16. */
   IMAGE_BATCH_MAX_SIZE: z.coerce.number().int().min(1).max(256).default(16),
   /**

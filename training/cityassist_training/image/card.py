@@ -36,6 +36,158 @@ def _recall_table(rob: dict, classes: list[str]) -> list[str]:
     return lines
 
 
+def _n(c: dict) -> str:
+    return f"{c['n']}/{c['of']} ({_pct(c['n'] / max(1, c['of']))})"
+
+
+def _ood_section(meta: dict, report: dict) -> list[str]:
+    """What changed in a gated version and why, with the figures of this run (issue 17 part 4)."""
+    o, m = report["ood"], report["metrics"]
+    b = o.get("baseline")
+    classes = meta["classes"]
+    out = [f"## What changed in {meta['version']} and why\n"]
+    out.append(
+        "Through the serving code, 1.0.0 gave a confident (>= 0.6) pothole, garbage or fallen-tree label to"
+        " real photos that are not street scenes; a cat photo became a HIGH-priority fallen tree (issue 17"
+        ' part 4). A softmax over street classes cannot say "none of these". This version:\n'
+    )
+    out.append(
+        "- **adds an out-of-distribution gate** computed in the same ONNX call as the scores:"
+        " class-conditional"
+        " Mahalanobis distances with a tied covariance on the globally pooled features of two layers (after"
+        " stage 3, 64 channels; last conv, 96 channels), fitted on the synthetic training scenes, plus the"
+        " energy score -logsumexp of the calibrated logits; each standardised on the synthetic validation"
+        f" scenes and summed. The threshold is the {_pct(o['gate']['tpr_target'])} quantile of that sum on"
+        f" validation ({o['gate']['threshold']:.3f}); no real photo chose anything. Output `gate`"
+        " is the margin"
+        " (>= 0 accepted) and, since the same number is added to every logit of log_softmax,"
+        " logsumexp(`logits`)"
+        " equals it while the softmax is unchanged. A refused photo is served as label `unknown`,"
+        " needs review,"
+        " and the citizen's category sets the priority;"
+    )
+    oe = report["data"].get("outliers", {})
+    out.append(
+        f"- **trains with outlier exposure**: {oe.get('count', 0)} images that are not street scenes"
+        f" ({oe.get('procedural', 0)} procedural textures, {oe.get('from_images', 0)} crops of the FIT images"
+        " below) are pushed towards a uniform softmax (weight"
+        f" {meta['lineage']['config']['train'].get('outlier_weight')},"
+        f" {meta['lineage']['config']['train'].get('outlier_batch')}"
+        " per batch);"
+    )
+    if "flooding" in classes:
+        out.append(
+            "- **adds a `flooding` class** (citizens file flooding reports): standing water"
+            " across the street.\n"
+        )
+    rows = [
+        "| target | 1.0.0 (same run) | " + meta["version"] + " |",
+        "|---|---|---|",
+        (
+            "| real non-street photos (skimage, held out) given a street label >= 0.6 — target <= 5 % | "
+            + (_n(b["street_labelled"]) if b else "n/a")
+            + f" | **{_n(o['street_labelled'])}**"
+            + f" (without the gate: {_n(o['street_labelled_without_gate'])}) |"
+        ),
+        (
+            "| held-out LFW faces (same set as the FIT faces) given a street label >= 0.6 | "
+            + (_n(b["lfw_held_out_street_labelled"]) if b else "n/a")
+            + f" | {_n(o['lfw_held_out_street_labelled'])} |"
+        ),
+        (
+            f"| held-out synthetic test scenes passing the gate — target >= 95 % | 100 % (no gate) |"
+            f" **{_pct(o['synthetic']['test']['pass_rate'])}** of {o['synthetic']['test']['n']} |"
+        ),
+    ]
+    for sh in o["synthetic"]["shifts"]:
+        acc = (
+            f"; accuracy {_pct(sh['accuracy'])} on all, {_pct(sh['accuracy_accepted'])} on those it accepts"
+            if "accuracy" in sh
+            else ""
+        )
+        rows.append(
+            f"| gate pass rate, shifted scenes ({sh['style']['lighting']},"
+            f" {sh['style']['surface']}) | 100 % |"
+            f" {_pct(sh['pass_rate'])} of {sh['n']}{acc} |"
+        )
+    if b:
+        rows.append(
+            f"| test accuracy on the {b['n_on_its_classes']} test scenes of 1.0.0's four classes |"
+            f" {_pct(b['test_accuracy_on_its_classes'])} | {_pct(b['new_accuracy_on_those_classes'])} |"
+        )
+    rows.append(
+        f"| test accuracy, all {len(classes)} classes ({m['n']} scenes) | n/a |"
+        f" {_pct(m['accuracy'])} {_ci(m['accuracy_ci95'])} |"
+    )
+    if "flooding" in classes:
+        f = m["per_class"]["flooding"]
+        rows.append(
+            f"| flooding: recall / precision / F1 | n/a (no class) | {_pct(f['recall'])} /"
+            f" {_pct(f['precision'])} /"
+            f" {f['f1']:.3f} |"
+        )
+    at = o["auto_triage"]
+    rows.append(
+        f"| test scenes moved to TRIAGED without a person (gate accepts, confidence >= {at['confidence']},"
+        f" citizen chose the true category) | n/a | {_pct(at['share_of_test'])} |"
+    )
+    out += rows
+    out.append("")
+    out.append(f"Per-class gate pass rate on the test scenes: {o['synthetic']['test']['per_class']}.\n")
+    if o["synthetic"]["shifts"]:
+        out.append(
+            "**Limitation.** The training scenes are all daylight asphalt streets (as for 1.0.0), so the gate"
+            " also refuses many scenes of the shifted styles above (night, concrete, red asphalt): they are"
+            " outside the training distribution too (the rows give the model's accuracy on all of them and"
+            " on those the gate accepts). Those reports are not lost: they get label `unknown`, wait for"
+            " review, and the citizen's category sets the priority. Training on more styles (or on real"
+            " labelled photos) is the way to accept them.\n"
+        )
+    out.append("### Real images, and what each was used for\n")
+    imgs = o["images"]
+    out.append(
+        f"Source: {imgs['source']}. Photos that need a download (pooch) are not on the machine and"
+        " not used.\n"
+    )
+    out.append(
+        "- **Evaluation only (never used in training or fitting the gate):** "
+        + ", ".join(imgs["evaluation"])
+        + "."
+    )
+    out.append(
+        "- **Fitting (outlier exposure in training, crops and augmentations):** "
+        + ", ".join(imgs["fitting"])
+        + "."
+    )
+    out.append("- **Not used:** " + ", ".join(imgs["never_used"]) + ".\n")
+    out.append("Each evaluation photo counts once (no crops or rotations of it are scored):\n")
+    out.append(
+        "| image | 1.0.0 label (confidence) | "
+        + meta["version"]
+        + " top class (confidence) | gate margin | served label | street label >= 0.6 (1.0.0 → "
+        + meta["version"]
+        + ") |"
+    )
+    out.append("|---|---|---|---|---|---|")
+    old = {r["image"]: r for r in (b["real_photos"] if b else [])}
+    for r in o["real_photos"]:
+        ob = old.get(r["image"])
+        out.append(
+            f"| {r['image']} | {ob['top'] + ' (' + format(ob['confidence'], '.2f') + ')' if ob else 'n/a'} |"
+            f" {r['top']} ({r['confidence']:.2f}) | {r['gate_margin']:.2f} | {r['served_label']} |"
+            f" {('yes' if ob['street_label'] else 'no') if ob else 'n/a'} →"
+            f" {'yes' if r['street_label'] else 'no'} |"
+        )
+    out.append("")
+    if report.get("duration_s") is not None:
+        out.append(
+            "The whole run (generation, training, gate, evaluation, export) took"
+            f" {report['duration_s'] / 60:.1f}"
+            " minutes on one CPU thread.\n"
+        )
+    return out
+
+
 def render(meta: dict, report: dict) -> str:
     m = report["metrics"]
     classes = meta["classes"]
@@ -63,6 +215,9 @@ def render(meta: dict, report: dict) -> str:
             f" {report['data']['sha256'][:16]}...). Figures are on a held-out stratified split of that"
             " folder.\n"
         )
+
+    if report.get("ood"):
+        out.extend(_ood_section(meta, report))
 
     w("## Model details\n")
     w(
@@ -110,8 +265,14 @@ def render(meta: dict, report: dict) -> str:
     w(
         "- **Out of scope:** rejecting or closing reports automatically; any decision about people;"
         " identifying people, vehicles or places; photos that are not of a street (the `other` class is a"
-        " catch-all, not a detector of irrelevant images); safety-critical alerts (a fallen tree blocking a"
-        " road must not wait for this model).\n"
+        " catch-all, not a detector of irrelevant images"
+        + (
+            "; from 1.1.0 the out-of-distribution gate above refuses most of them, which is a check, not"
+            " a guarantee"
+            if report.get("ood")
+            else ""
+        )
+        + "); safety-critical alerts (a fallen tree blocking a road must not wait for this model).\n"
     )
 
     w("## Factors\n")

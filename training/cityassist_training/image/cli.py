@@ -25,10 +25,20 @@ import onnx
 import torch
 
 from .. import config, contract, lineage, outputs
-from . import card, evaluate
+from . import card, evaluate, ood
 from .data import MEAN, SCALE, STD, load_folder, normalise, stratified_split
-from .generator import CLASSES, Scene, Style, generate, stack
-from .model import TriageCNN, export_onnx, fit_temperature, fold_temperature, predict, set_determinism, train
+from .generator import DRAWABLE, Scene, Style, generate, stack
+from .model import (
+    TriageCNN,
+    export_onnx,
+    fit_temperature,
+    fold_temperature,
+    pooled_features,
+    predict,
+    run_onnx_cnn,
+    set_determinism,
+    train,
+)
 
 REPO = Path(__file__).resolve().parents[3]
 DEFAULT_CONFIG = REPO / "training" / "configs" / "image.json"
@@ -148,15 +158,15 @@ def _scene_meta(s: Scene) -> dict:
 
 def _synthetic(cfg: dict, seed: int) -> dict:
     classes, size, d = tuple(cfg["classes"]), cfg["image_size"], cfg["data"]
-    if classes != CLASSES:
+    if not set(classes) <= set(DRAWABLE):
         raise ConfigError(
-            f"the scene generator draws {list(CLASSES)}; classes {list(classes)} need --data-dir"
+            f"the scene generator draws {list(DRAWABLE)}; classes {list(classes)} need --data-dir"
         )
     k = len(classes)
     t = time.time()
-    train_s = generate(d["train_per_class"] * k, seed, "train", size)
-    val_s = generate(d["val_per_class"] * k, seed, "val", size)
-    test_s = generate(d["test_per_class"] * k, seed, "test", size)
+    train_s = generate(d["train_per_class"] * k, seed, "train", size, classes=classes)
+    val_s = generate(d["val_per_class"] * k, seed, "val", size, classes=classes)
+    test_s = generate(d["test_per_class"] * k, seed, "test", size, classes=classes)
     _log(
         f"generated {len(train_s)} train, {len(val_s)} validation, {len(test_s)} test scenes in"
         f" {time.time() - t:.0f} s"
@@ -310,7 +320,7 @@ def _robustness(model: TriageCNN, data: dict, cfg: dict, seed: int, synthetic: b
     classes = tuple(cfg["classes"])
     for style_cfg in ev["shift_styles"]:
         style = Style(**style_cfg)
-        scenes = generate(ev["shift_per_class"] * len(classes), seed, "shift", size, style)
+        scenes = generate(ev["shift_per_class"] * len(classes), seed, "shift", size, style, classes)
         xs, ys = stack(scenes, classes)
         name = f"shift: {style.lighting}, {style.surface.replace('_', ' ')}"
         out["shifts"].append(
@@ -330,7 +340,9 @@ def _robustness(model: TriageCNN, data: dict, cfg: dict, seed: int, synthetic: b
     # other seeds, to show how much the headline figure moves from one sample of scenes to another.
     accs = []
     for w in range(int(ev["backtest_windows"])):
-        scenes = generate(ev["backtest_per_class"] * len(classes), seed + 1 + w, "backtest", size)
+        scenes = generate(
+            ev["backtest_per_class"] * len(classes), seed + 1 + w, "backtest", size, classes=classes
+        )
         xs, ys = stack(scenes, classes)
         logits, _ = predict(model, xs)
         accs.append(round(float((logits.argmax(1) == ys).mean()), 4))
@@ -345,16 +357,15 @@ def _robustness(model: TriageCNN, data: dict, cfg: dict, seed: int, synthetic: b
     return out
 
 
-def _test_vectors(model: TriageCNN, cfg: dict, seed: int) -> dict:
+def _test_vectors(model: torch.nn.Module, cfg: dict, seed: int) -> dict:
     """A few scenes (one per class, then night scenes) with torch's logits and CAMs for them."""
     classes, size, n = tuple(cfg["classes"]), cfg["image_size"], int(cfg["eval"]["test_vectors"])
-    day = generate(min(n, len(classes)), seed, "vectors", size) if classes == CLASSES else []
-    night = (
-        generate(max(0, n - len(day)), seed, "vectors", size, Style("night")) if classes == CLASSES else []
-    )
+    drawable = set(classes) <= set(DRAWABLE)
+    day = generate(min(n, len(classes)), seed, "vectors", size, classes=classes) if drawable else []
+    night = generate(max(0, n - len(day)), seed, "vectors", size, Style("night"), classes) if drawable else []
     scenes = (day + night)[:n]
     pixels, labels = stack(scenes, classes)
-    logits, cams = predict(model, pixels, batch=len(pixels))
+    logits, cams, _ = predict_exported(model, pixels, batch=len(pixels))
     x = normalise(pixels)
     return {
         "model": cfg["name"],
@@ -415,6 +426,174 @@ def _reference(x_train: np.ndarray, probs_test: np.ndarray) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------
+# The out-of-distribution gate (issue 17 part 4)
+# ---------------------------------------------------------------------------------------------
+
+
+def predict_exported(module: torch.nn.Module, images: np.ndarray, batch: int = 128):
+    """What the exported graph answers: (logits, cam, gate margin or None) as numpy."""
+    module.eval()
+    lo, cams, gates = [], [], []
+    with torch.no_grad():
+        for i in range(0, len(images), batch):
+            out = module(torch.from_numpy(normalise(images[i : i + batch])))
+            lo.append(out[0].numpy())
+            cams.append(out[1].numpy())
+            if len(out) > 2:
+                gates.append(out[2].numpy())
+    return np.concatenate(lo), np.concatenate(cams), (np.concatenate(gates) if gates else None)
+
+
+def _street(label: str) -> bool:
+    """A label that would send a crew: anything but `other` (and `unknown`)."""
+    return label not in ("other", "unknown")
+
+
+def _judge(names: list[str], probs: np.ndarray, classes, margin, conf: float) -> list[dict]:
+    rows = []
+    for i, name in enumerate(names):
+        k = int(probs[i].argmax())
+        accepted = True if margin is None else bool(margin[i] >= 0)
+        label, c = classes[k], float(probs[i, k])
+        rows.append(
+            {
+                "image": name,
+                "top": label,
+                "confidence": round(c, 4),
+                "gate_margin": None if margin is None else round(float(margin[i]), 3),
+                "accepted": accepted,
+                "served_label": label if accepted else "unknown",
+                "street_label": accepted and _street(label) and c >= conf,
+                "street_label_without_gate": _street(label) and c >= conf,
+            }
+        )
+    return rows
+
+
+def _count(rows: list[dict], key: str) -> dict:
+    n = sum(1 for r in rows if r[key])
+    return {"n": n, "of": len(rows), "share": round(n / max(1, len(rows)), 4)}
+
+
+def _ood_evaluation(model, gated, data: dict, cfg: dict, seed: int) -> dict:
+    """Every figure the card gives for the gate, on named data: held-out synthetic scenes (test
+    split and the shifted styles) for the pass rate; the EVAL real photos and held-out LFW faces,
+    per image, for 1.1.0 and for the baseline version's own model.onnx in the same run."""
+    classes, size, o = tuple(cfg["classes"]), int(cfg["image_size"]), cfg["ood"]
+    conf = float(o.get("street_confidence", 0.6))
+    lo, _, margin = predict_exported(gated, data["x_test"])
+    probs = evaluate.softmax(lo)
+    passed = margin >= 0
+    y = data["y_test"]
+    synth = {
+        "test": {
+            "n": int(len(y)),
+            "pass_rate": round(float(passed.mean()), 4),
+            "per_class": {c: round(float(passed[y == i].mean()), 4) for i, c in enumerate(classes)},
+            "accuracy_accepted": round(float((probs.argmax(1) == y)[passed].mean()), 4),
+        },
+        "shifts": [],
+    }
+    for style_cfg in cfg["eval"]["shift_styles"]:
+        style = Style(**style_cfg)
+        scenes = generate(cfg["eval"]["shift_per_class"] * len(classes), seed, "shift", size, style, classes)
+        xs, ys = stack(scenes, classes)
+        lo_s, _, m = predict_exported(gated, xs)
+        right, ok = lo_s.argmax(1) == ys, m >= 0
+        synth["shifts"].append(
+            {
+                "style": style_cfg,
+                "n": len(xs),
+                "pass_rate": round(float(ok.mean()), 4),
+                # Whether the gate refuses what the model gets wrong: accuracy of all vs accepted.
+                "accuracy": round(float(right.mean()), 4),
+                "accuracy_accepted": round(float(right[ok].mean()), 4) if ok.any() else None,
+            }
+        )
+    # The auto-triage rule as serving applies it (triage/priority.ts): the gate accepts, the
+    # confidence is at least `auto_confidence` and the citizen's category (here: the true class) agrees.
+    auto_c = float(o.get("auto_confidence", 0.8))
+    top = probs.argmax(1)
+    auto = passed & (probs.max(1) >= auto_c) & (top == y)
+    auto_triage = {
+        "confidence": auto_c,
+        "share_of_test": round(float(auto.mean()), 4),
+        "note": (
+            "share of held-out synthetic test scenes moved to TRIAGED without a person when the citizen"
+            " chose the true category; the rest wait for review"
+        ),
+    }
+
+    names, frames = ood.eval_photos(size)
+    lo_r, _, m_r = predict_exported(gated, frames)
+    rows_new = _judge(names, evaluate.softmax(lo_r), classes, m_r, conf)
+    faces = ood.lfw_frames(ood.LFW_HELD_OUT, size)
+    lo_f, _, m_f = predict_exported(gated, faces)
+    face_names = [f"lfw_subset[{i}]" for i in ood.LFW_HELD_OUT]
+    faces_new = _judge(face_names, evaluate.softmax(lo_f), classes, m_f, conf)
+
+    baseline = None
+    base_dir = o.get("baseline")
+    if base_dir and (REPO / base_dir / "model.onnx").exists():
+        bmeta = json.loads((REPO / base_dir / "metadata.json").read_text(encoding="utf-8"))
+        bclasses = tuple(bmeta["classes"])
+        bonnx = str(REPO / base_dir / "model.onnx")
+        rows_old = _judge(names, evaluate.softmax(run_onnx_cnn(bonnx, frames)), bclasses, None, conf)
+        faces_old = _judge(face_names, evaluate.softmax(run_onnx_cnn(bonnx, faces)), bclasses, None, conf)
+        # The baseline on the same held-out test scenes, restricted to the classes it knows.
+        keep = np.isin(np.array([classes[i] for i in y]), bclasses)
+        blo = run_onnx_cnn(bonnx, data["x_test"][keep])
+        by = np.array([bclasses.index(classes[i]) for i in y[keep]])
+        baseline = {
+            "version": bmeta["version"],
+            "path": base_dir,
+            "real_photos": rows_old,
+            "street_labelled": _count(rows_old, "street_label"),
+            "lfw_held_out_street_labelled": _count(faces_old, "street_label"),
+            "test_accuracy_on_its_classes": round(float((blo.argmax(1) == by).mean()), 4),
+            "new_accuracy_on_those_classes": round(float((top[keep] == y[keep]).mean()), 4),
+            "n_on_its_classes": int(keep.sum()),
+        }
+    return {
+        "gate": {k: v for k, v in data["gate"].to_json().items() if k not in ("means", "precisions")},
+        "synthetic": synth,
+        "auto_triage": auto_triage,
+        "real_photos": rows_new,
+        "street_labelled": _count(rows_new, "street_label"),
+        "street_labelled_without_gate": _count(rows_new, "street_label_without_gate"),
+        "rejected": {"n": sum(1 for r in rows_new if not r["accepted"]), "of": len(rows_new)},
+        "lfw_held_out_street_labelled": _count(faces_new, "street_label"),
+        "lfw_held_out_rejected": {"n": sum(1 for r in faces_new if not r["accepted"]), "of": len(faces_new)},
+        "baseline": baseline,
+        "images": {
+            "evaluation": [f"skimage.data.{n}" for n in names]
+            + [f"skimage.data.lfw_subset()[{ood.LFW_HELD_OUT.start}:{ood.LFW_HELD_OUT.stop}] (separate row)"],
+            "fitting": data["info"].get("outliers", {}).get("images", []),
+            "never_used": [
+                "skimage.data.stereo_motorcycle() right view (stereo twin of an evaluation image)"
+            ],
+            "source": "Debian python3-skimage 0.19 (skimage.data sample images, BSD-3-Clause)",
+        },
+        "threshold_chosen_on": "synthetic validation split only (outlier-score quantile at tpr_target)",
+    }
+
+
+def _gate_metadata(report: dict) -> dict:
+    """What serving needs to apply the gate (triage/image-router.ts), and where the rest is."""
+    return {
+        "kind": "mahalanobis+energy",
+        "file": "gate.json",
+        "output": "gate",
+        "acceptWhen": "gate >= 0, equivalently logsumexp(logits) >= 0",
+        "rejectedLabel": "unknown",
+        "threshold": report["gate"]["threshold"],
+        "tprTarget": report["gate"]["tpr_target"],
+        "heldOutSyntheticPassRate": report["synthetic"]["test"]["pass_rate"],
+        "realNonStreetStreetLabelled": report["street_labelled"],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
 # The run
 # ---------------------------------------------------------------------------------------------
 
@@ -451,8 +630,23 @@ def _run(args: argparse.Namespace) -> int:
     model = TriageCNN(len(classes), tuple(model_cfg["widths"]), tuple(model_cfg["dilations"]))
     n_params = sum(p.numel() for p in model.parameters())
     _log(f"training {n_params} parameters on {len(data['y_train'])} images, {cfg['train']['epochs']} epochs")
+    gated_cfg = cfg.get("ood")
+    outliers = None
+    if gated_cfg:
+        t_oe = time.time()
+        outliers, oe_info = ood.outlier_exposure_set(int(gated_cfg["outliers"]), seed, size)
+        data["info"]["outliers"] = oe_info
+        _log(f"{len(outliers)} outlier-exposure images in {time.time() - t_oe:.0f} s")
     result = train(
-        model, data["x_train"], data["y_train"], data["x_val"], data["y_val"], cfg["train"], seed, log=_log
+        model,
+        data["x_train"],
+        data["y_train"],
+        data["x_val"],
+        data["y_val"],
+        cfg["train"],
+        seed,
+        log=_log,
+        x_outliers=outliers,
     )
     history = [{k: v for k, v in row.items() if k != "seconds"} for row in result.history]
 
@@ -462,6 +656,17 @@ def _run(args: argparse.Namespace) -> int:
         temperature = fit_temperature(val_logits, data["y_val"])
         fold_temperature(model, temperature)
         _log(f"temperature {temperature} (fitted on validation NLL, folded into the head)")
+
+    exported: torch.nn.Module = model
+    if gated_cfg:
+        # The gate is fitted after the temperature: its energy term is the served (calibrated) logits'.
+        train_feats, _ = pooled_features(model, data["x_train"])
+        val_feats, val_logits = pooled_features(model, data["x_val"])
+        data["gate"] = ood.fit_gate(
+            train_feats, data["y_train"], len(classes), val_feats, val_logits, float(gated_cfg["tpr"])
+        )
+        exported = ood.GatedTriage(model, data["gate"])
+        _log(f"OOD gate fitted: threshold {data['gate'].threshold:.3f} at validation TPR {gated_cfg['tpr']}")
 
     _log("evaluating")
     ev = cfg["eval"]
@@ -504,11 +709,23 @@ def _run(args: argparse.Namespace) -> int:
     )
 
     onnx_path = out_dir / "model.onnx"
-    export_onnx(model, str(onnx_path), size)
+    ood_report = _ood_evaluation(model, exported, data, cfg, seed) if gated_cfg else None
+    if ood_report:
+        _log(
+            f"real non-street photos given a street label >= 0.6: {ood_report['street_labelled']}"
+            f" (baseline {ood_report['baseline'] and ood_report['baseline']['street_labelled']});"
+            f" held-out synthetic pass rate {ood_report['synthetic']['test']['pass_rate']}"
+        )
+        (out_dir / "gate.json").write_text(
+            json.dumps(data["gate"].to_json(), separators=(",", ":")) + "\n", encoding="utf-8"
+        )
+    export_onnx(exported, str(onnx_path), size, gated=bool(gated_cfg))
     proto = onnx.load(str(onnx_path))
     proto.doc_string = (
         f"CityAssist image triage {cfg['version']}: logits [N,{len(classes)}] over {','.join(classes)} "
-        f"and class activation maps cam [N,{len(classes)},h,w]; input image [N,3,{size},{size}] "
+        f"and class activation maps cam [N,{len(classes)},h,w]"
+        + ("; gate [N], the OOD margin (>= 0 accepted) = logsumexp(logits)" if gated_cfg else "")
+        + f"; input image [N,3,{size},{size}] "
         "RGB scaled to [0,1] then normalised by mean/std (see metadata.json)"
     )
     for key, value in {
@@ -526,7 +743,7 @@ def _run(args: argparse.Namespace) -> int:
         raise ValueError(f"{onnx_path} is {onnx_path.stat().st_size} bytes, over the 5 MB budget")
     cam_h = size // model.stride
 
-    vectors = _test_vectors(model, cfg, seed)
+    vectors = _test_vectors(exported, cfg, seed)
     contract.validate_test_vectors(vectors, "image test_vectors.json", "image-classification")
     (out_dir / "test_vectors.json").write_text(json.dumps(vectors) + "\n", encoding="utf-8")
 
@@ -540,7 +757,11 @@ def _run(args: argparse.Namespace) -> int:
         "onnx": {
             "file": "model.onnx",
             "input": "image",
-            "outputs": {"logits": "logits", "cam": "cam"},
+            "outputs": (
+                {"logits": "logits", "cam": "cam", "gate": "gate"}
+                if gated_cfg
+                else {"logits": "logits", "cam": "cam"}
+            ),
             "opset": 13,
         },
         "classes": list(classes),
@@ -569,8 +790,27 @@ def _run(args: argparse.Namespace) -> int:
         "outputs": {
             "logits": {
                 "dims": ["N", len(classes)],
-                "meaning": "calibrated logits; softmax gives the class probabilities",
+                "meaning": (
+                    "log_softmax of the calibrated logits plus the gate margin (the same number added to"
+                    " every class): softmax gives the class probabilities, logsumexp gives the gate margin"
+                    if gated_cfg
+                    else "calibrated logits; softmax gives the class probabilities"
+                ),
             },
+            **(
+                {
+                    "gate": {
+                        "dims": ["N"],
+                        "meaning": (
+                            "out-of-distribution gate margin, clamp(threshold - outlier score, -20, 20);"
+                            " >= 0 accepted, < 0 not a street scene (label unknown); equal to"
+                            " logsumexp(logits)"
+                        ),
+                    }
+                }
+                if gated_cfg
+                else {}
+            ),
             "cam": {
                 "dims": ["N", len(classes), cam_h, cam_h],
                 "stride": model.stride,
@@ -601,6 +841,7 @@ def _run(args: argparse.Namespace) -> int:
         },
         "training_data": data["info"]["kind"],
         "validated_on_real_photos": False,
+        **({"gate": _gate_metadata(ood_report)} if ood_report else {}),
         "metrics": {
             "test": {
                 k: metrics[k]
@@ -619,6 +860,7 @@ def _run(args: argparse.Namespace) -> int:
             },
             "cam_localisation": localisation,
             "robustness": robustness,
+            **({"ood": ood_report} if ood_report else {}),
         },
         "reference": _reference(data["x_train"], probs),
         "lineage": {
@@ -654,6 +896,8 @@ def _run(args: argparse.Namespace) -> int:
         "failures": failures,
         "history": history,
         "temperature": temperature,
+        "ood": ood_report,
+        "duration_s": round(time.time() - t0, 1),
         "data": data["info"],
     }
     (out_dir / "MODEL_CARD.md").write_text(

@@ -29,6 +29,10 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 CLASSES: tuple[str, ...] = ("pothole", "garbage", "fallen_tree", "other")
+# Every class the generator can draw. CLASSES stays the 1.0.0 set (its scene i -> class mapping is
+# part of that version's lineage); image 1.1.0 adds `flooding` (issue 17 part 4: citizens file
+# flooding reports) by listing it in the config's classes.
+DRAWABLE: tuple[str, ...] = ("pothole", "garbage", "fallen_tree", "flooding", "other")
 DISTRACTORS: tuple[str, ...] = ("manhole", "puddle", "car", "shadow", "standing_tree", "bin", "leaves")
 
 # Split codes mixed into the seed so that train, validation, test and every robustness set are
@@ -544,7 +548,64 @@ def _fallen_tree(c: _Canvas, lay: _Layout, rng: np.random.Generator) -> dict:
     return {"autumn": bool(autumn), "angle_deg": round(math.degrees(angle) % 180, 1)}
 
 
-OBJECTS = {"pothole": _pothole, "garbage": _garbage, "fallen_tree": _fallen_tree}
+def _flooding(c: _Canvas, lay: _Layout, rng: np.random.Generator) -> dict:
+    """Standing water across the street: a wide sheet with a wavy far edge that covers the road and
+    often the pavement, muddy brown to grey, mirroring the sky and facades above it, with ripples.
+    Unlike a puddle (a small, flat blob on the road, the hard negative) it spans the street and
+    swallows kerbs and the lower part of whatever stands in it."""
+    n = c.n
+    far = lay.horizon + rng.uniform(0.08, 0.45) * (n - lay.horizon)  # where the water starts
+    spill = rng.uniform(0.0, 0.6)  # how far past the kerbs it reaches (0 = the road only)
+    xs = np.linspace(-10, n + 10, 24)
+    edge = far + np.convolve(rng.normal(0, 3.0, len(xs) + 4), np.ones(5) / 5, mode="valid")
+    left_far, right_far = lay.edges(far)
+    width_far = right_far - left_far
+    pts = []
+    for x, y in zip(xs, edge):
+        # Beyond the road edges the water line recedes towards the camera (pavement is higher).
+        out = max(left_far - spill * width_far - x, x - right_far - spill * width_far, 0.0)
+        pts.append((float(x), float(y + out * rng.uniform(0.6, 1.2))))
+    pts += [(n + 10, n + 10), (-10, n + 10)]
+    im, d = c.layer()
+    d.polygon(pts, fill=255)
+    sky = c.rgb[2:8].mean((0, 1))
+    mud = np.array([0.42, 0.33, 0.22]) * rng.uniform(0.7, 1.2)
+    murk = rng.uniform(0.35, 0.8)  # 0 = clear mirror, 1 = opaque brown
+    h0 = int(max(0, lay.horizon - (n - lay.horizon)))
+    mirror = c.rgb[h0 : int(lay.horizon)][::-1].copy()  # the scene above the horizon, flipped
+
+    def water(h: int, w: int) -> np.ndarray:
+        # Reflection resampled to the water's box, blended with mud, plus smooth shimmer.
+        ref = (
+            np.asarray(
+                Image.fromarray((np.clip(mirror, 0, 1) * 255).astype(np.uint8)).resize(
+                    (max(w, 1), max(h, 1))
+                ),
+                np.float32,
+            )
+            / 255.0
+        )
+        base = ref * 0.8 * (1 - murk) + (mud * murk + sky * 0.2 * (1 - murk))
+        return base + _low_freq(rng, h, w, 5, 0.04)[..., None]
+
+    c.paint(im, water, owner=1, soften=0.8)
+    # Ripples: thin light arcs, denser and shorter towards the far edge.
+    im, d = c.layer()
+    for _ in range(int(rng.integers(8, 22))):
+        y = rng.uniform(far + 2, n)
+        p = lay.depth(y)
+        x = rng.uniform(0, n)
+        length = rng.uniform(6, 30) * p
+        d.line([(x - length, y), (x + length, y + rng.uniform(-1, 1))], fill=255, width=1)
+    c.paint(im, np.minimum(sky * 1.15 + 0.1, 1), opacity=rng.uniform(0.25, 0.55))
+    return {
+        "far_depth": round(float(lay.depth(far)), 3),
+        "murk": round(float(murk), 3),
+        "spill": round(float(spill), 3),
+    }
+
+
+OBJECTS = {"pothole": _pothole, "garbage": _garbage, "fallen_tree": _fallen_tree, "flooding": _flooding}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -722,8 +783,8 @@ def _box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
 
 def render_scene(label: str, rng: np.random.Generator, size: int = 128, style: Style = Style()) -> Scene:
     """Draws one scene of class `label` with the given random stream."""
-    if label not in CLASSES:
-        raise ValueError(f"unknown class {label!r}; expected one of {CLASSES}")
+    if label not in DRAWABLE:
+        raise ValueError(f"unknown class {label!r}; expected one of {DRAWABLE}")
     n = int(round(size * CANVAS_RATIO))
     c = _Canvas(n, rng)
     safe = size * 0.42  # object centres stay this close to the canvas centre

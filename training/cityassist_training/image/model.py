@@ -67,6 +67,15 @@ class TriageCNN(nn.Module):
         logits = cam.mean(dim=(2, 3)) + self.head.bias
         return logits, cam
 
+    def forward_features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
+        """forward() plus the globally pooled activations the OOD gate scores (ood.py): after the
+        stage-3 block (features.3) and after the last conv (features.5)."""
+        mid = self.features[:4](x)
+        a = self.features[4:](mid)
+        cam = F.conv2d(a, self.head.weight[:, :, None, None])
+        logits = cam.mean(dim=(2, 3)) + self.head.bias
+        return logits, cam, [mid.mean(dim=(2, 3)), a.mean(dim=(2, 3))]
+
 
 @dataclass
 class TrainResult:
@@ -96,6 +105,21 @@ def _augment(x: torch.Tensor, gen: torch.Generator, shift: int) -> torch.Tensor:
     return x
 
 
+def pooled_features(
+    model: TriageCNN, images: np.ndarray, batch: int = 128
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """uint8 images -> ([pooled block-3 [N, 64], pooled last conv [N, 96]], logits [N, C])."""
+    model.eval()
+    f0, f1, lo = [], [], []
+    with torch.no_grad():
+        for i in range(0, len(images), batch):
+            logits, _, feats = model.forward_features(torch.from_numpy(normalise(images[i : i + batch])))
+            f0.append(feats[0].numpy())
+            f1.append(feats[1].numpy())
+            lo.append(logits.numpy())
+    return [np.concatenate(f0), np.concatenate(f1)], np.concatenate(lo)
+
+
 def predict(model: TriageCNN, images: np.ndarray, batch: int = 128) -> tuple[np.ndarray, np.ndarray]:
     """uint8 images [N, H, W, 3] -> (logits [N, C], cams [N, C, h, w]) as float32 numpy."""
     model.eval()
@@ -120,9 +144,15 @@ def train(
     cfg: dict,
     seed: int,
     log=print,
+    x_outliers: np.ndarray | None = None,
 ) -> TrainResult:
     """AdamW with a one-cycle schedule; the last epoch's weights are kept (no early stopping on the
-    validation set, which is used once more for the temperature)."""
+    validation set, which is used once more for the temperature).
+
+    With `x_outliers` (outlier exposure, Hendrycks et al. 2019), every batch also takes
+    `outlier_batch` of those images and adds `outlier_weight` x their cross-entropy to the uniform
+    distribution: the model learns to spread its probability on things that are not street scenes
+    instead of naming a street class."""
     gen = torch.Generator().manual_seed(seed)
     epochs, bs = int(cfg["epochs"]), int(cfg["batch_size"])
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
@@ -130,6 +160,8 @@ def train(
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg["lr"], total_steps=steps, pct_start=0.2)
     xt = torch.from_numpy(normalise(x_train))
     yt = torch.from_numpy(y_train)
+    xo = torch.from_numpy(normalise(x_outliers)) if x_outliers is not None and len(x_outliers) else None
+    ob, ow = int(cfg.get("outlier_batch", bs // 4)), float(cfg.get("outlier_weight", 0.5))
     history = []
     start = time.time()
     for epoch in range(epochs):
@@ -139,8 +171,14 @@ def train(
         for i in range(0, len(order), bs):
             idx = order[i : i + bs]
             xb = _augment(xt[idx], gen, int(cfg.get("shift", 0)))
-            logits, _ = model(xb)
-            loss = F.cross_entropy(logits, yt[idx])
+            if xo is not None:
+                oidx = torch.randint(0, len(xo), (ob,), generator=gen)
+                out_logits, _ = model(torch.cat([xb, _augment(xo[oidx], gen, int(cfg.get("shift", 0)))]))
+                logits, o_logits = out_logits[: len(idx)], out_logits[len(idx) :]
+                loss = F.cross_entropy(logits, yt[idx]) - ow * F.log_softmax(o_logits, 1).mean()
+            else:
+                logits, _ = model(xb)
+                loss = F.cross_entropy(logits, yt[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -196,16 +234,58 @@ def fold_temperature(model: TriageCNN, temperature: float) -> None:
         model.head.bias /= temperature
 
 
-def export_onnx(model: TriageCNN, path: str, size: int) -> None:
+def export_onnx(model: nn.Module, path: str, size: int, gated: bool = False) -> None:
+    """Exports (logits, cam), or with `gated` the ood.GatedTriage wrapper's (logits, cam, gate)."""
     model.eval()
     dummy = torch.zeros(1, 3, size, size)
+    names = ["logits", "cam", "gate"] if gated else ["logits", "cam"]
     torch.onnx.export(
         model,
         dummy,
         path,
         input_names=["image"],
-        output_names=["logits", "cam"],
+        output_names=names,
         opset_version=13,
-        dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}, "cam": {0: "batch"}},
+        dynamic_axes={"image": {0: "batch"}, **{n: {0: "batch"} for n in names}},
         do_constant_folding=True,
     )
+
+
+def run_onnx_cnn(path: str, images: np.ndarray, batch: int = 64) -> np.ndarray:
+    """The `logits` of an exported triage CNN (Conv/Relu/ReduceMean/Add graphs such as 1.0.0's),
+    evaluated with torch ops: python onnxruntime is not installed here, and the card compares the
+    served 1.0.0 file itself, not a retrained copy. Refuses any other operator."""
+    import onnx
+    from onnx import numpy_helper
+
+    proto = onnx.load(path)
+    init = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in proto.graph.initializer}
+    out = []
+    for i in range(0, len(images), batch):
+        env = dict(init)
+        env[proto.graph.input[0].name] = torch.from_numpy(normalise(images[i : i + batch]))
+        for node in proto.graph.node:
+            a = {x.name: onnx.helper.get_attribute_value(x) for x in node.attribute}
+            ins = [env[n] for n in node.input if n]
+            if node.op_type == "Conv":
+                pads = a.get("pads", [0, 0, 0, 0])
+                y = F.conv2d(
+                    ins[0],
+                    ins[1],
+                    ins[2] if len(ins) > 2 else None,
+                    stride=tuple(a.get("strides", [1, 1])),
+                    padding=(pads[0], pads[1]),
+                    dilation=tuple(a.get("dilations", [1, 1])),
+                    groups=a.get("group", 1),
+                )
+            elif node.op_type == "Relu":
+                y = torch.relu(ins[0])
+            elif node.op_type == "ReduceMean":
+                y = ins[0].mean(dim=tuple(a["axes"]), keepdim=bool(a.get("keepdims", 1)))
+            elif node.op_type == "Add":
+                y = ins[0] + ins[1]
+            else:
+                raise ValueError(f"{path}: operator {node.op_type} is not supported by run_onnx_cnn")
+            env[node.output[0]] = y
+        out.append(env["logits"].numpy())
+    return np.concatenate(out)

@@ -19,7 +19,7 @@ export type CreateReportInput = {
   zoneId: string | number;
 };
 
-/** PSI below 0.1 is STABLE, from 0.1 WARNING, from 0.25 DRIFT (DRIFT_WARNING_PSI, DRIFT_PSI). */
+/** Row monitor: PSI below 0.1 is STABLE, from 0.1 WARNING, from 0.25 DRIFT (DRIFT_WARNING_PSI, DRIFT_PSI). Window monitor (docs/drift.md): WARNING while the judged window is beyond a threshold, DRIFT once the alarm is raised (consecutive windows beyond, or a static feature that differs from training). */
 export type DriftLevel = 'DRIFT' | 'STABLE' | 'WARNING';
 
 export type FeatureValueInput = {

@@ -68,9 +68,12 @@ onEachDatabase((label, open) => {
       const image = data!['models'].find((m: { name: string }) => m.name === 'image');
       assert.deepEqual(
         image.versions.map((v: { version: string; status: string }) => [v.version, v.status]),
-        [['1.0.0', 'CHAMPION']],
+        [
+          ['1.0.0', 'RETIRED'],
+          ['1.1.0', 'CHAMPION'],
+        ],
       );
-      assert.match(image.versions[0].card, /synthetic/i);
+      assert.match(image.versions[1].card, /synthetic/i);
       const audit = await gql(AUDIT);
       assert.deepEqual(
         audit.data!['modelAudit'].map(

@@ -7,7 +7,10 @@ import { TriageModel, TriageScore } from './triage.type.ts';
     "The image model's reading of a photo that is not part of a report: nothing is stored, and no zone's flood risk is weighed.",
 })
 export class ImageClassificationResult {
-  @Field(() => String, { description: 'Top class: pothole, garbage, fallen_tree or other.' })
+  @Field(() => String, {
+    description:
+      "Top class: pothole, garbage, fallen_tree, flooding or other; unknown when the model's out-of-distribution gate found the photo is not a street scene it knows.",
+  })
   label!: string;
 
   @Field(() => Float, { description: "The top class's calibrated probability, 0–1." })
@@ -22,7 +25,10 @@ export class ImageClassificationResult {
   })
   suggestedPriority!: ReportPriority;
 
-  @Field(() => Boolean, { description: 'True when the confidence is too low for the label to be acted on.' })
+  @Field(() => Boolean, {
+    description:
+      'True when the label is not to be acted on alone: unknown (not a street scene), or the confidence is too low.',
+  })
   needsReview!: boolean;
 
   @Field(() => TriageModel)

@@ -1,7 +1,9 @@
 import type { Logger } from '@cityassist/service-kit';
+import type { GateReading } from './ood-gate.ts';
 
 /** What the image model answers for one photo (ImageClassification of @cityassist/inference). */
 export interface Classification {
+  /** The top class, or `unknown` when the version's gate refused the photo. */
   label: string;
   confidence: number;
   scores: { label: string; score: number }[];
@@ -12,6 +14,8 @@ export interface Classification {
   width: number;
   height: number;
   model: { name: string; version: string };
+  /** The out-of-distribution gate's reading; absent for a version without a gate (1.0.0). */
+  gate?: GateReading;
 }
 
 /**

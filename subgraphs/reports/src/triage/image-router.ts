@@ -22,6 +22,7 @@ import type { Logger } from '@cityassist/service-kit';
 import type { Registry } from 'prom-client';
 import type { ReportsConfig } from '../config.ts';
 import type { Classification, ImageClassifier } from './image-classifier.ts';
+import { applyGate } from './ood-gate.ts';
 
 /** One prepared photo as the router routes it: keyed by its content, so a photo meets one version. */
 interface PhotoRow {
@@ -155,7 +156,8 @@ export class RoutedImageClassifier implements ImageClassifier {
       { key, tensor: photo.tensor, width: photo.width, height: photo.height, brightness },
     ]);
     const { model } = await this.router.prepare(answer!.version);
-    return model.finish(photo, answer!.output.scored);
+    const scored = answer!.output.scored;
+    return applyGate(await model.finish(photo, scored), model.metadata, scored.logits);
   }
 
   close(): Promise<void> {

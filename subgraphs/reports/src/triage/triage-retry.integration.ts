@@ -169,7 +169,8 @@ describe('triage when the model cannot even load at start', () => {
     assert.equal(res.data!['submitReport'].triage, null);
     const id = res.data!['submitReport'].id as string;
 
-    await cp(path.join(repoRoot, 'models/image/1.0.0'), path.join(modelsDir, 'image/1.0.0'), {
+    // The served default version (IMAGE_MODEL_VERSION unset): 1.1.0.
+    await cp(path.join(repoRoot, 'models/image/1.1.0'), path.join(modelsDir, 'image/1.1.0'), {
       recursive: true,
     });
     const later = await eventually(

@@ -8,7 +8,7 @@ import type { PendingTriage, ReportRepository, TriageRecord } from '../report/re
 import { REPORT_TRIAGED } from '../report/report.topics.ts';
 import { objectKey, type ObjectStore } from '../storage/object-store.ts';
 import type { Classification, ClassifierSlot } from './image-classifier.ts';
-import { categoryOfLabel, MIN_CONFIDENCE, suggestPriority } from './priority.ts';
+import { categoryOfLabel, MIN_CONFIDENCE, suggestPriority, UNKNOWN_LABEL } from './priority.ts';
 
 export interface TriageOptions {
   /** A classification slower than this leaves the report pending for the retry. */
@@ -26,7 +26,10 @@ export interface TriageDecision {
   triage: TriageRecord;
   /** The report's category: the citizen's, or the label's when they gave none. */
   category: ReportCategory;
-  /** True when the model may move the report OPEN → TRIAGED (confident and uncontested). */
+  /**
+   * True when the model may move the report OPEN → TRIAGED: the gate accepted the photo, the
+   * confidence is high (AUTO_TRIAGE_CONFIDENCE) and the citizen's category agrees (priority.ts).
+   */
   triaged: boolean;
   /** Audit trail actor and note for that move. */
   actor: string;
@@ -95,10 +98,14 @@ export class TriageService {
     }
   }
 
-  /** The category a report gets: the citizen's, else a confident label's, else OTHER. */
+  /** The category a report gets: the citizen's, else a confident label's (not `unknown`), else OTHER. */
   categoryFor(chosen: ReportCategory | null, classification?: Classification): ReportCategory {
     if (chosen) return chosen;
-    if (classification && classification.confidence >= MIN_CONFIDENCE) {
+    if (
+      classification &&
+      classification.label !== UNKNOWN_LABEL &&
+      classification.confidence >= MIN_CONFIDENCE
+    ) {
       return categoryOfLabel(classification.label);
     }
     return ReportCategory.OTHER;
@@ -127,14 +134,15 @@ export class TriageService {
         confidence: c.confidence,
         scores: c.scores.map(({ label, score }) => ({ label, score })),
         priority: decision.priority,
-        needsReview: decision.needsReview,
+        // In a report, "needs review" is exactly "the model did not move it on by itself".
+        needsReview: !decision.autoTriage,
         floodLevel,
         model: { name: c.model.name, version: c.model.version },
         region: { ...c.region },
         heatmapKey,
       },
       category: this.categoryFor(chosen, c),
-      triaged: !decision.needsReview,
+      triaged: decision.autoTriage,
       actor: `model:${c.model.name}@${c.model.version}`,
       note: `${c.label} ${c.confidence.toFixed(2)}, priority ${decision.priority}`,
     };

@@ -58,7 +58,10 @@ export class TriageExplanation {
 
 @ObjectType({ description: "The image model's reading of a report's photo and the priority it suggests." })
 export class ReportTriage {
-  @Field(() => String, { description: 'Top class: pothole, garbage, fallen_tree or other.' })
+  @Field(() => String, {
+    description:
+      "Top class: pothole, garbage, fallen_tree, flooding or other; unknown when the model's out-of-distribution gate found the photo is not a street scene it knows (the citizen's category then sets the priority).",
+  })
   label!: string;
 
   @Field(() => Float, { description: "The top class's calibrated probability, 0–1." })
@@ -72,7 +75,7 @@ export class ReportTriage {
 
   @Field(() => Boolean, {
     description:
-      "True when a person should check: low confidence, or the photo and the citizen's category disagree.",
+      'True when a person should check before the report moves on; false only when the model moved it to TRIAGED itself: the gate accepted the photo, the confidence is at least 0.8 and the citizen chose the category the label means.',
   })
   needsReview!: boolean;
 

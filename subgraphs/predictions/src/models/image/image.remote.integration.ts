@@ -33,7 +33,8 @@ describe('the image model in the registry', () => {
         [Symbol.asyncDispose]: () => models[Symbol.asyncDispose](),
       };
     },
-    (d) => startPredictionsService(testConfig(d, { MODELS_DIR: d.models }), logger),
+    // The registry's mechanics on copies of 1.0.0, kept champion (the served default is 1.1.0).
+    (d) => startPredictionsService(testConfig(d, { MODELS_DIR: d.models, IMAGE_MODEL_VERSION: '1.0.0' }), logger),
   );
 
   it('lists its versions; the setting made 1.0.0 champion', async () => {
@@ -45,6 +46,7 @@ describe('the image model in the registry', () => {
         ['1.0.0', 'CHAMPION'],
         ['1.0.1', 'RETIRED'],
         ['1.0.2', 'RETIRED'],
+        ['1.1.0', 'RETIRED'],
       ],
     );
     assert.deepEqual((await subject.gql(ASSIGNMENT)).data!['modelAssignment'], {
