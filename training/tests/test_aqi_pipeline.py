@@ -71,7 +71,8 @@ class SmokePipeline(unittest.TestCase):
 
     def test_model_directory(self):
         d = self.a / "aqi" / "1.0.0-smoke"
-        for f in ("model.onnx", "metadata.json", "MODEL_CARD.md", "test_vectors.json", "evaluation.json"):
+        files = ("model.onnx", "metadata.json", "MODEL_CARD.md", "test_vectors.json", "evaluation.json")
+        for f in (*files, "drift_reference.json"):
             self.assertTrue((d / f).is_file(), f)
         meta = json.loads((d / "metadata.json").read_text())
         tv = json.loads((d / "test_vectors.json").read_text())
@@ -95,7 +96,8 @@ class SmokePipeline(unittest.TestCase):
         self.assertTrue((self.a / "runs.jsonl").read_text().strip())
 
     def test_deterministic(self):
-        for f in ("model.onnx", "metadata.json", "test_vectors.json", "evaluation.json", "MODEL_CARD.md"):
+        files = ("model.onnx", "metadata.json", "test_vectors.json", "evaluation.json", "MODEL_CARD.md")
+        for f in (*files, "drift_reference.json"):
             self.assertEqual(
                 (self.a / "aqi" / "1.0.0-smoke" / f).read_bytes(),
                 (self.b / "aqi" / "1.0.0-smoke" / f).read_bytes(),

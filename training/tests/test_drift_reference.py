@@ -151,13 +151,67 @@ class EnergySmokeReferenceTest(unittest.TestCase):
         self.assertGreater(ref["evaluation"]["fahrenheitShift"]["caughtWithin"]["30"], 0.5)
 
 
+class AqiReferenceTest(unittest.TestCase):
+    """The AQI forecaster's reference from the panel 1.0.0 was trained on (12 simulated sensors)."""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.meta = json.loads((REPO / "models/aqi/1.0.0/metadata.json").read_text(encoding="utf-8"))
+        cls.panel = dr.aqi_panel(cls.meta["lineage"]["config"])
+        cls.ref = dr.build_aqi(cls.panel, cls.meta)
+
+    def test_a_slice_is_the_sensors_scored_at_one_anchor_and_needs_its_own_minimum(self) -> None:
+        from cityassist_training.aqi.features import FeatureSpec
+
+        spec = FeatureSpec.for_resolution("hourly", 24)
+        X, mask = dr.aqi_scored(self.panel.values, self.panel.times, spec)
+        # Serving anchors a sensor at its newest reading: no scored row lacks its anchor reading.
+        self.assertFalse(np.isnan(X[mask][:, spec.names.index("r_lag_0")]).any())
+        self.assertEqual(self.ref["window"]["minRows"], 9)  # ceil(0.75 x 12): never 200
+        # A window of slices with fewer sensors than the minimum is not judged at all.
+        names = spec.names
+        specs = {
+            f["name"]: {
+                "edges": np.asarray(f["reference_histogram"]["edges"]),
+                "counts": np.asarray(f["reference_histogram"]["counts"]),
+            }
+            for f in self.meta["features"]
+        }
+        t = slice(24 * 30, 24 * 33)
+        few = mask[t].copy()
+        few[:, 3:] = False
+        self.assertEqual(dr.aqi_window_rows(X[t], few, self.panel.times[t], names, specs, 9), [])
+        self.assertTrue(dr.aqi_window_rows(X[t], mask[t], self.panel.times[t], names, specs, 9))
+
+    def test_calendar_inputs_are_not_judged_and_every_other_input_is(self) -> None:
+        self.assertEqual(set(self.ref["unjudged"]), {"hour", "dow"})
+        names = {f["name"] for f in self.meta["features"]}
+        self.assertEqual(set(self.ref["features"]), names - {"hour", "dow"})
+        for f in self.ref["features"].values():
+            for season in f["thresholds"].values():
+                self.assertEqual(set(season), set(dr.AQI_STATISTICS))
+
+    def test_held_out_false_alarms_are_rare_and_mg_per_m3_is_caught_in_three_days(self) -> None:
+        ev = self.ref["evaluation"]
+        self.assertEqual(ev["calibrationWindows"]["alarmsRaised"], 0)
+        self.assertLess(ev["heldOut"]["falseAlarmRate"], 0.05)
+        mg = ev["unitShift"]["mgPerM3"]
+        self.assertGreater(mg["caughtWithin"]["3"], 0.95)
+        self.assertEqual(mg["caughtWithin"]["2"], 0.0)  # low side needs 3 windows: a washout lasts 2-3 days
+        self.assertEqual(self.ref["replay"]["asMeasured"]["alarms"], [])
+        self.assertIn(
+            {"window": 2, "feature": "level", "level": "DRIFT"}, self.ref["replay"]["mgPerM3"]["alarms"]
+        )
+
+
 class CommittedReferenceTest(unittest.TestCase):
     """models/*/*/drift_reference.json are what the script computes (rerun: same bytes)."""
 
     slow = True
 
     def test_committed_references_are_reproducible(self) -> None:
-        for d in sorted([*(REPO / "models/flood").iterdir(), *(REPO / "models/energy").iterdir()]):
+        dirs = [*(REPO / "models/flood").iterdir(), *(REPO / "models/energy").iterdir()]
+        for d in sorted([*dirs, *(REPO / "models/aqi").iterdir()]):
             path = d / "drift_reference.json"
             if not path.is_file():
                 continue

@@ -35,6 +35,7 @@ REPO = Path(__file__).resolve().parents[3]
 # Code that determines an AQI model, relative to training/ (plus the run's config files).
 AQI_CODE = [
     "cityassist_training/aqi",
+    "cityassist_training/drift_reference.py",
     "cityassist_training/onnx_export",
     "cityassist_training/forecast_common.py",
     "cityassist_training/feature_export.py",
@@ -519,6 +520,13 @@ def _run(args) -> int:
     export.write_json(out_dir / "evaluation.json", report)
     export.write_json(out_dir / "interval_evaluation.json", online)
     export.write_json(out_dir / "interval_calibration.json", online_state)
+    if panel.resolution == "hourly":
+        # What the inputs look like per day window of sensor slices in training, for serving's drift
+        # monitor (docs/drift.md, "AQI"); a daily model has no hourly slices and keeps the row monitor.
+        from .. import drift_reference
+
+        drift = drift_reference.build_aqi(panel, export.clean(metadata))
+        drift_reference.write(out_dir / "drift_reference.json", drift)
     export.write_json(
         out_dir / "interval_test_vectors.json",
         online_intervals.parity_vectors(online_state, np.random.default_rng([seed, 3])),

@@ -22,7 +22,11 @@ export interface DriftReference {
   name: string;
   version: string;
   method: 'window';
-  window: { hours: number; minCoverage: number };
+  /**
+   * `minRows`: the rows a slice needs, when the model's slice is not the city's 470 zones (AQI: 12
+   * sensors, which DRIFT_MIN_ROWS 200 would never let count); without it, DRIFT_MIN_ROWS.
+   */
+  window: { hours: number; minCoverage: number; minRows?: number };
   seasons: Record<string, number[]>;
   hysteresis: { clearAfterWindows: number };
   features: Record<
@@ -213,7 +217,7 @@ export class WindowDriftMonitor implements InputMonitor {
     );
     for (const c of this.columns) if (c.kind === 'static') this.changed.set(c.name, new Map());
     // Not model_feature_psi: a window's PSI against pooled hours is large on every dry day, and the
-    // ModelFeatureDrift alert reads that gauge at 0.25 for the row monitors (image, aqi, energy).
+    // ModelFeatureDrift alert reads that gauge at 0.25 for the row monitors (image, versions without a reference).
     this.gauge =
       (registry.getSingleMetric('model_feature_drift_alarm') as
         Gauge<'model' | 'version' | 'feature'> | undefined) ??
@@ -453,7 +457,12 @@ export function parseDriftReference(raw: unknown, where: string): DriftReference
   const problems: string[] = [];
   if (!r || typeof r !== 'object') throw new Error(`${where}: not an object`);
   if (r.method !== 'window') problems.push('method');
-  if (!r.window || typeof r.window.hours !== 'number' || typeof r.window.minCoverage !== 'number') {
+  if (
+    !r.window ||
+    typeof r.window.hours !== 'number' ||
+    typeof r.window.minCoverage !== 'number' ||
+    (r.window.minRows !== undefined && (!Number.isInteger(r.window.minRows) || r.window.minRows < 1))
+  ) {
     problems.push('window');
   }
   if (!r.seasons || typeof r.seasons !== 'object') problems.push('seasons');

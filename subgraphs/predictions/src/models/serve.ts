@@ -187,5 +187,13 @@ async function monitorFor(
   if (reference.name !== model.name || reference.version !== model.version) {
     throw new Error(`${file} is the reference of ${reference.name} ${reference.version}, not ${model.name} ${model.version}`);
   }
-  return new WindowDriftMonitor(model, reference, { minRows: options.minRows }, sink, registry);
+  // The slice minimum training measured for this model (AQI: 9 of its 12 sensors) wins over the
+  // service-wide DRIFT_MIN_ROWS, which is sized for the city's 470 zones (docs/drift.md).
+  return new WindowDriftMonitor(
+    model,
+    reference,
+    { minRows: reference.window.minRows ?? options.minRows },
+    sink,
+    registry,
+  );
 }

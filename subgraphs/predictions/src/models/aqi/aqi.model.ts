@@ -85,6 +85,9 @@ export const aqiModel = defineModel({
   outputs: ['forecast', 'lower', 'upper'],
   routing: (config) => config.aqi,
   keyOf: (row: SensorRow) => row.sensorId,
+  // The sensor's anchor hour (its newest reading): drift is judged per day of hourly slices of the
+  // sensors scored at one anchor, as energy's zones (docs/drift.md).
+  sliceOf: (row) => row.anchor,
   inputsOf: (row) => row.inputs,
   answer: (raw, row, model) => answerOf(raw, row, aqiVersionOf(model)),
   baseline: (row, model) => answerOf(baselineOf(row.inputs, aqiVersionOf(model)), row, aqiVersionOf(model)),
