@@ -40,7 +40,9 @@ const BRIEF_NAMES: Record<ServiceName, string[]> = {
     'circuit_state',
   ],
   zones: ['requests_total', 'errors_total'],
-  reports: ['requests_total', 'errors_total', 'inference_time_seconds', 'model_version'],
+  // The image model's inputs are watched row by row (model_feature_psi); predictions' models by
+  // day-windows against their training windows (model_feature_drift_alarm, docs/drift.md).
+  reports: ['requests_total', 'errors_total', 'inference_time_seconds', 'model_version', 'model_feature_psi'],
   predictions: [
     'requests_total',
     'errors_total',
@@ -48,7 +50,7 @@ const BRIEF_NAMES: Record<ServiceName, string[]> = {
     'model_version',
     'cache_hits_total',
     'prediction_fallbacks_total',
-    'model_feature_psi',
+    'model_feature_drift_alarm',
   ],
 };
 
