@@ -454,6 +454,23 @@ ENERGY_SEASONS = {"all": list(range(1, 13))}
 TEMP_OPS = ("temp", "temp_mean", "temp_max", "temp_min")
 
 
+def metadata_histograms(meta: dict) -> dict:
+    """Each feature's pooled training histogram as the model's metadata records it
+    (``reference_histogram``), the row monitor's reference and the window PSI's."""
+    return {
+        f["name"]: {
+            "edges": np.asarray(f["reference_histogram"]["edges"], dtype=float),
+            "counts": np.asarray(f["reference_histogram"]["counts"]),
+        }
+        for f in meta["features"]
+    }
+
+
+def holdout_start_of(meta: dict) -> str:
+    """The first whole day of the model's test period: the held-out windows start there."""
+    return (pd.Timestamp(meta["periods"]["test"][0]).ceil("D")).strftime("%Y-%m-%d")
+
+
 def build_energy(series, spec, meta: dict) -> dict:
     """The drift reference of a zone-load forecaster: every training anchor hour of every zone, as
     serving scores them (a zone without enough readings is not scored there, so it is left out
@@ -464,14 +481,8 @@ def build_energy(series, spec, meta: dict) -> dict:
     names = [f["name"] for f in meta["features"]]
     if names != spec.names:
         raise ValueError(f"energy {meta['version']}: metadata features differ from the feature spec")
-    specs = {
-        f["name"]: {
-            "edges": np.asarray(f["reference_histogram"]["edges"], dtype=float),
-            "counts": np.asarray(f["reference_histogram"]["counts"]),
-        }
-        for f in meta["features"]
-    }
-    holdout_start = (pd.Timestamp(meta["periods"]["test"][0]).ceil("D")).strftime("%Y-%m-%d")
+    specs = metadata_histograms(meta)
+    holdout_start = holdout_start_of(meta)
     cut = pd.Timestamp(holdout_start, tz="UTC")
     T, S = series.values.shape
     anchors = np.arange(spec.day, T - 1)
@@ -610,14 +621,8 @@ def build_aqi(panel, meta: dict) -> dict:
         raise ValueError(f"aqi {meta['version']}: metadata features differ from the feature spec")
     if panel.resolution != "hourly":
         raise SystemExit(f"aqi {meta['version']}: day windows of hourly slices need hourly data")
-    specs = {
-        f["name"]: {
-            "edges": np.asarray(f["reference_histogram"]["edges"], dtype=float),
-            "counts": np.asarray(f["reference_histogram"]["counts"]),
-        }
-        for f in meta["features"]
-    }
-    holdout_start = (pd.Timestamp(meta["periods"]["test"][0]).ceil("D")).strftime("%Y-%m-%d")
+    specs = metadata_histograms(meta)
+    holdout_start = holdout_start_of(meta)
     cut = pd.Timestamp(holdout_start, tz="UTC")
     # The anchor is the reading's grid hour; as serving, the slice is that hour.
     times = pd.DatetimeIndex(panel.times)

@@ -57,3 +57,4 @@ export {
 export { encodeCursor, decodeCursor } from './cursor.ts';
 export { loaderFamily } from './loader-family.ts';
 export { postGraphQL, type GraphQLResponse } from './testing.ts';
+export { discardUpload } from './discard-upload.ts';

@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import type { TestDatabase } from '@cityassist/db';
 import { TEST_ENV } from '@cityassist/service-kit/testing';
 import { parseConfig, type PredictionsConfig } from './config.ts';
@@ -24,3 +26,17 @@ export function testConfig(database: TestDatabase, env: Record<string, string> =
 }
 
 export { modelsWithCopy } from '@cityassist/inference/testing';
+
+/** A logger whose JSON lines are kept, parsed, for a test to read what the service logged. */
+export function capturedLogger(): { logger: pino.Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const l of chunk.toString().split('\n')) {
+        if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info', messageKey: 'msg' }, sink), lines };
+}

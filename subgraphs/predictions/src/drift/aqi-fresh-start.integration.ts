@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import pino from 'pino';
 import { createTestDatabase, openDatabase } from '@cityassist/db';
 import { subgraphUnderTest } from '@cityassist/service-kit/testing';
 import { startPredictionsService } from '../service.ts';
-import { testConfig } from '../testing.ts';
+import { capturedLogger, testConfig } from '../testing.ts';
 
 /**
  * The AQI forecaster on the window monitor (docs/drift.md, "AQI"). Its `hour` and `dow` take one
@@ -16,16 +14,7 @@ import { testConfig } from '../testing.ts';
  * all-zones query is past it: the row monitor logged DRIFT lines and retraining triggers on it.
  */
 describe('an all-zones AQI query past DRIFT_MIN_ROWS', () => {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString().split('\n')) {
-        if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
-      }
-      done();
-    },
-  });
-  const logger = pino({ level: 'info', messageKey: 'msg' }, sink);
+  const { logger, lines } = capturedLogger();
   let url = '';
   const subject = subgraphUnderTest(
     async () => {

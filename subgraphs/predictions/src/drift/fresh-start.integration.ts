@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import pino from 'pino';
 import { createTestDatabase, openDatabase } from '@cityassist/db';
 import { subgraphUnderTest } from '@cityassist/service-kit/testing';
 import { startPredictionsService } from '../service.ts';
-import { testConfig } from '../testing.ts';
+import { capturedLogger, testConfig } from '../testing.ts';
 
 /**
  * Issue 17 part 2: the embedded default (the committed extracts, the committed models) is the
@@ -17,16 +15,7 @@ import { testConfig } from '../testing.ts';
  * (the energy model's inputs of one hour against a year and a half of hours).
  */
 describe('a fresh start of the embedded default', () => {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString().split('\n')) {
-        if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
-      }
-      done();
-    },
-  });
-  const logger = pino({ level: 'info', messageKey: 'msg' }, sink);
+  const { logger, lines } = capturedLogger();
   let url = '';
   const subject = subgraphUnderTest(
     async () => {

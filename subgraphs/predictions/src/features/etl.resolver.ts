@@ -11,7 +11,8 @@ import { Arg, Ctx, Directive, Int, Mutation, Query, Resolver } from 'type-graphq
 import type { PredictionsContext } from '../context.ts';
 import { errors } from '../errors.ts';
 import { DatasetVersion, EtlRun, FeatureViewInfo } from './etl.type.ts';
-import { discardPipelineUpload, saveUpload } from './pipeline-upload.ts';
+import { saveUpload } from './pipeline-upload.ts';
+import { discardUpload } from '@cityassist/service-kit';
 
 const FILE_NAME = /^[\w][\w.-]{0,200}$/;
 
@@ -110,7 +111,7 @@ export class EtlResolver {
     let refusal: Error | undefined;
     if (!pipeline) {
       // Drained before the answer, so the connection is free for the next request.
-      await discardPipelineUpload(file);
+      await discardUpload(file);
       throw errors.PIPELINE_NOT_FOUND(
         `no pipeline ${name}; there are ${pipelines.map((p) => p.name).join(', ')}`,
         { pipeline: name },
@@ -124,7 +125,7 @@ export class EtlResolver {
       refusal = errors.BAD_USER_INPUT('name inbox files or upload one file, not both', { argument: 'file' });
     }
     if (refusal) {
-      await discardPipelineUpload(file);
+      await discardUpload(file);
       throw refusal;
     }
     const { runner, inboxDir, upload: limits } = ctx.featureStore;

@@ -150,19 +150,3 @@ export async function saveUpload(
     throw pipelineUploadErrorOf(err, limits);
   }
 }
-
-/** Reads and drops an upload a resolver refuses for another reason, so the request can finish. */
-export async function discardPipelineUpload(upload: Promise<FileUpload> | null | undefined): Promise<void> {
-  if (!upload) return;
-  try {
-    const stream = (await upload).createReadStream();
-    stream.resume();
-    await new Promise<void>((resolve) => {
-      stream.once('end', resolve);
-      stream.once('error', () => resolve());
-      stream.once('close', () => resolve());
-    });
-  } catch {
-    // The upload itself failed: nothing is left to drain.
-  }
-}

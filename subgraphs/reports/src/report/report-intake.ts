@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBus } from '@cityassist/events';
 import { isZoneId, type ZoneIndex } from '@cityassist/geo';
-import type { Logger } from '@cityassist/service-kit';
+import { discardUpload, type Logger } from '@cityassist/service-kit';
 import type { FileUpload } from 'graphql-upload-minimal';
 import { errors } from '../errors.ts';
 import type { PhotoSanitiser, SafePhoto } from '../photo/photo-sanitiser.ts';
 import { objectKey, type ObjectStore } from '../storage/object-store.ts';
 import type { ClassifyOutcome, TriageDecision, TriageService } from '../triage/triage.service.ts';
-import { discardUpload, readUpload, type UploadLimits } from '../upload/upload.ts';
+import { readUpload, type UploadLimits } from '../upload/upload.ts';
 import {
   idempotentRequest,
   replayFirst,

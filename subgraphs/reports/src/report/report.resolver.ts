@@ -1,10 +1,9 @@
 import { isZoneId } from '@cityassist/geo';
-import { decodeCursor, encodeCursor } from '@cityassist/service-kit';
+import { decodeCursor, discardUpload, encodeCursor } from '@cityassist/service-kit';
 import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
 import { Arg, Ctx, Directive, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { ReportsContext } from '../context.ts';
 import { errors } from '../errors.ts';
-import { discardUpload } from '../upload/upload.ts';
 import { idempotencyScopeOf, type IdempotencyScope } from './idempotency.ts';
 import {
   CitizenReport,
