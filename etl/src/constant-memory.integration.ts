@@ -2,8 +2,8 @@
  * A delivery's memory does not grow with its size: the air-quality pipeline runs, each time in a
  * child process of its own (so its peak is its own), over generated deliveries of ~3 MB and ~1 GB
  * — 330× the rows — and the larger run's peak resident memory above its baseline stays within the
- * smaller one's plus the DuckDB memory limit plus a fixed allowance: about half the delivery, so a
- * run holding the file (or its rows) in memory fails. DuckDB keeps its tables under
+ * smaller one's plus the DuckDB memory limit plus a fixed allowance: two thirds of the delivery, so
+ * a run holding the file (or its rows) in memory fails. DuckDB keeps its tables under
  * ETL_MEMORY_LIMIT and spills beyond it; nothing else in a run holds rows in proportion to the
  * delivery. Memory, not time, is asserted. Takes about 3 minutes.
  */
@@ -30,11 +30,13 @@ const MEMORY_LIMIT = '256MB';
  */
 const MARGIN = 256 * MiB;
 /**
- * What the process may hold beyond DuckDB's limit (allocator slack, Node's heap, the online
- * window); measured 90–220 MiB at 300 MB.
+ * What the process may hold beyond DuckDB's limit: DuckDB's limit binds only its buffer pool, not
+ * the operators' own allocations (its docs say so), plus allocator slack, Node's heap and the
+ * online window. Measured 90–220 MiB at 300 MB and 220–300 MiB at 1 GB (one CI run: +558 MiB in
+ * all at 1 GB, over the 512 MiB this allowed before; MALLOC_ARENA_MAX=2 changed nothing).
  */
-const OUTSIDE_DUCKDB = 256 * MiB;
-/** Large enough that holding it in memory could not pass: the bound is about half of it. */
+const OUTSIDE_DUCKDB = 384 * MiB;
+/** Large enough that holding it in memory could not pass: the bound is two thirds of it. */
 const LARGE_BYTES = 1_000 * 1_000_000;
 
 interface MemoryRun {
@@ -92,9 +94,9 @@ describe('a delivery streams through in constant memory', () => {
           growth(large) < growth(small) + MARGIN + OUTSIDE_DUCKDB,
           `peak growth ${(growth(large) / MiB).toFixed(0)} MiB for ${(large.bytes / MiB).toFixed(0)} MiB against ${(growth(small) / MiB).toFixed(0)} MiB for ${(small.bytes / MiB).toFixed(0)} MiB`,
         );
-        // And bounded in absolute terms: by the limit, not by the delivery (about half of it).
+        // And bounded in absolute terms: by the limit, not by the delivery (two thirds of it).
         assert.ok(
-          growth(large) < MARGIN + OUTSIDE_DUCKDB && MARGIN + OUTSIDE_DUCKDB < large.bytes * 0.6,
+          growth(large) < MARGIN + OUTSIDE_DUCKDB && MARGIN + OUTSIDE_DUCKDB < large.bytes * 0.7,
           `peak growth ${(growth(large) / MiB).toFixed(0)} MiB over ${MEMORY_LIMIT} + ${OUTSIDE_DUCKDB / MiB} MiB`,
         );
       } finally {

@@ -477,7 +477,8 @@ async function load(
       const rows = await queryRows<{ entity_id: string; as_of: Date; features: string }>(
         duck,
         `select entity_id, as_of, to_json(struct_pack(${out.view.features.map((f) => `${sqlIdent(f.name)} := ${sqlIdent(f.name)}`).join(', ')}))::varchar as features
-           from ${sqlIdent(out.table)} where as_of >= ${sqlString(since.toISOString())}::timestamptz`,
+           from ${sqlIdent(out.table)} where as_of >= ${sqlString(since.toISOString())}::timestamptz
+          order by entity_id, as_of`,
       );
       versions.push({
         datasetVersion,
@@ -508,7 +509,14 @@ async function load(
       quarantine: input.validation.counts,
       expectations: input.validation.expectations,
     };
-    await deps.db.transaction(async (tx) => {
+    const committed = await deps.db.transaction(async (tx) => {
+      // Racing workers would otherwise upsert the same online rows in different orders and
+      // deadlock: one commit per feature view at a time, views locked in name order.
+      for (const view of [...new Set(versions.map((v) => v.featureView))].sort()) {
+        await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`feature_store.view:${view}`]);
+      }
+      // Under the lock a racer that lost sees the winner's commit and writes nothing.
+      if (await catalog.deliveredBy(input.sourceKey, tx)) return false;
       const online = new OnlineStore(tx);
       for (const v of versions) {
         await online.write(v.featureView, v.datasetVersion, v.rows);
@@ -524,7 +532,12 @@ async function load(
         versions.map(({ rows: _rows, ...v }) => v),
         result,
       );
+      return true;
     });
+    if (!committed) {
+      for (const staged of staging) await staged.discard().catch(() => undefined);
+      return 'duplicate';
+    }
     for (const v of versions) if (v.timeMax) deps.metrics?.note(v.featureView, v.timeMax);
     return {
       dataset_version: versions[0]?.datasetVersion ?? null,

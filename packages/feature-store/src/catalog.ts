@@ -112,8 +112,9 @@ export class Catalog {
   }
 
   /** The run that already loaded this exact delivery, if any. */
-  async deliveredBy(sourceKey: string): Promise<string | undefined> {
-    const [row] = await this.db.query<{ run_id: string }>(
+  /** The run that loaded this delivery, if one did; `db` lets a committing transaction ask. */
+  async deliveredBy(sourceKey: string, db: Queryable = this.db): Promise<string | undefined> {
+    const [row] = await db.query<{ run_id: string }>(
       `select run_id from feature_store.etl_runs where source_key = $1 and status = 'succeeded'`,
       [sourceKey],
     );

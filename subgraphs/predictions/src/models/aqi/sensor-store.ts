@@ -120,6 +120,8 @@ export class SensorStore {
             group by 1, 2, 3
          ) r
         group by sensor_id, hour
+        -- The ETL writes these rows in the same order, so a push racing a load never deadlocks.
+        order by sensor_id, hour
        on conflict (feature_view, entity_id, as_of) do update
          set features = feature_store.online_features.features || excluded.features, dataset_version = excluded.dataset_version`,
       [
