@@ -204,19 +204,21 @@ describe('security: the gateway as an attacker meets it, in production', () => {
     const zoneAt = await documentId('ZoneAt');
     const socket = await openSocket(stack!.gatewayUrl, { headers: from('wsrate') });
     assert.ok(socket.opened);
+    const answered = () => socket.messages.filter((m) => m.type === 'complete' || m.type === 'error').length;
     for (let i = 0; i < 100; i++) {
+      // Keep under the per-connection cap (5 here) however slowly the gateway answers: on a loaded
+      // CI machine a fixed pace left 3 queries over the cap, refused as such instead of RATE_LIMITED.
+      for (let wait = 0; i - answered() >= 4 && wait < 400; wait++) await sleep(20);
       socket.send({
         id: `q${i}`,
         type: 'subscribe',
         payload: { documentId: zoneAt, variables: { lat: -7.99, lon: -34.86 } },
       });
-      // Queries complete at once; keep under the per-connection cap.
-      if (i % 4 === 3) await sleep(30);
     }
     for (
       let i = 0;
       // Up to 20 s: a loaded machine answers late, and a missing answer must not read as a failure.
-      i < 400 && socket.messages.filter((m) => m.type === 'complete' || m.type === 'error').length < 100;
+      i < 400 && answered() < 100;
       i++
     ) {
       await sleep(50);
@@ -226,7 +228,10 @@ describe('security: the gateway as an attacker meets it, in production', () => {
       (m) => m.type === 'error' && m.payload[0]?.extensions?.code === 'RATE_LIMITED',
     ).length;
     socket.close();
-    probe('100 queries on one anonymous socket, limit 40', { served: data, rateLimited: limited });
+    const others = socket.messages
+      .filter((m) => m.type === 'error' && m.payload[0]?.extensions?.code !== 'RATE_LIMITED')
+      .map((m) => m.payload[0]?.extensions?.code ?? m.payload[0]?.message);
+    probe('100 queries on one anonymous socket, limit 40', { served: data, rateLimited: limited, others });
     assert.equal(data, 40);
     assert.equal(limited, 60);
   });
