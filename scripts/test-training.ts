@@ -15,6 +15,7 @@ const SMOKE: [string, string][] = [
   ['image', 'training/configs/image.json'],
   ['energy', 'training/configs/energy.json'],
   ['energy', 'training/configs/energy_taylor.json'],
+  ['flood-segmentation', 'training/configs/flood_segmentation.json'],
 ];
 
 const probe = spawnSync(PYTHON, ['-c', 'import xgboost, sklearn, onnx, torch, pandas, PIL'], {

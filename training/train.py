@@ -27,6 +27,7 @@ MODELS = {
     "aqi": "Air-quality forecasting",
     "energy": "Energy-demand forecasting (zones and taylor)",
     "image": "Street-photo triage CNN",
+    "flood-segmentation": "Flood water U-Net on simulated SAR/optical scenes (torch -> ONNX)",
 }
 
 
@@ -38,7 +39,9 @@ def parser() -> argparse.ArgumentParser:
     for name, help_ in MODELS.items():
         s = sub.add_parser(name, help=help_)
         s.add_argument(
-            "--config", default=str(HERE / "configs" / f"{name}.json"), help="training config (JSON)"
+            "--config",
+            default=str(HERE / "configs" / f"{name.replace('-', '_')}.json"),
+            help="training config (JSON)",
         )
         s.add_argument(
             "--data-dir", default=str(REPO / "data"), help="root of the input data (default: repo data/)"
@@ -85,7 +88,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _model_module(name: str, part: str):
-    mod = f"cityassist_training.{name}.{part}"
+    mod = f"cityassist_training.{name.replace('-', '_')}.{part}"  # flood-segmentation -> flood_segmentation
     try:
         return importlib.import_module(mod)
     except ModuleNotFoundError as e:

@@ -26,6 +26,7 @@ FORECAST_TASKS = {
 VECTOR_SHAPE = {
     "binary-classification": "treeClassifier",
     "image-classification": "image",
+    "image-segmentation": "segmentation",
     **{t: "forecast" for t in FORECAST_TASKS},
 }
 

@@ -13,6 +13,7 @@ export const CONTRACTS_DIR = path.resolve(import.meta.dirname, '../../../../sche
 const VECTOR_SHAPES: Record<string, string> = {
   'binary-classification': 'treeClassifier',
   'image-classification': 'image',
+  'image-segmentation': 'segmentation',
   'multi-horizon-forecast': 'forecast',
   'multi-horizon forecast of a pollutant concentration with prediction intervals': 'forecast',
 };
