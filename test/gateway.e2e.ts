@@ -468,7 +468,7 @@ describe('gateway in production mode, on Postgres and Redis', () => {
     assert.ok(ok.body.risk_score > 0 && ok.body.risk_score < 1);
     assert.equal(ok.body.probability, ok.body.risk_score);
     assert.deepEqual(Object.keys(ok.body.explain[0]).sort(), ['contrib', 'feature']);
-    assert.equal(ok.body.meta.model, 'flood-v1.0.0');
+    assert.equal(ok.body.meta.model, 'flood-v1.2.0');
     const again = await post(
       JSON.stringify({
         zone_id: '260960005000001',

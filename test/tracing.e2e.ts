@@ -146,7 +146,7 @@ describe('tracing, client to model call', () => {
       const inference = trace.spans.find((s) => isInference(s, model));
       assert.ok(inference, `no ${model} inference span`);
       assert.equal(inference.service, 'predictions');
-      assert.equal(inference.attributes['model.version'], '1.0.0');
+      assert.equal(inference.attributes['model.version'], model === 'flood' ? '1.2.0' : '1.0.0');
       assert.ok(['worker', 'inline'].includes(String(inference.attributes['model.backend'])));
       assert.ok(Number(inference.attributes['model.rows']) > 0);
       assert.equal(inference.attributes['model.batch.id'], inference.spanId);

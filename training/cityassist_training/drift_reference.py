@@ -382,6 +382,9 @@ def build(sim, features: list[str], feature_specs: dict, holdout_start: str, met
         "rain_72h_mm": sim.rain_72h,
         "flooded_fraction": sim.flooded_fraction,
     }
+    if getattr(sim, "sat_flooded_share", None) is not None:
+        cols["sat_flooded_share"] = sim.sat_flooded_share
+        cols["sat_age_h"] = sim.sat_age_h
     terrain = {
         "elevation_mean_m": sim.terrain.elevation_mean.to_numpy(np.float32),
         "elevation_min_m": sim.terrain.elevation_min.to_numpy(np.float32),

@@ -95,8 +95,10 @@ export const settings = {
    * Champion flood version (`latest` = the highest x.y.z present). Like every *_MODEL_VERSION,
    * applied at start when it differs from the value applied at the previous start, so promotions
    * made through the API survive restarts. FLOOD_CANARY_*, FLOOD_SHADOW_VERSION: see routing().
+   * Default champion 1.2.0: no input computed from the label (1.0.0's `flooded_fraction` came from
+   * the same simulated ponding as the label; issue 17 part 1). 1.0.0 stays for a rollback.
    */
-  ...routing('FLOOD', '1.0.0'),
+  ...routing('FLOOD', '1.2.0'),
   /** All zones of a request in one model call (true); false scores zone by zone (benchmarks). */
   INFERENCE_BATCHING: setting.bool(true),
   /** Most rows in one model call across concurrent requests (Triton's max_batch_size). Default 1024. */

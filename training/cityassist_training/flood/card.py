@@ -17,19 +17,116 @@ def _row(name, m, nd=3):
     return f"| {name} | {_ci(m, 'roc_auc')} | {_ci(m, 'pr_auc')} | {_ci(m, 'brier', 5)} |"
 
 
-def render(md: dict, cfg: dict) -> str:
+# Why an input was dropped, for the "what changed" section (the ablation table gives the numbers).
+WHY_DROPPED = {
+    "flooded_fraction": (
+        "a noise-added function of the *same hour's* simulated ponding that defines the label (label ="
+        " ponding >= the flood depth): the label leaked into an input"
+    ),
+}
+
+
+def _pr(m: dict) -> str:
+    return f"{m['pr_auc']:.3f} [{m['ci']['pr_auc'][0]:.3f}, {m['ci']['pr_auc'][1]:.3f}]"
+
+
+def _changes_and_ablation(M: dict, md: dict, cfg: dict, previous: dict | None, add) -> None:
+    """The status line, what changed against the previous version (its metadata.json), then the
+    ablation table."""
+    if (cfg.get("card") or {}).get("status"):
+        add(f"**Status.** {cfg['card']['status']}\n")
+    if previous:
+        P = previous["metrics"]
+        before = [f["name"] for f in previous["features"]]
+        now = [f["name"] for f in md["features"]]
+        add(f"## What changed since {previous['name']} {previous['version']}, and why\n")
+        for f in [f for f in before if f not in now]:
+            add(f"- **Input dropped: `{f}`**, {WHY_DROPPED.get(f, 'not available at serving')}.")
+        for f in [f for f in now if f not in before]:
+            add(f"- **Input added: `{f}`** (see Factors and the ablation).")
+        cv_prev = P.get("space_time_cv") or P.get("spatial_cv")
+        add(
+            f"- **Time hold-out PR-AUC** {_pr(P['time_holdout'])} ({P['time_holdout']['ci']['method']})"
+            " before,"
+            f" {_pr(M['time_holdout'])} ({M['time_holdout']['ci']['method']}: zones x days) now."
+        )
+        add(
+            f"- **Cross-validation blocked in space and time** with a {cfg['split']['cv']['buffer_days']}-day"
+            f" buffer (was: neighbourhood folds only, so a fold trained on the very storm it validated, next"
+            f" door): PR-AUC {_pr(M['space_time_cv'])} now; {previous['version']}'s"
+            f" {cv_prev['method'].split(',')[0]}"
+            f" gave {_pr(cv_prev)} with one-way intervals."
+        )
+        add(
+            "- **Intervals** resample zones and days together in both splits (before: zones for the CV, days"
+            " for the hold-out), so a storm's zone-hours and a zone's hours are not counted as independent."
+        )
+        cf = M["time_holdout"].get("calibration_fit")
+        if cf:
+            add(
+                f"- **Calibration measured**: slope {cf['slope']:.3f} [{cf['slope_ci'][0]:.3f},"
+                f" {cf['slope_ci'][1]:.3f}] on the hold-out, so the card says"
+                f" {'calibrated' if cf['calibrated'] else '**not calibrated**'} (rule: slope in"
+                f" [{cf['calibrated_band'][0]}, {cf['calibrated_band'][1]}]); before, the card called the"
+                " probabilities calibrated from the bin table alone."
+            )
+        days = len({w["time"][:10] for w in P["worst_failures"]})
+        events = len({w.get("event") for w in M["worst_failures"]})
+        add(
+            f"- **Worst failures** chosen one per event: {events} distinct events now;"
+            f" {previous['version']}'s"
+            f" ten worst rows came from {days} days."
+        )
+        add("")
+    if M.get("ablation"):
+        add("### Ablation: the same model, seed and settings on other inputs (95% CI, zones x days)\n")
+        add("| inputs | space-time CV PR-AUC | time hold-out PR-AUC | hold-out ROC-AUC | hold-out Brier |")
+        add("|---|---|---|---|---|")
+        for name, a in M["ablation"].items():
+            c, h = a["space_time_cv"], a["time_holdout"]
+            add(
+                f"| {name} | {_ci(c, 'pr_auc')} | {_ci(h, 'pr_auc')} | {_ci(h, 'roc_auc')} |"
+                f" {_ci(h, 'brier', 5)} |"
+            )
+        rounds = {a["cv_rounds"] for a in M["ablation"].values()}
+        add(
+            "\nEach row is refitted from scratch; its CV runs"
+            f" {', '.join(map(str, sorted(rounds)))} Latin-square round(s) (the shipped model's headline"
+            " below"
+            f" runs {cfg['split']['cv']['rounds']}), so compare rows with each other, not with the headline."
+            " The satellite row is the brief's hybrid: the U-Net's share of each zone at the newest pass"
+            " whose data had arrived (4-8 h after acquisition, every 5-6 days), never the hour's own water.\n"
+        )
+
+
+def _calibration_fit(ho: dict, add) -> None:
+    cf = ho.get("calibration_fit")
+    if cf:
+        verdict = "calibrated" if cf["calibrated"] else "**not calibrated**"
+        add(
+            f"Calibration slope **{cf['slope']:.3f}** [{cf['slope_ci'][0]:.3f}, {cf['slope_ci'][1]:.3f}],"
+            f" intercept {cf['intercept']:.3f} [{cf['intercept_ci'][0]:.3f}, {cf['intercept_ci'][1]:.3f}]"
+            f" ({cf['method']}): {verdict} by the rule slope in [{cf['calibrated_band'][0]},"
+            f" {cf['calibrated_band'][1]}]. A slope below 1 means the probabilities are too extreme. The"
+            " reliability diagram: `reliability.png` beside this card.\n"
+        )
+
+
+def render(md: dict, cfg: dict, previous: dict | None = None) -> str:
     M = md["metrics"]
-    sc, ho = M["spatial_cv"], M["time_holdout"]
+    sc, ho = M["space_time_cv"], M["time_holdout"]
+    features = [f["name"] for f in md["features"]]
     B = M["baselines"]
     thr = md["threshold"]
     L = []
     add = L.append
     add(f"# Model card: {md['name']} {md['version']}\n")
     add("> **Read this first.** The zones, their terrain and the rain series are **real**. The hourly")
-    add("> disaggregation, the spatial rain field, the drainage physics, the **flood labels** and the")
-    add("> **flooded fraction** are **simulated**. Every metric below measures how well the model recovers")
-    add("> the simulator's flood process from the features, not how well it predicts floods in Olinda.")
-    add("> It is a working, honestly evaluated pipeline waiting for real flood records.\n")
+    add("> disaggregation, the spatial rain field, the drainage physics and the **flood labels** are")
+    add("> **simulated**. Every metric below measures how well the model recovers the simulator's flood")
+    add("> process from the features, not how well it predicts floods in Olinda. It is a working,")
+    add("> honestly evaluated pipeline waiting for real flood records.\n")
+    _changes_and_ablation(M, md, cfg, previous, add)
 
     add("## Model details\n")
     add(
@@ -81,31 +178,37 @@ def render(md: dict, cfg: dict) -> str:
         " features; they are the irreducible part of the error."
     )
     add(
-        "- Missing inputs: `flooded_fraction` is missing on cloudy hours (most rainy hours); any feature may"
-        " be null and is routed by the trees' default branches.\n"
+        "- Missing inputs: any feature may be null and is routed by the trees' default branches"
+        + (
+            "; `flooded_fraction` is missing on cloudy hours (most rainy hours).\n"
+            if "flooded_fraction" in features
+            else ".\n"
+        )
     )
 
     add("## Metrics\n")
     add(
         "ROC-AUC (ranking), PR-AUC = average precision (ranking under rarity: floods are"
         f" {ho['prevalence']*100:.2f}% of hold-out zone-hours), Brier score (calibrated probability),"
-        " calibration curve (10 bins), confusion matrix at the operating threshold. Intervals: 95% cluster"
-        f" bootstrap ({sc['ci']['method'].split(', ')[1]}), resampling zones for the spatial CV and days for"
-        " the time hold-out.\n"
+        " calibration curve (10 bins) with its slope and intercept, confusion matrix at the operating"
+        f" threshold. Intervals: 95% two-way cluster bootstrap ({sc['ci']['method'].split(', ')[1]}),"
+        " resampling zones and days together (a row's weight is its zone's draw count times its day's), in"
+        " both splits.\n"
     )
     add("### Operating threshold and levels\n")
     add(
         f"- Operating threshold **{thr}**: the threshold maximising F2 (a missed flood weighs like four false"
-        " alarms) on the out-of-fold predictions of the spatial cross-validation. The hold-out was not used."
+        " alarms) on the out-of-fold predictions of the space-time cross-validation. The hold-out was not"
+        " used."
     )
     lv = md["levels"]
     add(
         f"- Levels (lower probability bounds): low {lv['low']}, moderate {_f(lv['moderate'])}, high"
         f" {lv['high']}, severe {lv['severe']}. *Moderate* starts at the operating threshold, so every zone"
         ' shown moderate or worse is one the alert rule would flag, and *low* means "below the alert".'
-        " *High* (>= 0.5: a flood more likely than not) and *severe* (>= 0.8) read as odds because the"
-        " probabilities are calibrated (see the calibration table); they are fixed round numbers so that"
-        " their meaning does not move between model versions.\n"
+        " *High* (>= 0.5: a flood more likely than not) and *severe* (>= 0.8) are fixed round numbers so"
+        " that their meaning does not move between model versions; they read as odds only as far as the"
+        " calibration below holds.\n"
     )
 
     add("## Evaluation data\n")
@@ -115,7 +218,7 @@ def render(md: dict, cfg: dict) -> str:
         f" {d['holdout_rows']} zone-hours ({d['holdout_positives']} recorded floods), scored by the shipped"
         " model."
     )
-    add(f"- Spatial CV: {sc['method']}; {d['train_rows']} zone-hours ({d['train_positives']} floods).")
+    add(f"- Space-time CV: {sc['method']}; {d['cv_rows']} zone-hours ({d['cv_positives']} floods).")
     add(
         "- Both are uniform samples of zone-hours (most hours are dry); the *wet hours* rows restrict to"
         " rain_24h_mm >= 10 mm.\n"
@@ -137,22 +240,26 @@ def render(md: dict, cfg: dict) -> str:
         " hours with normalised Stage IV storm profiles and over zones with a log-normal Gaussian-process"
         " field; a soil store, run-on concentration, drain capacity with a hidden per-zone condition, an M2"
         f" tide, ponding, flood when ponding >= {cfg['drainage']['flood_depth_mm']} mm, recorded with"
-        f" probability {cfg['drainage']['report_prob']}; `flooded_fraction` as a noisy function of the true"
-        " ponding, missing on cloudy hours.\n"
+        f" probability {cfg['drainage']['report_prob']}"
+        + (
+            "; `flooded_fraction` as a noisy function of the true ponding, missing on cloudy hours.\n"
+            if "flooded_fraction" in features
+            else ".\n"
+        )
     )
 
     add("## Quantitative analyses\n")
     add("### Headline (95% CI)\n")
     add("| split / model | ROC-AUC | PR-AUC | Brier |")
     add("|---|---|---|---|")
-    add(_row("spatial CV: **model**", sc))
+    add(_row("space-time CV: **model**", sc))
     for n, b in B.items():
-        add(_row(f"spatial CV: {n}", b["spatial_cv"]))
+        add(_row(f"space-time CV: {n}", b["space_time_cv"]))
     add(_row("time hold-out: **model**", ho))
     for n, b in B.items():
         add(_row(f"time hold-out: {n}", b["time_holdout"]))
     if "wet_hours" in sc:
-        add(_row("spatial CV, wet hours: **model**", sc["wet_hours"]))
+        add(_row("space-time CV, wet hours: **model**", sc["wet_hours"]))
     if "wet_hours" in ho:
         add(_row("time hold-out, wet hours: **model**", ho["wet_hours"]))
         if "wet_hours" in B["rain_rule"]["time_holdout"]:
@@ -164,7 +271,7 @@ def render(md: dict, cfg: dict) -> str:
     add(f"### Confusion matrix at threshold {thr}\n")
     add("| split | TP | FP | FN | TN | precision | recall |")
     add("|---|---|---|---|---|---|---|")
-    for name, m in (("spatial CV", sc), ("time hold-out", ho)):
+    for name, m in (("space-time CV", sc), ("time hold-out", ho)):
         c = m["confusion"]
         add(
             f"| {name} | {c['tp']:.0f} | {c['fp']:.0f} | {c['fn']:.0f} | {c['tn']:.0f} |"
@@ -173,6 +280,7 @@ def render(md: dict, cfg: dict) -> str:
         )
     add("")
     add("### Calibration (time hold-out, 10 equal-width bins)\n")
+    _calibration_fit(ho, add)
     add("| bin | rows | mean predicted | observed [95% CI] |")
     add("|---|---|---|---|")
     cal = ho["calibration"]
@@ -214,9 +322,9 @@ def render(md: dict, cfg: dict) -> str:
             f"| {yr} | {r['train_years']} | {_f(r['roc_auc'])} | {_f(r['pr_auc'])} | {_f(r['brier'], 5)} |"
             f" {r['positives']} |"
         )
-    for s, r in M["backtest"]["per_season_spatial_cv"].items():
+    for s, r in M["backtest"]["per_season_space_time_cv"].items():
         add(
-            f"| season {s} (spatial CV) | training period | {_f(r['roc_auc'])} | {_f(r['pr_auc'])} |"
+            f"| season {s} (space-time CV) | training period | {_f(r['roc_auc'])} | {_f(r['pr_auc'])} |"
             f" {_f(r['brier'], 5)} | {r['positives']} |"
         )
     add("")
@@ -227,12 +335,18 @@ def render(md: dict, cfg: dict) -> str:
     for f in fi["total_gain_share"]:
         add(f"| {f} | {fi['total_gain_share'][f]:.3f} | {fi['mean_abs_shap_holdout'][f]:.4f} |")
     add("")
-    add("### The ten worst failures (time hold-out, by log loss)\n")
-    add("| time | zone | label | p | reason |")
-    add("|---|---|---|---|---|")
+    add("### The ten worst failures (time hold-out: the worst row of each of the ten worst events)\n")
+    add(
+        "An event is a storm (from the first hour the city's mean rain reaches 0.1 mm to 24 h after its"
+        " last such hour) or, outside storms, a dry day; one storm's hours fail together, so ranking rows"
+        " alone would show one storm ten times.\n"
+    )
+    add("| event | time | zone | label | p | reason |")
+    add("|---|---|---|---|---|---|")
     for w in M["worst_failures"]:
         add(
-            f"| {w['time'][:16]} | {w['zone_id']} ({w['neighbourhood']}) | {w['label']} |"
+            f"| {w.get('event', '')} | {w['time'][:16]} | {w['zone_id']} ({w['neighbourhood']}) |"
+            f" {w['label']} |"
             f" {w['probability']:.3f} | {w['reason']} |"
         )
     add("")
@@ -283,9 +397,10 @@ def render(md: dict, cfg: dict) -> str:
         "- Drift: compare the live feature distribution with `reference` histograms (e.g. PSI > 0.2 per"
         " feature)."
     )
-    add(
-        "- `flooded_fraction` is a simulated stand-in for a segmentation model's output; a real one has its"
-        " own errors (shadows, vegetation, revisit time) that should be measured and fed back into this"
-        " evaluation."
-    )
+    if "flooded_fraction" in features:
+        add(
+            "- `flooded_fraction` is a simulated stand-in for a segmentation model's output; a real one has"
+            " its own errors (shadows, vegetation, revisit time) that should be measured and fed back into"
+            " this evaluation."
+        )
     return "\n".join(L) + "\n"

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..simulate.flood import DrainageConfig, SatelliteConfig, simulate_flooded_fraction, simulate_floods
 from ..simulate.rain import RainConfig, read_daily, read_stageiv, simulate_hourly_rain, zone_offsets_km
+
+REPO = Path(__file__).resolve().parents[3]
 
 TERRAIN = "olinda/terrain.csv"
 DAILY_RAIN = "rainfall/seattle-weather.csv"
@@ -30,7 +33,16 @@ TERRAIN_COLUMNS = [
 
 # Stream ids mixed into the seed: every random process has its own stream, so changing one (say the
 # satellite noise) leaves the rain, the drainage and the sample untouched.
-STREAM = {"rain": 1, "drainage": 2, "satellite": 3, "sample": 4, "model": 5, "eval": 6}
+STREAM = {
+    "rain": 1,
+    "drainage": 2,
+    "satellite": 3,
+    "sample": 4,
+    "model": 5,
+    "eval": 6,
+    "ablation": 7,
+    "passes": 8,
+}
 
 
 def rng_for(seed: int, stream: str) -> np.random.Generator:
@@ -77,6 +89,10 @@ class CitySim:
     capacity_factor: np.ndarray  # [Z]
     daily_mm: pd.Series
     warmup_h: int
+    # The U-Net's flooded share per zone from the newest satellite pass available at each hour, and
+    # that pass's age (flood_segmentation/passes.py); None unless the config names a model.
+    sat_flooded_share: np.ndarray | None = None  # [T, Z] NaN before the first pass
+    sat_age_h: np.ndarray | None = None  # [T, Z]
 
 
 def trailing_sum(x: np.ndarray, window: int) -> np.ndarray:
@@ -112,6 +128,20 @@ def simulate_city(data_dir: str, cfg: dict, seed: int) -> CitySim:
     ff = simulate_flooded_fraction(
         fl.ponding_mm, rain.mm, low, SatelliteConfig(**cfg.get("satellite", {})), rng_for(seed, "satellite")
     )
+    sat = cfg.get("satellite_model")
+    sat_share = sat_age = None
+    if sat:
+        # Imported here: only a config with a segmentation model needs torch.
+        from ..flood_segmentation.passes import satellite_features
+
+        sat_share, sat_age = satellite_features(
+            rain.times,
+            fl.ponding_mm,
+            terrain.zone_id.tolist(),
+            REPO / sat["dir"],
+            int(rng_for(seed, "passes").integers(2**31)),
+            sat.get("passes"),
+        )
     return CitySim(
         terrain=terrain,
         times=rain.times,
@@ -126,6 +156,8 @@ def simulate_city(data_dir: str, cfg: dict, seed: int) -> CitySim:
         daily_mm=rain.daily_mm,
         # The first 72 h have incomplete antecedent sums and an empty soil store: not used.
         warmup_h=72,
+        sat_flooded_share=sat_share,
+        sat_age_h=sat_age,
     )
 
 
@@ -141,6 +173,9 @@ def feature_frame(sim: CitySim, t_idx: np.ndarray, z_idx: np.ndarray, features: 
         "low_lying_share": t.low_lying_share.to_numpy(np.float32)[z_idx],
         "flooded_fraction": sim.flooded_fraction[t_idx, z_idx],
     }
+    if sim.sat_flooded_share is not None:
+        cols["sat_flooded_share"] = sim.sat_flooded_share[t_idx, z_idx]
+        cols["sat_age_h"] = sim.sat_age_h[t_idx, z_idx]
     unknown = [f for f in features if f not in cols]
     if unknown:
         raise ValueError(f"unknown features {unknown}; known: {list(cols)}")

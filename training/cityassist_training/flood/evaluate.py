@@ -20,7 +20,7 @@ from sklearn.model_selection import GroupKFold
 
 from . import model
 from .data import feature_frame, rng_for, simulate_city
-from .metrics import best_threshold, bootstrap, point_metrics
+from .metrics import best_threshold, bootstrap, calibration_fit, point_metrics
 
 WET_24H_MM = 10.0
 SEASONS = {
@@ -39,15 +39,43 @@ SEASONS = {
 }
 
 
-def spatial_oof(train: pd.DataFrame, features: list[str], params: dict, seed: int, folds: int) -> np.ndarray:
-    """Out-of-fold probabilities with whole neighbourhoods held out per fold."""
+def space_time_oof(train: pd.DataFrame, features: list[str], params: dict, seed: int, cv: dict) -> np.ndarray:
+    """Out-of-fold probabilities, blocked in space *and* time with a buffer; NaN where not validated.
+
+    Neighbourhoods form ``space_folds`` groups (GroupKFold) and the training period ``time_blocks``
+    consecutive blocks, so the zone-hours are a grid of (group, block) cells. A fold validates a
+    cell and trains only on rows of *other* neighbourhoods *outside* the cell's time block widened
+    by ``buffer_days`` on each side: the model never saw the validation storm, neither in the
+    validation zones nor next door, and a storm straddling the block's edge is in neither. Each
+    round validates one Latin-square diagonal (cell (g, (g + r) mod B) in round r), so ``rounds``
+    rounds of ``space_folds`` fits cover ``rounds / time_blocks`` of the rows; the rows a round
+    leaves out stay NaN (metrics are computed on the validated rows only).
+    """
     X = train[features].to_numpy(np.float32)
     y = train.label.to_numpy()
-    oof = np.zeros(len(train))
-    # GroupKFold is deterministic (balances fold sizes greedily); no shuffling to seed.
-    for k, (tr, va) in enumerate(GroupKFold(n_splits=folds).split(X, y, train.neighbourhood)):
-        b = model.fit(X[tr], y[tr], params, seed + k)
-        oof[va] = model.predict_proba(b, X[va])
+    groups = np.zeros(len(train), int)
+    for g, (_, va) in enumerate(GroupKFold(n_splits=cv["space_folds"]).split(X, y, train.neighbourhood)):
+        groups[va] = g
+    t = train.time.to_numpy()
+    edges = pd.date_range(
+        train.time.min(), train.time.max() + pd.Timedelta(hours=1), periods=cv["time_blocks"] + 1
+    )
+    edges = edges.to_numpy()
+    blocks = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, cv["time_blocks"] - 1)
+    buffer = np.timedelta64(int(cv["buffer_days"] * 24), "h")
+    oof = np.full(len(train), np.nan)
+    k = 0
+    for r in range(cv["rounds"]):
+        for g in range(cv["space_folds"]):
+            b = (g + r) % cv["time_blocks"]
+            va = (groups == g) & (blocks == b)
+            near = (t >= edges[b] - buffer) & (t < edges[b + 1] + buffer)
+            tr = (groups != g) & ~near
+            if not va.any() or y[tr].sum() == 0:
+                continue
+            booster = model.fit(X[tr], y[tr], params, seed + k)
+            oof[va] = model.predict_proba(booster, X[va])
+            k += 1
     return oof
 
 
@@ -80,7 +108,7 @@ def _eval_block(y, p, clusters, threshold, ecfg, rng, wet_mask=None) -> dict:
         out["wet_hours"] = bootstrap(
             y[wet_mask],
             p[wet_mask],
-            clusters[wet_mask],
+            tuple(c[wet_mask] for c in clusters) if isinstance(clusters, tuple) else clusters[wet_mask],
             threshold,
             ecfg["calibration_bins"],
             ecfg["bootstrap"],
@@ -103,10 +131,16 @@ def full_evaluation(
 ) -> dict:
     ecfg = cfg["evaluation"]
     rng = rng_for(seed, "eval")
-    y_tr, y_te = train.label.to_numpy(), test.label.to_numpy()
-    wet_tr = train.rain_24h_mm.to_numpy() >= WET_24H_MM
+    # The space-time CV validates a share of the training rows (its rounds); the rest are NaN.
+    cv_rows = ~np.isnan(oof)
+    cv = train[cv_rows].reset_index(drop=True)
+    oof = oof[cv_rows]
+    y_cv, y_te = cv.label.to_numpy(), test.label.to_numpy()
+    wet_cv = cv.rain_24h_mm.to_numpy() >= WET_24H_MM
     wet_te = test.rain_24h_mm.to_numpy() >= WET_24H_MM
-    days_te = test.time.dt.floor("D").to_numpy()
+    # Both zones and days are clusters (a storm spans zones, a zone's drains span days): resample both.
+    clusters_cv = (cv.zone_id.to_numpy(), cv.time.dt.floor("D").to_numpy())
+    clusters_te = (test.zone_id.to_numpy(), test.time.dt.floor("D").to_numpy())
     X_te = test[features].to_numpy(np.float32)
 
     metrics: dict = {
@@ -116,7 +150,9 @@ def full_evaluation(
             "train_period": [str(train.time.min()), str(train.time.max())],
             "holdout_period": [str(test.time.min()), str(test.time.max())],
             "train_rows": int(len(train)),
-            "train_positives": int(y_tr.sum()),
+            "train_positives": int(train.label.sum()),
+            "cv_rows": int(len(cv)),
+            "cv_positives": int(y_cv.sum()),
             "holdout_rows": int(len(test)),
             "holdout_positives": int(y_te.sum()),
             "label_noise": (
@@ -131,34 +167,39 @@ def full_evaluation(
         },
     }
 
-    log("  spatial CV metrics")
-    metrics["spatial_cv"] = {
+    log("  space-time CV metrics")
+    c = cfg["split"]["cv"]
+    metrics["space_time_cv"] = {
         "method": (
-            f"GroupKFold({cfg['split']['cv_folds']}) by neighbourhood, training period, out-of-fold"
-            " predictions"
+            f"blocked in space and time: {c['space_folds']} neighbourhood groups (GroupKFold) x"
+            f" {c['time_blocks']} consecutive time blocks of the training period; each fold trains on other"
+            f" neighbourhoods outside the validation block +/- {c['buffer_days']} days; {c['rounds']}"
+            " Latin-square"
+            f" rounds validate {len(cv)} of {len(train)} training rows"
         ),
-        **_eval_block(y_tr, oof, train.zone_id.to_numpy(), threshold, ecfg, rng, wet_tr),
+        **_eval_block(y_cv, oof, clusters_cv, threshold, ecfg, rng, wet_cv),
     }
     log("  time hold-out metrics")
     metrics["time_holdout"] = {
         "method": f"fit on rows before {cfg['split']['holdout_start']}, scored after",
-        **_eval_block(y_te, p_test, days_te, threshold, ecfg, rng, wet_te),
+        **_eval_block(y_te, p_test, clusters_te, threshold, ecfg, rng, wet_te),
     }
+    metrics["time_holdout"]["calibration_fit"] = calibration_fit(y_te, p_test, clusters_te, ecfg, rng)
 
     log("  baselines")
-    prevalence = float(y_tr.mean())
+    prevalence = float(train.label.mean())
     k, rule = _rain_rule(train, ecfg["rain_threshold_rule_mm"], cfg["threshold"]["criterion"])
     base = {}
     for name, p_oof, p_ho, desc in (
         (
             "climatology",
-            np.full(len(train), prevalence),
+            np.full(len(cv), prevalence),
             np.full(len(test), prevalence),
             f"constant training prevalence {prevalence:.5f}",
         ),
         (
             "rain_rule",
-            rule(train),
+            rule(cv),
             rule(test),
             (
                 f"alert when rain_1h_mm >= {k} (chosen on training by {cfg['threshold']['criterion']});"
@@ -170,15 +211,15 @@ def full_evaluation(
         thr = (p_ho.max() + p_ho.min()) / 2 if p_ho.max() > p_ho.min() else 1.1
         base[name] = {
             "description": desc,
-            "spatial_cv": _eval_block(y_tr, p_oof, train.zone_id.to_numpy(), thr, ecfg, rng, wet_tr),
-            "time_holdout": _eval_block(y_te, p_ho, days_te, thr, ecfg, rng, wet_te),
+            "space_time_cv": _eval_block(y_cv, p_oof, clusters_cv, thr, ecfg, rng, wet_cv),
+            "time_holdout": _eval_block(y_te, p_ho, clusters_te, thr, ecfg, rng, wet_te),
         }
     metrics["baselines"] = base
 
     log("  robustness")
     metrics["robustness"] = robustness(cfg, sim, test, features, booster, threshold, seed, data_dir, rng)
     log("  backtest")
-    metrics["backtest"] = backtest(cfg, train, test, features, threshold, seed, oof)
+    metrics["backtest"] = backtest(cfg, train, test, cv, features, threshold, seed, oof)
     metrics["worst_failures"] = worst_failures(sim, test, p_test, ecfg["worst_failures"], threshold)
     metrics["feature_importance"] = importance(booster, features, X_te)
     return metrics
@@ -243,9 +284,10 @@ def robustness(cfg, sim, test, features, booster, threshold, seed, data_dir, rng
     return out
 
 
-def backtest(cfg, train, test, features, threshold, seed, oof) -> dict:
+def backtest(cfg, train, test, cv, features, threshold, seed, oof) -> dict:
     """Expanding-window backtest: for each year after the first, fit on all earlier rows (both
-    periods pooled) and score that year; plus per-season metrics of the spatial-CV predictions."""
+    periods pooled) and score that year; plus per-season metrics of the space-time CV predictions
+    (``cv`` is the validated rows, ``oof`` their predictions)."""
     params = cfg["xgboost"]
     bins = cfg["evaluation"]["calibration_bins"]
     rows = pd.concat([train, test], ignore_index=True)
@@ -261,21 +303,47 @@ def backtest(cfg, train, test, features, threshold, seed, oof) -> dict:
             te.label.to_numpy(), model.predict_proba(b, te[features].to_numpy(np.float32)), threshold, bins
         )
     per_season = {}
-    season = train.time.dt.month.map(SEASONS).to_numpy()
+    season = cv.time.dt.month.map(SEASONS).to_numpy()
     for s in ("DJF", "MAM", "JJA", "SON"):
         m = season == s
-        if m.any() and train.label.to_numpy()[m].sum() > 0:
-            per_season[s] = _brief(train.label.to_numpy()[m], oof[m], threshold, bins)
-    return {"per_year_expanding_window": per_year, "per_season_spatial_cv": per_season}
+        if m.any() and cv.label.to_numpy()[m].sum() > 0:
+            per_season[s] = _brief(cv.label.to_numpy()[m], oof[m], threshold, bins)
+    return {"per_year_expanding_window": per_year, "per_season_space_time_cv": per_season}
+
+
+def rain_events(rain_mm: np.ndarray, wet_mm: float = 0.1, gap_h: int = 24) -> np.ndarray:
+    """An event id per hour: a storm runs from the first hour whose city-mean rain reaches
+    ``wet_mm`` until ``gap_h`` hours after its last such hour (the water drains for a while), and
+    two wet spells closer than that are one storm. Hours outside every storm get ``-1 - day``, one
+    dry "event" per calendar day, so a dry day's false alarms count as one event too."""
+    wet = rain_mm.mean(axis=1) >= wet_mm
+    ids = np.empty(len(wet), int)
+    event, last_wet = -1, -(10**9)
+    for t, w in enumerate(wet):
+        if w:
+            if t - last_wet > gap_h:
+                event += 1
+            last_wet = t
+        ids[t] = event if t - last_wet <= gap_h and event >= 0 else -1 - t // 24
+    return ids
 
 
 def worst_failures(sim, test, p, n, threshold) -> list[dict]:
-    """The hold-out rows with the largest log loss, each with the simulator's hidden state that
-    explains it (the simulator knows what the features could not show)."""
+    """The worst hold-out row of each of the ``n`` worst *events* (storms, or dry days), by log
+    loss, each with the simulator's hidden state that explains it (the simulator knows what the
+    features could not show). One storm's hours fail together, so ranking rows alone would show one
+    storm ten times."""
     y = test.label.to_numpy()
     eps = 1e-7
     loss = -(y * np.log(np.clip(p, eps, 1)) + (1 - y) * np.log(np.clip(1 - p, eps, 1)))
-    idx = np.argsort(-loss)[:n]
+    events = rain_events(sim.rain)[test.t_idx.to_numpy()]
+    idx, seen = [], set()
+    for i in np.argsort(-loss, kind="mergesort"):
+        if events[i] not in seen:
+            seen.add(events[i])
+            idx.append(i)
+            if len(idx) == n:
+                break
     out = []
     for i in idx:
         r = test.iloc[i]
@@ -324,9 +392,42 @@ def worst_failures(sim, test, p, n, threshold) -> list[dict]:
                     if f.endswith(("_mm", "_m", "_share", "_fraction"))
                 },
                 "hidden": {"ponding_mm": ponding, "true_flood": true, "drain_capacity_factor": hidden},
+                "event": (
+                    f"storm {int(events[i])}" if events[i] >= 0 else f"dry day {r.time.date().isoformat()}"
+                ),
                 "reason": why,
             }
         )
+    return out
+
+
+def ablation(cfg, train, test, seed, log) -> dict:
+    """The same model, seed and settings on other input sets (``ablation.variants``: name ->
+    features), each through the same space-time CV and time hold-out as the shipped model, with
+    two-way bootstrap intervals: what each input is worth, measured, not argued."""
+    acfg = cfg.get("ablation") or {}
+    if not acfg.get("variants"):
+        return {}
+    ecfg = {**cfg["evaluation"], "bootstrap": int(acfg.get("bootstrap", 100))}
+    cv = {**cfg["split"]["cv"], "rounds": int(acfg.get("rounds", cfg["split"]["cv"]["rounds"]))}
+    rng = rng_for(seed, "ablation")
+    out = {}
+    for name, feats in acfg["variants"].items():
+        log(f"  ablation: {name}")
+        oof = space_time_oof(train, feats, cfg["xgboost"], seed, cv)
+        m = ~np.isnan(oof)
+        booster = model.fit(train[feats].to_numpy(np.float32), train.label.to_numpy(), cfg["xgboost"], seed)
+        p = model.predict_proba(booster, test[feats].to_numpy(np.float32))
+        scored = {}
+        for split, df, pred in (("space_time_cv", train[m], oof[m]), ("time_holdout", test, p)):
+            clusters = (df.zone_id.to_numpy(), df.time.dt.floor("D").to_numpy())
+            b = bootstrap(
+                df.label.to_numpy(), pred, clusters, 0.5, ecfg["calibration_bins"], ecfg["bootstrap"], rng
+            )
+            scored[split] = {k: b[k] for k in ("n", "positives", "roc_auc", "pr_auc", "brier")} | {
+                "ci": {k: b["ci"][k] for k in ("roc_auc", "pr_auc", "brier")}
+            }
+        out[name] = {"features": list(feats), "cv_rounds": cv["rounds"], **scored}
     return out
 
 
@@ -343,7 +444,7 @@ def importance(booster, features, X) -> dict:
 def headline(metrics: dict) -> dict:
     """The few numbers the experiment log compares runs by."""
     out = {}
-    for split in ("spatial_cv", "time_holdout"):
+    for split in ("space_time_cv", "time_holdout"):
         m = metrics[split]
         for k in ("roc_auc", "pr_auc", "brier"):
             out[f"{split}.{k}"] = m[k]

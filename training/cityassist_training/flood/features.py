@@ -68,6 +68,25 @@ FEATURE_SPECS: dict[str, dict] = {
         "max": 1,
         "edges": [0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 1],
     },
+    "sat_flooded_share": {
+        "unit": "fraction",
+        "description": (
+            "Share of the zone's 30 m pixels the flood-segmentation U-Net (models/flood-segmentation) classes"
+            " as water in the newest satellite pass available at the hour (Sentinel-1 every 6 days,"
+            " Sentinel-2 every 5, after their latency); null before any pass. SIMULATED scenes from the"
+            " real DEM."
+        ),
+        "min": 0,
+        "max": 1,
+        "edges": [0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 1],
+    },
+    "sat_age_h": {
+        "unit": "h",
+        "description": "Hours since the acquisition of the pass sat_flooded_share comes from.",
+        "min": 0,
+        "max": 8760,
+        "edges": [0, 6, 12, 24, 48, 72, 96, 144, 8760],
+    },
 }
 
 

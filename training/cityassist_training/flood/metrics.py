@@ -2,8 +2,12 @@
 
 Zone-hours are not independent: hours of one storm share their rain, and hours of one zone share its
 terrain and hidden drain condition. Resampling rows would give intervals that are far too narrow, so
-the bootstrap resamples *clusters* (zones for the spatial cross-validation, days for the time
-hold-out) and weights every row by how often its cluster was drawn.
+the bootstrap resamples *clusters* and weights every row by how often its cluster was drawn. With
+two cluster dimensions (zones and days, for both the space-time CV and the time hold-out) it
+resamples both at once, a row's weight being its zone's count times its day's (the "pigeonhole"
+bootstrap): resampling one dimension only treats the other's rows as independent and gives too
+narrow an interval (issue 17: a spatial-CV PR-AUC interval of [0.648, 0.698] was [0.601, 0.737]
+with both).
 
 The weighted ROC-AUC and average precision are computed from one sort of the scores, so a few hundred
 bootstrap replicates over ~10^5 rows take seconds. They match scikit-learn's ``roc_auc_score`` and
@@ -85,10 +89,24 @@ def point_metrics(y: np.ndarray, p: np.ndarray, threshold: float, bins: int) -> 
     }
 
 
+def _cluster_ids(clusters) -> list[np.ndarray]:
+    dims = clusters if isinstance(clusters, tuple) else (clusters,)
+    return [np.unique(c, return_inverse=True)[1] for c in dims]
+
+
+def replicate_weights(ids: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
+    """One bootstrap replicate's row weights: per dimension each cluster drawn with replacement."""
+    w = np.ones(len(ids[0]))
+    for cid in ids:
+        n_c = cid.max() + 1
+        w = w * rng.multinomial(n_c, np.full(n_c, 1.0 / n_c)).astype(float)[cid]
+    return w
+
+
 def bootstrap(
     y: np.ndarray,
     p: np.ndarray,
-    clusters: np.ndarray,
+    clusters: np.ndarray | tuple[np.ndarray, ...],
     threshold: float,
     bins: int,
     reps: int,
@@ -100,13 +118,11 @@ def bootstrap(
     y = y.astype(float)
     point = point_metrics(y, p, threshold, bins)
     s = Sorted(y, p)
-    _, cid = np.unique(clusters, return_inverse=True)
-    n_c = cid.max() + 1
+    ids = _cluster_ids(clusters)
     auc, ap, br, prec, rec, f1, obs = [], [], [], [], [], [], []
     tp, fp, fn, tn = [], [], [], []
     for _ in range(reps):
-        counts = rng.multinomial(n_c, np.full(n_c, 1.0 / n_c)).astype(float)
-        w = counts[cid]
+        w = replicate_weights(ids, rng)
         a, b = s.auc_ap(w)
         auc.append(a)
         ap.append(b)
@@ -126,7 +142,7 @@ def bootstrap(
 
     point["ci"] = {
         "level": level,
-        "method": f"cluster bootstrap, {reps} replicates",
+        "method": f"{'two-way ' if len(ids) == 2 else ''}cluster bootstrap, {reps} replicates",
         "roc_auc": ci(auc),
         "pr_auc": ci(ap),
         "brier": ci(br),
@@ -156,3 +172,36 @@ def best_threshold(y: np.ndarray, p: np.ndarray, criterion: str, grid: np.ndarra
         if score > best[1] + 1e-12:
             best = (float(round(t, 6)), float(score))
     return best
+
+
+def calibration_fit(y: np.ndarray, p: np.ndarray, clusters, ecfg: dict, rng: np.random.Generator) -> dict:
+    """Calibration slope and intercept: the logistic regression of the outcome on the model's
+    log-odds (Cox 1958). Slope 1 and intercept 0 is calibrated; a slope below 1 means the
+    probabilities are too extreme (too sure both ways). Intervals by the same bootstrap as the rest.
+    The card calls the model calibrated only when the slope's point estimate lies in the configured
+    band (``calibrated_slope``, default [0.9, 1.1]).
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    eps = 1e-6
+    z = np.log(np.clip(p, eps, 1 - eps) / np.clip(1 - p, eps, 1 - eps)).reshape(-1, 1)
+
+    def fit(w=None) -> tuple[float, float]:
+        m = LogisticRegression(penalty=None, solver="lbfgs", max_iter=200).fit(z, y, sample_weight=w)
+        return float(m.intercept_[0]), float(m.coef_[0, 0])
+
+    intercept, slope = fit()
+    ids = _cluster_ids(clusters)
+    reps = [fit(replicate_weights(ids, rng)) for _ in range(int(ecfg.get("calibration_bootstrap", 100)))]
+    a, b = np.array(reps).T
+    band = ecfg.get("calibrated_slope", [0.9, 1.1])
+    return {
+        "method": "logistic regression of the label on logit(p); 95% interval by the two-way bootstrap",
+        "intercept": intercept,
+        "slope": slope,
+        "intercept_ci": [float(np.percentile(a, 2.5)), float(np.percentile(a, 97.5))],
+        "slope_ci": [float(np.percentile(b, 2.5)), float(np.percentile(b, 97.5))],
+        "calibrated_band": band,
+        "calibrated": bool(band[0] <= slope <= band[1]),
+        "replicates": len(reps),
+    }

@@ -2,7 +2,7 @@
 
 The shipped model is the one fitted on the training period (everything before
 ``split.holdout_start``) and scored on the time hold-out, so the hold-out metrics in metadata.json
-describe exactly the file that is served. The spatial cross-validation (folds by neighbourhood)
+describe exactly the file that is served. The space-time blocked cross-validation
 runs inside the training period and is where the operating threshold is chosen, so the hold-out is
 never used to tune anything.
 """
@@ -23,7 +23,7 @@ import xgboost as xgb
 
 from .. import config, contract, drift_reference, feature_export, lineage, outputs
 from ..onnx_export import xgboost_onnx
-from . import card, evaluate, from_store, model
+from . import card, evaluate, from_store, model, reliability
 from .data import rng_for, sample_rows, simulate_city, source_paths, feature_frame
 from .features import FEATURE_SPECS, reference_histogram
 
@@ -33,6 +33,7 @@ CODE_PATHS = [
     "cityassist_training/flood",
     "cityassist_training/simulate/rain.py",
     "cityassist_training/simulate/flood.py",
+    "cityassist_training/flood_segmentation",
     "cityassist_training/onnx_export",
     "cityassist_training/feature_export.py",
     "cityassist_training/drift_reference.py",
@@ -102,7 +103,9 @@ def run(args) -> int:
             f" versions {', '.join(features_lineage['dataset_versions'])})"
         )
     else:
-        rows = sample_rows(sim, cfg["sample_fraction"], seed, features)
+        # The ablation's inputs ride along (in the config's order), so every variant sees the same rows.
+        extra = [f for v in (cfg.get("ablation") or {}).get("variants", {}).values() for f in v]
+        rows = sample_rows(sim, cfg["sample_fraction"], seed, list(dict.fromkeys(features + extra)))
     holdout_start = pd.Timestamp(cfg["split"]["holdout_start"], tz="UTC")
     train = rows[rows.time < holdout_start].reset_index(drop=True)
     test = rows[rows.time >= holdout_start].reset_index(drop=True)
@@ -115,13 +118,14 @@ def run(args) -> int:
     X_train, y_train = train[features].to_numpy(np.float32), train.label.to_numpy()
     X_test = test[features].to_numpy(np.float32)
 
-    log("spatial cross-validation (folds by neighbourhood)")
-    oof = evaluate.spatial_oof(train, features, xgb_params, seed, cfg["split"]["cv_folds"])
+    log("cross-validation blocked in space and time")
+    oof = evaluate.space_time_oof(train, features, xgb_params, seed, cfg["split"]["cv"])
     tcfg = cfg["threshold"]
     grid = np.arange(tcfg["grid_min"], tcfg["grid_max"] + 1e-9, tcfg["grid_step"])
     from .metrics import best_threshold
 
-    threshold, thr_score = best_threshold(y_train, oof, tcfg["criterion"], grid)
+    validated = ~np.isnan(oof)
+    threshold, thr_score = best_threshold(y_train[validated], oof[validated], tcfg["criterion"], grid)
     log(f"operating threshold {threshold} ({tcfg['criterion']}={thr_score:.3f} on out-of-fold predictions)")
     cfg["levels"] = resolve_levels(cfg["levels"], threshold)
 
@@ -134,6 +138,8 @@ def run(args) -> int:
         cfg=cfg, sim=sim, train=train, test=test, features=features, booster=booster, oof=oof,
         p_test=p_test, threshold=threshold, threshold_score=thr_score, seed=seed, data_dir=data_dir, log=log,
     )  # fmt: skip
+
+    metrics["ablation"] = evaluate.ablation(cfg, train, test, seed, log)
 
     log("exporting ONNX")
     base_margin = xgboost_onnx.logit(xgboost_onnx.booster_trees(booster)[1])
@@ -196,7 +202,7 @@ def run(args) -> int:
         "threshold": threshold,
         "thresholdSelection": {
             "criterion": tcfg["criterion"],
-            "on": "out-of-fold predictions of the spatial cross-validation (training period only)",
+            "on": "out-of-fold predictions of the space-time blocked cross-validation (training period only)",
             "score": thr_score,
         },
         "baseValue": base_margin,
@@ -229,7 +235,17 @@ def run(args) -> int:
     drift_reference.write(out_dir / "drift_reference.json", reference)
     held = reference["evaluation"]["heldOut"]
     log(f"drift reference: {held['alarmsRaised']} alarms on {held['windows']} held-out windows")
-    (out_dir / "MODEL_CARD.md").write_text(card.render(metadata, cfg), encoding="utf-8")
+    prev = (cfg.get("card") or {}).get("previous")
+    prev_meta = out_root / cfg["name"] / prev / "metadata.json" if prev else None
+    previous = json.loads(prev_meta.read_text(encoding="utf-8")) if prev_meta and prev_meta.exists() else None
+    (out_dir / "MODEL_CARD.md").write_text(card.render(metadata, cfg, previous), encoding="utf-8")
+    ho = metrics["time_holdout"]
+    reliability.write_png(
+        out_dir / "reliability.png",
+        ho["calibration"],
+        f"flood {cfg['version']}: reliability on the time hold-out (95% CI, zones x days)",
+        ho.get("calibration_fit"),
+    )
 
     if args.report:
         write_json(Path(args.report), {"model_dir": str(out_dir), "metrics": metrics, "threshold": threshold})

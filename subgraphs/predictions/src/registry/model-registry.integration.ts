@@ -38,16 +38,17 @@ onEachDatabase((label, open) => {
     const gql = subject.gql;
     const errorCode = (r: Awaited<ReturnType<typeof gql>>) => r.errors?.[0]?.extensions?.['code'];
 
-    it('lists every version with its status, metrics and card; the setting made 1.0.0 champion', async (t) => {
+    it('lists every version with its status, metrics and card; the setting made 1.2.0 champion', async (t) => {
       if (!subject.server) return t.skip('no Postgres on this machine');
       const { data, errors } = await gql(MODELS);
       assert.equal(errors, undefined);
       const flood = data!['models'].find((m: { name: string }) => m.name === 'flood');
       const byVersion = Object.fromEntries(flood.versions.map((v: { version: string }) => [v.version, v]));
-      assert.equal(byVersion['1.0.0'].status, 'CHAMPION');
+      assert.equal(byVersion['1.2.0'].status, 'CHAMPION');
+      assert.equal(byVersion['1.0.0'].status, 'RETIRED', 'the version whose input leaked the label');
       assert.equal(byVersion['1.1.0'].status, 'RETIRED');
       assert.ok(byVersion['1.1.0'].metrics.time_holdout.pr_auc > 0);
-      assert.match(byVersion['1.0.0'].card, /Model card/i);
+      assert.match(byVersion['1.2.0'].card, /Model card/i);
       const aqi = data!['models'].find((m: { name: string }) => m.name === 'aqi');
       assert.deepEqual(
         aqi.versions.map((v: { version: string; status: string }) => [v.version, v.status]),
@@ -84,7 +85,7 @@ onEachDatabase((label, open) => {
             e.toStatus,
           ],
         ),
-        [['1.0.0', 'config', 'config', 'CHAMPION']],
+        [['1.2.0', 'config', 'config', 'CHAMPION']],
       );
     });
 
@@ -97,7 +98,7 @@ onEachDatabase((label, open) => {
       assert.equal(promoted.errors, undefined);
       assert.deepEqual(promoted.data!['promoteModel'], {
         name: 'flood',
-        champion: '1.0.0',
+        champion: '1.2.0',
         canary: null,
         canaryShare: null,
         shadow: '1.1.0',
@@ -148,9 +149,9 @@ onEachDatabase((label, open) => {
 
       const rolled = await gql(ROLLBACK, { reason: 'recall dropped' });
       assert.equal(rolled.errors, undefined);
-      assert.equal(rolled.data!['rollbackModel'].champion, '1.0.0');
+      assert.equal(rolled.data!['rollbackModel'].champion, '1.2.0');
       const again = await gql(RISKS, { reps });
-      assert.equal(again.data!['_entities'][0].floodRisk.model.version, '1.0.0');
+      assert.equal(again.data!['_entities'][0].floodRisk.model.version, '1.2.0');
 
       const audit = (await gql(AUDIT)).data!['modelAudit'];
       assert.deepEqual(
@@ -163,7 +164,7 @@ onEachDatabase((label, open) => {
             e.reason,
           ]),
         [
-          ['1.0.0', 'rollback', 'CHAMPION', 'recall dropped'],
+          ['1.2.0', 'rollback', 'CHAMPION', 'recall dropped'],
           ['1.1.0', 'rollback:displaced', 'RETIRED', 'recall dropped'],
         ],
       );
@@ -174,7 +175,7 @@ onEachDatabase((label, open) => {
       const cases: [Record<string, unknown>, string][] = [
         [{ name: 'flood', version: '9.9.9', status: 'CHAMPION' }, 'MODEL_NOT_FOUND'],
         [{ name: 'flood', version: '../../etc', status: 'CHAMPION' }, 'BAD_USER_INPUT'],
-        [{ name: 'flood', version: '1.0.0', status: 'RETIRED' }, 'MODEL_STATUS_CONFLICT'],
+        [{ name: 'flood', version: '1.2.0', status: 'RETIRED' }, 'MODEL_STATUS_CONFLICT'],
         [{ name: 'flood', version: '1.1.0', status: 'CANARY' }, 'BAD_USER_INPUT'],
         [{ name: 'flood', version: '1.1.0', status: 'CANARY', canaryShare: 1.5 }, 'BAD_USER_INPUT'],
         [{ name: 'flood', version: '1.1.0', status: 'SHADOW', canaryShare: 0.5 }, 'BAD_USER_INPUT'],
@@ -188,7 +189,7 @@ onEachDatabase((label, open) => {
       const { data } = await gql(`{ modelHealth(name: "flood") { version canary shadow { version } } }`);
       assert.deepEqual(
         data!['modelHealth'],
-        { version: '1.0.0', canary: null, shadow: null },
+        { version: '1.2.0', canary: null, shadow: null },
         'nothing changed',
       );
     });

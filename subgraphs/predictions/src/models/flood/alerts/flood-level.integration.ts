@@ -26,7 +26,7 @@ onEachDatabase((label, open) => {
       assert.equal(new Set(levels.map((l) => l.zoneId)).size, 470);
       assert.ok(
         levels.every(
-          (l) => ['LOW', 'MODERATE', 'HIGH', 'SEVERE'].includes(l.level) && l.modelVersion === '1.0.0',
+          (l) => ['LOW', 'MODERATE', 'HIGH', 'SEVERE'].includes(l.level) && l.modelVersion === '1.2.0',
         ),
       );
       const risks = await subject.gql(
