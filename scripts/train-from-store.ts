@@ -47,8 +47,8 @@ const CHAINS: Record<string, ModelChain> = {
       'time_holdout.roc_auc',
       'time_holdout.pr_auc',
       'time_holdout.brier',
-      'spatial_cv.roc_auc',
-      'spatial_cv.pr_auc',
+      'space_time_cv.roc_auc',
+      'space_time_cv.pr_auc',
     ],
   },
   aqi: {
