@@ -19,6 +19,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { containsPoint } from '@cityassist/geo';
 import { fromArrayBuffer } from 'geotiff';
 import proj4 from 'proj4';
 import type { FeatureCollection, Polygon, Position } from 'geojson';
@@ -32,20 +33,6 @@ export const FINE_FACTOR = 3;
 const root = process.argv[2] ?? '/usr/lib/R/site-library';
 const demFile = path.join(root, 'stars/tif/olinda_dem_utm25s.tif');
 const dataDir = path.resolve(import.meta.dirname, '../../data/olinda');
-
-function inRing(x: number, y: number, ring: Position[]): boolean {
-  let inside = false;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi, yi] = ring[i] as [number, number];
-    const [xj, yj] = ring[j] as [number, number];
-    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
-}
-
-function inPolygon(x: number, y: number, rings: Position[][]): boolean {
-  return inRing(x, y, rings[0]!) && !rings.slice(1).some((hole) => inRing(x, y, hole));
-}
 
 /** Row-major zone indices of a w×h grid whose cell (c, r) has its centre at centre(c, r). */
 function zoneGrid(
@@ -64,7 +51,7 @@ function zoneGrid(
           x <= zone.box[2] &&
           y >= zone.box[1] &&
           y <= zone.box[3] &&
-          inPolygon(x, y, zone.rings),
+          containsPoint({ type: 'Polygon', coordinates: zone.rings }, x, y),
       );
       out[r * w + c] = z;
     }
