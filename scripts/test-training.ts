@@ -5,6 +5,8 @@
  * in the unit tests; flake8, black and the quick pytest tests in `npm run check:python`. Off CI, a machine without the Debian packages skips with a message.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -66,6 +68,22 @@ for (const model of ['flood', 'aqi']) {
   );
   console.log(
     `${result.status === 0 ? 'ok' : 'FAILED'}: ${model} from the feature store, compared with in memory (${Math.round((Date.now() - started) / 1000)} s)`,
+  );
+  ok = result.status === 0 && ok;
+}
+// The EDA and explainability notebooks (docs/notebooks/), executed into a temporary folder: a
+// failing cell fails here; the committed HTML is neither compared nor rewritten. Without jupyter
+// the script skips with a message off CI and fails on CI.
+{
+  const started = Date.now();
+  const out = mkdtempSync(path.join(tmpdir(), 'cityassist-notebooks-'));
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/notebooks.ts', '--out', out], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  rmSync(out, { recursive: true, force: true });
+  console.log(
+    `${result.status === 0 ? 'ok' : 'FAILED'}: notebooks executed (${Math.round((Date.now() - started) / 1000)} s)`,
   );
   ok = result.status === 0 && ok;
 }
