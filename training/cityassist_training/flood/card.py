@@ -108,7 +108,8 @@ def _calibration_fit(ho: dict, add) -> None:
             f" intercept {cf['intercept']:.3f} [{cf['intercept_ci'][0]:.3f}, {cf['intercept_ci'][1]:.3f}]"
             f" ({cf['method']}): {verdict} by the rule slope in [{cf['calibrated_band'][0]},"
             f" {cf['calibrated_band'][1]}]. A slope below 1 means the probabilities are too extreme. The"
-            " reliability diagram: `reliability.png` beside this card.\n"
+            " reliability diagram: `reliability.png` beside this card; ROC, precision-recall and confusion"
+            " from the hold-out scores: `figures/roc.png`, `figures/pr.png`, `figures/confusion.png`.\n"
         )
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
-from .. import config, contract, drift_reference, feature_export, lineage, outputs
+from .. import config, contract, drift_reference, feature_export, figures, lineage, outputs
 from ..onnx_export import xgboost_onnx
 from . import card, evaluate, from_store, model, reliability
 from .data import rng_for, sample_rows, simulate_city, source_paths, feature_frame
@@ -37,6 +37,7 @@ CODE_PATHS = [
     "cityassist_training/onnx_export",
     "cityassist_training/feature_export.py",
     "cityassist_training/drift_reference.py",
+    "cityassist_training/figures.py",
     *lineage.SHARED_CODE,
 ]
 # --smoke: the config's "smoke" block (configs/flood.json: 1/10 of the zones, seven months, 20
@@ -239,6 +240,14 @@ def run(args) -> int:
     prev_meta = out_root / cfg["name"] / prev / "metadata.json" if prev else None
     previous = json.loads(prev_meta.read_text(encoding="utf-8")) if prev_meta and prev_meta.exists() else None
     (out_dir / "MODEL_CARD.md").write_text(card.render(metadata, cfg, previous), encoding="utf-8")
+    # Exact curves from this run's hold-out scores (the card links them).
+    figures.binary_from_scores(
+        test.label.to_numpy(),
+        p_test,
+        threshold,
+        out_dir / "figures",
+        f"flood {cfg['version']}, time hold-out",
+    )
     ho = metrics["time_holdout"]
     reliability.write_png(
         out_dir / "reliability.png",
