@@ -12,7 +12,10 @@
  * Cases: `flood-1.0.0` (when models/flood/1.0.0/ has model.onnx, xgboost_model.json and
  * test_vectors.json) is the real flood model, its test-vector rows cycled up to `--rows`; `synthetic`
  * is trained here with the flood model's shape (training/configs/flood.json: 150 trees of depth 4,
- * 6 features); `deep` is a larger synthetic model (300 trees of depth 8, 20 features).
+ * 6 features); `deep` is a larger synthetic model (300 trees of depth 8, 20 features);
+ * `aqi-1.0.0` is the served AQI forecaster (24 horizons, 2,400 trees): one horizon's explanation,
+ * which serving asks for, walking only that horizon's trees, against all 24 walked and one kept
+ * (what serving did before the `targets` option), in the same run.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -28,7 +31,7 @@ const { values: args } = parseArgs({
     rows: { type: 'string', default: '2000' },
     seconds: { type: 'string', default: '2' },
     python: { type: 'string', default: '/usr/bin/python3' },
-    cases: { type: 'string', default: 'flood-1.0.0,synthetic,deep' },
+    cases: { type: 'string', default: 'flood-1.0.0,synthetic,deep,aqi-1.0.0' },
   },
 });
 const nRows = Number(args.rows);
@@ -152,9 +155,53 @@ function summarise(
   };
 }
 
+/** Rows per second of `explain` over batches of 100 rows until `seconds` have passed. */
+function rowsPerSecond(
+  explain: (rows: Float32Array, n: number) => unknown,
+  rows: Float32Array,
+  F: number,
+): number {
+  const batch = 100;
+  const n = rows.length / F;
+  explain(rows.subarray(0, batch * F), batch);
+  let done = 0;
+  const started = performance.now();
+  while (done === 0 || performance.now() - started < seconds * 1000) {
+    const at = (done % n) * F;
+    const slice = rows.subarray(at, Math.min(rows.length, at + batch * F));
+    explain(slice, slice.length / F);
+    done += slice.length / F;
+  }
+  return done / ((performance.now() - started) / 1000);
+}
+
+async function multiOutput(name: string): Promise<void> {
+  const file = path.join(import.meta.dirname, '..', 'models', name.replace('-', '/'), 'model.onnx');
+  if (!existsSync(file)) {
+    results[name] = { skipped: `no ${file}` };
+    return;
+  }
+  const ex = await loadTreeExplainer(await readFile(file));
+  const F = ex.nFeatures;
+  const rows = new Float32Array(F * Math.min(nRows, 1000)).map((_, i) => ((i * 7919) % 97) / 20 - 1);
+  const one = rowsPerSecond((r, n) => ex.explain(r, n, 0), rows, F);
+  const all = rowsPerSecond((r, n) => ex.explainAll(r, n)[0], rows, F);
+  results[name] = {
+    targets: ex.nTargets,
+    trees: ex.source.trees,
+    oneTargetRowsPerSecond: Math.round(one),
+    allTargetsRowsPerSecond: Math.round(all),
+    speedup: ratio(one, all),
+  };
+}
+
 for (const name of args.cases.split(',')) {
   if (name.startsWith('flood-')) {
     await realModel(name);
+    continue;
+  }
+  if (name.startsWith('aqi-')) {
+    await multiOutput(name);
     continue;
   }
   const shape = CASES[name];

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ensembleFromOnnx, type Ensemble } from './ensemble.ts';
+import { ensembleFromOnnx, Mode, type Ensemble } from './ensemble.ts';
 import { readOnnxModel } from './onnx.ts';
 import {
   expectedValues,
@@ -40,6 +40,11 @@ export class TreeExplainer {
   readonly source: { op: string; opset: number; trees: number; postTransform: string };
   private readonly algorithms: ShapAlgorithm[];
   private readonly bias: Float64Array;
+  private readonly algorithm: 'fast' | 'path';
+  /** For each target, the trees whose leaves write it (a tree writing several is in each). */
+  private readonly treesOf: number[][];
+  /** Algorithms over the trees of a set of targets, built when a set is first asked for. */
+  private readonly bySubset = new Map<string, ShapAlgorithm[]>();
 
   constructor(
     readonly ensemble: Ensemble,
@@ -55,15 +60,45 @@ export class TreeExplainer {
       trees: ensemble.roots.length,
       postTransform: ensemble.postTransform,
     };
-    if (options.algorithm === 'path') {
-      this.algorithms = [new PathTreeShap(ensemble)];
-    } else {
-      const { fast, path } = FastTreeShap.eligibleTrees(ensemble);
-      this.algorithms = [
-        ...(fast.length ? [new FastTreeShap(ensemble, fast)] : []),
-        ...(path.length ? [new PathTreeShap(ensemble, path)] : []),
-      ];
+    this.algorithm = options.algorithm ?? 'fast';
+    this.treesOf = treesByTarget(ensemble);
+    this.algorithms = this.algorithmsOver(Array.from(ensemble.roots.keys()));
+  }
+
+  private algorithmsOver(trees: readonly number[]): ShapAlgorithm[] {
+    if (this.algorithm === 'path') return trees.length ? [new PathTreeShap(this.ensemble, trees)] : [];
+    const { fast, path } = FastTreeShap.eligibleTrees(this.ensemble);
+    const keep = new Set(trees);
+    const f = fast.filter((t) => keep.has(t));
+    const p = path.filter((t) => keep.has(t));
+    return [
+      ...(f.length ? [new FastTreeShap(this.ensemble, f)] : []),
+      ...(p.length ? [new PathTreeShap(this.ensemble, p)] : []),
+    ];
+  }
+
+  /**
+   * The algorithms for some targets: only the trees that write them. AQI's 24 horizons are 24
+   * groups of trees; explaining the first walked all of them before.
+   */
+  private algorithmsFor(targets: readonly number[] | undefined): ShapAlgorithm[] {
+    if (!targets || this.nTargets === 1) return this.algorithms;
+    for (const t of targets) {
+      if (!Number.isInteger(t) || t < 0 || t >= this.nTargets) {
+        throw new RangeError(`target ${t} of ${this.nTargets}`);
+      }
     }
+    const key = [...new Set(targets)].sort((x, y) => x - y).join(',');
+    let algorithms = this.bySubset.get(key);
+    if (!algorithms) {
+      const trees = new Set(key.split(',').flatMap((t) => this.treesOf[Number(t)]!));
+      algorithms =
+        trees.size === this.ensemble.roots.length
+          ? this.algorithms
+          : this.algorithmsOver([...trees].sort((x, y) => x - y));
+      this.bySubset.set(key, algorithms);
+    }
+    return algorithms;
   }
 
   /** Raw margin of one row, per target (before post_transform): what the explanations add up to. */
@@ -78,31 +113,30 @@ export class TreeExplainer {
    */
   explain(rows: Rows, nRows?: number, target = 0): Explanation {
     if (target < 0 || target >= this.nTargets) throw new RangeError(`target ${target} of ${this.nTargets}`);
-    return this.explainAll(rows, nRows)[target]!;
+    const { flat, n } = this.explainFlat(rows, nRows, undefined, [target]);
+    return sliceTarget(flat, n, this.nFeatures, this.nTargets, target);
   }
 
   /** Explanations for every target, in target order. */
   explainAll(rows: Rows, nRows?: number): Explanation[] {
     const { flat, n } = this.explainFlat(rows, nRows);
     const F = this.nFeatures;
-    const width = this.nTargets * (F + 1);
-    return Array.from({ length: this.nTargets }, (_, t) => {
-      const values: number[][] = [];
-      const bias: number[] = [];
-      for (let r = 0; r < n; r++) {
-        const o = r * width + t * (F + 1);
-        values.push(Array.from(flat.subarray(o, o + F)));
-        bias.push(flat[o + F]!);
-      }
-      return { values, bias };
-    });
+    return Array.from({ length: this.nTargets }, (_, t) => sliceTarget(flat, n, F, this.nTargets, t));
   }
 
   /**
    * The allocation-light form: a Float64Array laid out like xgboost's `pred_contribs`,
-   * [row][target][nFeatures + 1] with the bias last. Pass `out` to reuse a buffer.
+   * [row][target][nFeatures + 1] with the bias last. Pass `out` to reuse a buffer. With `targets`,
+   * only the trees of those targets are walked: their slots are exact, the others' contributions
+   * are left 0 (every bias is still filled in).
    */
-  explainFlat(rows: Rows, nRows?: number, out?: Float64Array): { flat: Float64Array; n: number } {
+  explainFlat(
+    rows: Rows,
+    nRows?: number,
+    out?: Float64Array,
+    targets?: readonly number[],
+  ): { flat: Float64Array; n: number } {
+    const algorithms = this.algorithmsFor(targets);
     const n = nRows ?? rowCount(rows, this.nFeatures);
     const x = this.toMatrix(rows, n);
     const F = this.nFeatures;
@@ -111,7 +145,7 @@ export class TreeExplainer {
     flat.fill(0, 0, n * width);
     for (let r = 0; r < n; r++) {
       const o = r * width;
-      for (const a of this.algorithms) a.explainRow(x, r * F, flat, o);
+      for (const a of algorithms) a.explainRow(x, r * F, flat, o);
       for (let t = 0; t < this.nTargets; t++) flat[o + t * (F + 1) + F] = this.bias[t]!;
     }
     return { flat, n };
@@ -147,6 +181,41 @@ export class TreeExplainer {
     }
     return x;
   }
+}
+
+/** One target's explanation out of the flat [row][target][nFeatures + 1] layout. */
+export function sliceTarget(
+  flat: Float64Array,
+  n: number,
+  F: number,
+  nTargets: number,
+  target: number,
+): Explanation {
+  const width = nTargets * (F + 1);
+  const values: number[][] = [];
+  const bias: number[] = [];
+  for (let r = 0; r < n; r++) {
+    const o = r * width + target * (F + 1);
+    values.push(Array.from(flat.subarray(o, o + F)));
+    bias.push(flat[o + F]!);
+  }
+  return { values, bias };
+}
+
+function treesByTarget(e: Ensemble): number[][] {
+  const out: number[][] = Array.from({ length: e.nTargets }, () => []);
+  e.roots.forEach((root, t) => {
+    const targets = new Set<number>();
+    const stack = [root];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (e.mode[n] === Mode.LEAF) {
+        for (let k = e.leafStart[n]!; k < e.leafStart[n + 1]!; k++) targets.add(e.leafTarget[k]!);
+      } else stack.push(e.yes[n]!, e.no[n]!);
+    }
+    for (const k of targets) out[k]!.push(t);
+  });
+  return out;
 }
 
 function isFlatRow(row: Rows | readonly (number | null)[]): row is readonly (number | null)[] {

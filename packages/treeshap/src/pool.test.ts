@@ -22,6 +22,21 @@ describe('ExplainerPool', async () => {
     assert.deepEqual(a, explainer.explain(rows, 40));
   });
 
+  it("a multi-output model's target is explained in the worker exactly as inline, from its trees only", async () => {
+    const aqi = path.resolve(import.meta.dirname, '../../../models/aqi/1.0.0/model.onnx');
+    const aqiExplainer = await loadTreeExplainer(aqi);
+    const aqiPool = new ExplainerPool(aqi, aqiExplainer, { threads: 1 });
+    try {
+      const x = new Float32Array(aqiExplainer.nFeatures * 10).map((_, i) => ((i * 31) % 17) / 10);
+      const [a, b] = await Promise.all([aqiPool.explain(x, 10, 5), aqiPool.explain(x, 10, 0)]);
+      assert.deepEqual(a, aqiExplainer.explainAll(x)[5]);
+      assert.deepEqual(b, aqiExplainer.explainAll(x)[0]);
+      await assert.rejects(aqiPool.explain(x, 10, 24), /target 24 of 24/);
+    } finally {
+      await aqiPool.close();
+    }
+  });
+
   it('keeps the event loop free while a worker explains', async () => {
     const many = new Float32Array(7 * 2000).map((_, i) => ((i * 104729) % 101) / 3);
     let ticks = 0;

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import type { Explanation, TreeExplainer } from './explainer.ts';
+import { sliceTarget, type Explanation, type TreeExplainer } from './explainer.ts';
 import type { ExplainTask } from './worker.ts';
 
 export interface ExplainerPoolOptions {
@@ -44,19 +44,16 @@ export class ExplainerPool {
 
   /** Explanations of target `target` for `nRows` row-major rows (NaN = missing). */
   async explain(rows: Float32Array, nRows: number, target = 0): Promise<Explanation> {
-    const F = this.explainer.nFeatures;
-    const flat = this.piscina
-      ? await this.piscina.run({ onnxPath: this.onnxPath, rows, nRows })
-      : this.explainer.explainFlat(rows, nRows).flat;
-    const width = this.explainer.nTargets * (F + 1);
-    const values: number[][] = [];
-    const bias: number[] = [];
-    for (let r = 0; r < nRows; r++) {
-      const o = r * width + target * (F + 1);
-      values.push(Array.from(flat.subarray(o, o + F)));
-      bias.push(flat[o + F]!);
+    const { nFeatures, nTargets } = this.explainer;
+    if (!Number.isInteger(target) || target < 0 || target >= nTargets) {
+      throw new RangeError(`target ${target} of ${nTargets}`);
     }
-    return { values, bias };
+    // Only the trees of the asked target are walked, in the worker as inline.
+    const targets = [target];
+    const flat = this.piscina
+      ? await this.piscina.run({ onnxPath: this.onnxPath, rows, nRows, targets })
+      : this.explainer.explainFlat(rows, nRows, undefined, targets).flat;
+    return sliceTarget(flat, nRows, nFeatures, nTargets, target);
   }
 
   async close(): Promise<void> {

@@ -106,6 +106,26 @@ describe('parity with xgboost pred_contribs', () => {
     assert.equal(ex.nTargets, 3);
     assert.equal(ex.explainAll(expected('multiclass').inputs).length, 3);
   });
+
+  for (const algorithm of ALGORITHMS) {
+    it(`one target of a multi-output model walks only its trees and equals explainAll bit for bit (AQI, ${algorithm})`, async () => {
+      const ex = await loadTreeExplainer(path.join(REPO, 'models/aqi/1.0.0/model.onnx'), { algorithm });
+      assert.equal(ex.nTargets, 24);
+      const rows = new Float32Array(ex.nFeatures * 30).map((_, i) => ((i * 7919) % 97) / 20 - 1);
+      rows[5] = Number.NaN;
+      const all = ex.explainAll(rows);
+      for (const target of [0, 11, 23]) assert.deepEqual(ex.explain(rows, 30, target), all[target]);
+      // The flat form with targets leaves the other targets' contributions at 0 (their bias set).
+      const { flat } = ex.explainFlat(rows, 30, undefined, [0]);
+      const F = ex.nFeatures;
+      assert.ok(
+        flat.subarray(F + 1, 2 * (F + 1) - 1).every((v) => v === 0),
+        'target 1 not walked',
+      );
+      assert.equal(flat[2 * (F + 1) - 1], ex.expectedValue[1]);
+      assert.throws(() => ex.explainFlat(rows, 30, undefined, [24]), /target 24 of 24/);
+    });
+  }
 });
 
 describe('margins equal onnxruntime-node', () => {

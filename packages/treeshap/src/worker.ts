@@ -7,6 +7,8 @@ export interface ExplainTask {
   onnxPath: string;
   rows: Float32Array;
   nRows: number;
+  /** Only these targets' trees (all when absent). */
+  targets?: readonly number[];
 }
 
 /** Runs in a worker thread (packages/treeshap/src/pool.ts): the flat `pred_contribs` layout. */
@@ -16,5 +18,5 @@ export default async function explain(task: ExplainTask): Promise<Float64Array> 
     explainer = loadTreeExplainer(task.onnxPath);
     explainers.set(task.onnxPath, explainer);
   }
-  return (await explainer).explainFlat(task.rows, task.nRows).flat;
+  return (await explainer).explainFlat(task.rows, task.nRows, undefined, task.targets).flat;
 }
