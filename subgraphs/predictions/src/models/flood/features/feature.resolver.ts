@@ -1,4 +1,5 @@
 import { isZoneId } from '@cityassist/geo';
+import { zoneFloodFeatures } from '@cityassist/feature-store';
 import type { GraphQLResolveInfo } from 'graphql';
 import {
   Arg,
@@ -46,6 +47,8 @@ export class ZoneFeaturesInput {
 
 /** How far in the future an observation may claim to be (clock skew), in ms. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+/** Every feature the zone_flood_features view stores, whichever version reads it. */
+const STORED_FEATURES = zoneFloodFeatures.features.map((f) => f.name);
 
 @Resolver()
 export class FeatureResolver {
@@ -66,7 +69,7 @@ export class FeatureResolver {
       throw errors.BAD_USER_INPUT('asOf is in the future', { argument: 'input.asOf' });
     }
     const { router, inputs } = floodModel.served(ctx);
-    const values = validateFeatureValues(router.champion.features, input.features);
+    const values = validateFeatureValues(router.champion.features, input.features, STORED_FEATURES);
     const previous = (await inputs.store.latest([input.zoneId])).get(input.zoneId);
     if (!previous) {
       throw errors.FEATURES_UNAVAILABLE(`no features for zone ${input.zoneId} to update`, {
@@ -114,7 +117,7 @@ export class FloodPredictionResolver {
       throw errors.BAD_USER_INPUT('zoneId is malformed', { argument: 'input.zoneId' });
     }
     const { router, inputs } = floodModel.served(ctx);
-    const overrides = validateFeatureValues(router.champion.features, input.features ?? []);
+    const overrides = validateFeatureValues(router.champion.features, input.features ?? [], STORED_FEATURES);
     const stored = (await inputs.store.latest([input.zoneId], input.at ?? undefined)).get(input.zoneId);
     if (!stored) {
       throw errors.FEATURES_UNAVAILABLE(
