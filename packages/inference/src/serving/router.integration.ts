@@ -146,6 +146,21 @@ describe('ModelRouter', () => {
     }
   });
 
+  it('EXPECTED FAILURE - a shadow that cannot load is left out: the champion still serves', async () => {
+    // A replica that lacks a retraining candidate's files (pinned images, another volume) must
+    // start and answer; the shadow never answers anyone, so losing it costs only the comparison.
+    const { router } = routerOf(new Registry());
+    try {
+      await router.apply({ champion: '1.0.0', shadow: '9.9.9-r202612041852' });
+      assert.deepEqual(router.assignment, { champion: '1.0.0', canary: undefined, shadow: undefined });
+      const [answer] = await router.score(zones(1));
+      assert.equal(answer!.degraded, false);
+      assert.equal(answer!.version, '1.0.0');
+    } finally {
+      await router.close();
+    }
+  });
+
   it("every answered row reaches its version's drift monitor", async () => {
     const events: DriftEvent[] = [];
     const { router } = routerOf(new Registry(), events);

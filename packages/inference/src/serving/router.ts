@@ -162,7 +162,17 @@ export class ModelRouter<Row, Out, M extends Servable<unknown> = ServedModel> {
   async apply(a: Assignment): Promise<void> {
     const champion = await this.prepare(a.champion);
     const canary = a.canary ? { v: await this.prepare(a.canary.version), share: a.canary.share } : undefined;
-    const shadow = a.shadow ? await this.prepare(a.shadow) : undefined;
+    // A shadow answers nobody: one this replica cannot load (a retraining candidate whose files it
+    // lacks) is left out with an error, and the champion serves on; a champion or canary must load.
+    const shadow = a.shadow
+      ? await this.prepare(a.shadow).catch((err: unknown) => {
+          this.logger.error(
+            { model: this.name, shadow: a.shadow, err: String(err) },
+            'shadow version could not be loaded: serving without it',
+          );
+          return undefined;
+        })
+      : undefined;
     this.current = { champion, ...(canary ? { canary } : {}), ...(shadow ? { shadow } : {}) };
     if (shadow && (this.shadowStats?.shadow !== a.shadow || this.shadowStats?.champion !== a.champion)) {
       this.shadowStats = {
@@ -177,7 +187,7 @@ export class ModelRouter<Row, Out, M extends Servable<unknown> = ServedModel> {
     }
     if (!shadow) this.shadowStats = undefined;
     this.logger.info(
-      { model: this.name, champion: a.champion, canary: a.canary, shadow: a.shadow },
+      { model: this.name, champion: a.champion, canary: a.canary, shadow: shadow?.model.version },
       'model assignment applied',
     );
   }
@@ -221,7 +231,9 @@ export class ModelRouter<Row, Out, M extends Servable<unknown> = ServedModel> {
       const key =
         this.options.canaryAssignment === 'request' && route.requestId ? route.requestId : def.keyOf(row);
       const target = canary && bucketOf(`${this.name}:${key}`) < canary.share ? canary.v : champion;
-      groups.set(target, [...(groups.get(target) ?? []), i]);
+      const group = groups.get(target);
+      if (group) group.push(i);
+      else groups.set(target, [i]);
     });
     const out = new Array<Answer<Out>>(rows.length);
     await Promise.all(
@@ -256,7 +268,11 @@ export class ModelRouter<Row, Out, M extends Servable<unknown> = ServedModel> {
     const byVersion = new Map<string, number[]>();
     answers.forEach((a, i) => {
       if (a.fallback?.source === 'baseline') out[i] = undefined;
-      else byVersion.set(a.version, [...(byVersion.get(a.version) ?? []), i]);
+      else {
+        const group = byVersion.get(a.version);
+        if (group) group.push(i);
+        else byVersion.set(a.version, [i]);
+      }
     });
     await Promise.all(
       [...byVersion].map(async ([version, indexes]) => {
