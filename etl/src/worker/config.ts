@@ -33,7 +33,19 @@ export const workerSettings = {
    * (Kubernetes CronJobs submit instead).
    */
   ETL_SCHEDULES: z.string().default(''),
+  /**
+   * Models the worker retrains (docs/retraining.md), comma-separated, e.g. `flood`. Default none:
+   * retraining is off, as on the image's committed data a retrain only reproduces the shipped model.
+   */
+  ETL_RETRAIN_MODELS: z.string().default(''),
+  /** When to look for pending retraining triggers (drift, degradation). Default every 10 minutes. */
+  ETL_RETRAIN_TRIGGER_CRON: z.string().default('*/10 * * * *'),
+  /** Scheduled retrains whatever is pending, e.g. `0 3 * * 0` (Sundays 03:00 UTC). Default none. */
+  ETL_RETRAIN_SCHEDULE: z.string().default(''),
 };
+
+/** Models the retraining job knows (subgraphs/predictions/src/retraining/retraining-job.ts CHAINS). */
+const RETRAINABLE = ['flood'];
 
 export function parseWorkerConfig(source: NodeJS.ProcessEnv = process.env) {
   const env = readConfig(workerSettings, source);
@@ -58,6 +70,24 @@ export function parseWorkerConfig(source: NodeJS.ProcessEnv = process.env) {
     }
     schedules[name] = pattern;
   }
+  const retrainModels = env.ETL_RETRAIN_MODELS.split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
+  for (const m of retrainModels) {
+    if (!RETRAINABLE.includes(m)) {
+      throw new ConfigError(
+        `Invalid settings:\n  ETL_RETRAIN_MODELS: no retraining for "${m}" (there is ${RETRAINABLE.join(', ')})`,
+      );
+    }
+  }
+  for (const [key, pattern] of [
+    ['ETL_RETRAIN_TRIGGER_CRON', env.ETL_RETRAIN_TRIGGER_CRON],
+    ['ETL_RETRAIN_SCHEDULE', env.ETL_RETRAIN_SCHEDULE],
+  ] as const) {
+    if (pattern && pattern.trim().split(/\s+/).length < 5) {
+      throw new ConfigError(`Invalid settings:\n  ${key}: "${pattern}" is not a cron pattern`);
+    }
+  }
   return Object.freeze({
     ...base,
     databaseUrl: base.database.url,
@@ -68,6 +98,11 @@ export function parseWorkerConfig(source: NodeJS.ProcessEnv = process.env) {
     concurrency: env.ETL_CONCURRENCY,
     pollMs: env.ETL_POLL_MS,
     schedules,
+    retraining: {
+      models: retrainModels,
+      triggerCron: env.ETL_RETRAIN_TRIGGER_CRON.trim(),
+      schedule: env.ETL_RETRAIN_SCHEDULE.trim() || undefined,
+    },
   });
 }
 

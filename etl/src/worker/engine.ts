@@ -4,6 +4,7 @@ import { DBOS, DBOSClient, type DLogger } from '@dbos-inc/dbos-sdk';
 import { pipelineOf } from '../../pipelines/index.ts';
 import { inboxFiles, settle } from '../inbox.ts';
 import { runPipeline, type RunnerDeps, type RunSummary } from '../runner.ts';
+import { registerRetraining, RETRAIN_QUEUE, type RetrainSettings } from './retraining.ts';
 
 /**
  * The job engine: DBOS Transact, durable workflows on the Postgres we already run (chosen by
@@ -187,6 +188,8 @@ export interface WorkerEngineOptions {
   pollMs: number;
   /** pipeline → cron pattern: an inbox scan per tick, missed ticks run after downtime. */
   schedules: Readonly<Record<string, string>>;
+  /** Batch retraining on this engine (retraining.ts); off without models. */
+  retraining?: RetrainSettings | undefined;
   log: Parameters<typeof quietLogger>[0];
 }
 
@@ -212,13 +215,18 @@ export async function startWorkerEngine(
     },
     { name: 'etlTick' },
   );
+  const retraining = registerRetraining(
+    deps.db,
+    deps.repoRoot,
+    options.retraining ?? { models: [], triggerCron: '' },
+  );
   DBOS.setConfig({
     name: APP,
     systemDatabaseUrl: options.databaseUrl,
     applicationVersion: options.appVersion,
     executorID: options.executorId,
     logger: quietLogger(options.log),
-    listenQueues: [QUEUE],
+    listenQueues: retraining.length ? [QUEUE, RETRAIN_QUEUE] : [QUEUE],
   });
   // Queue settings live in the database and dispatch starts at launch: set them first, or the first
   // poll of a queue with no worker limit claims its whole backlog (found by bench/etl-engines).
@@ -233,19 +241,30 @@ export async function startWorkerEngine(
     minPollingIntervalMs: options.pollMs,
     applicationName: APP,
   });
+  if (retraining.length) {
+    // One retraining of a model at a time, and one training per worker: it takes the cores.
+    await client.registerQueue(RETRAIN_QUEUE, {
+      workerConcurrency: 1,
+      partitionConcurrency: 1,
+      minPollingIntervalMs: options.pollMs,
+      applicationName: APP,
+    });
+  }
   await client.destroy();
   await DBOS.launch();
   const entries = Object.entries(options.schedules);
-  if (entries.length) {
-    await DBOS.applySchedules(
-      entries.map(([pipeline, pattern]) => ({
+  if (entries.length || retraining.length) {
+    await DBOS.applySchedules([
+      ...entries.map(([pipeline, pattern]) => ({
         scheduleName: `etl-${pipeline}`,
         workflowFn: scheduled,
         schedule: pattern,
         context: { pipeline },
         automaticBackfill: true,
       })),
-    );
+      // Missed retraining ticks are not replayed: the next tick sees the same pending triggers.
+      ...retraining.map((r) => ({ ...r, automaticBackfill: false })),
+    ]);
   }
   return { stop: () => DBOS.shutdown() };
 }

@@ -51,6 +51,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
         concurrency: config.concurrency,
         pollMs: config.pollMs,
         schedules: config.schedules,
+        retraining: config.retraining,
         log: logger,
       },
     );

@@ -1,5 +1,12 @@
 export type { FeatureSpec, ModelMetadata } from './metadata.ts';
-export { compareVersions, isServedVersion, listVersions, readMetadata, resolveVersion } from './registry.ts';
+export {
+  compareVersions,
+  isCandidateVersion,
+  isServedVersion,
+  listVersions,
+  readMetadata,
+  resolveVersion,
+} from './registry.ts';
 export { createInferenceMetrics, OnnxModel, type InferenceMetrics, type ModelBackend } from './session.ts';
 export { Batcher, createBatcherMetrics, type BatcherMetrics, type BatcherOptions } from './batcher.ts';
 export {

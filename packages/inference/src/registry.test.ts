@@ -3,7 +3,13 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { compareVersions, isServedVersion, listVersions, resolveVersion } from './registry.ts';
+import {
+  compareVersions,
+  isCandidateVersion,
+  isServedVersion,
+  listVersions,
+  resolveVersion,
+} from './registry.ts';
 
 describe('model versions on disk', () => {
   let dir: string;
@@ -36,6 +42,14 @@ describe('model versions on disk', () => {
       'by name it is a version like any',
     );
     assert.ok(isServedVersion('2.0.1') && !isServedVersion('airbase-pm10-1.0.0'));
+  });
+
+  it('a retraining candidate (x.y.z-r<UTC minute>) may serve but is never `latest`', () => {
+    assert.ok(isCandidateVersion('1.2.0-r202612041852') && isCandidateVersion('1.2.0-r202612041852-smoke'));
+    assert.ok(!isServedVersion('1.2.0-r202612041852'), 'so resolveVersion(latest) skips it');
+    for (const v of ['1.2.0', 'airbase-pm10-1.0.0', '1.2.0-r2026', 'x-1.2.0-r202612041852']) {
+      assert.ok(!isCandidateVersion(v), v);
+    }
   });
 
   it('EXPECTED FAILURE - a model with only validation versions has no `latest`', async () => {

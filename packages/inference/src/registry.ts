@@ -36,6 +36,15 @@ export function isServedVersion(version: string): boolean {
   return /^\d+(\.\d+)*$/.test(version);
 }
 
+/**
+ * A retraining candidate: `<x.y.z>-r<UTC minute>` (train.py --retrain-id; `-smoke` after it for a
+ * smoke run). Trained on the city's own data, so it may serve (SHADOW, then CANARY or CHAMPION
+ * by a person's promotion), but it is never `latest`: a prerelease of its config's version.
+ */
+export function isCandidateVersion(version: string): boolean {
+  return /^\d+(\.\d+)*-r\d{12}(-smoke)?$/.test(version);
+}
+
 /** The one rule for `latest`, wherever a version is chosen: the highest served version present. */
 export async function resolveVersion(modelsDir: string, name: string, version: string): Promise<string> {
   if (version !== 'latest') return version;

@@ -1,3 +1,4 @@
+import type { Database } from '@cityassist/db';
 import type { BaseContext } from '@cityassist/service-kit';
 import type { OpenFeatureStore } from './features/feature-store.ts';
 import type { Served } from './models/model.ts';
@@ -13,6 +14,8 @@ export interface PredictionsContext extends BaseContext {
   /** All zones of a request in one model call (false: zone by zone, for benchmarks). */
   batching: boolean;
   registry: ModelRegistry;
+  /** The service's database (retrainingRuns reads predictions.retraining_run). */
+  db: Database;
   /** Models whose versions `models` lists: the served ones, and those other services serve. */
   listedModels: readonly string[];
   /** The models another service serves, whose versions this registry keeps. */

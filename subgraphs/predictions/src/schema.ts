@@ -6,6 +6,7 @@ import { ExperimentResolver } from './experiments/experiment.resolver.ts';
 import { EtlResolver } from './features/etl.resolver.ts';
 import { models } from './models/index.ts';
 import { ModelResolver, ModelVersionResolver } from './registry/model.resolver.ts';
+import { RetrainingResolver } from './retraining/retraining.resolver.ts';
 import { zoneReference } from './zone/zone.resolver.ts';
 import { Zone } from './zone/zone.type.ts';
 
@@ -19,6 +20,7 @@ export function buildPredictionsSchema(pubSub: EventBus['pubSub']): Promise<Grap
         ExperimentResolver,
         ModelResolver,
         ModelVersionResolver,
+        RetrainingResolver,
         ...models.flatMap((m) => m.resolvers),
       ],
       orphanedTypes: [Zone],

@@ -114,6 +114,7 @@ export async function startPredictionsService(
         scopes: new Map(),
         batching: config.inference.batching,
         registry,
+        db,
         listedModels,
         remote,
         experimentsFile: config.experimentsFile,

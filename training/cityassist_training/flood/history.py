@@ -12,6 +12,10 @@ Writes, from the same simulation ``train.py flood`` runs (same config and seed):
 * ``labels.csv`` (``zone_id,label_time,label``): the zone-hours ``train.py flood`` samples, each label
   timed at the end of its hour, when the hour's rain is known (the features' ``as_of``).
 
+With ``--observations``, also ``observations.csv`` (``zone_id,observed_at,flooded,depth_cm,source``):
+the same labels as field observations half an hour into their hour, for the ``flood-observations``
+pipeline, so the store holds the labels too (``zone_flood_observations``; docs/retraining.md).
+
 The ``rain-gauge`` pipeline with ``ETL_RAIN_GAUGE_STATIONS=<out>/stations.csv`` and radius 0 turns the
 rain back into the model's features; ``npm run features -- export`` joins them with the labels.
 """
@@ -32,7 +36,9 @@ from .data import sample_rows, simulate_city
 REPO = Path(__file__).resolve().parents[3]
 
 
-def write_history(cfg: dict, data_dir: str, out: Path, chunk_zones: int = 40) -> dict:
+def write_history(
+    cfg: dict, data_dir: str, out: Path, chunk_zones: int = 40, observations: bool = False
+) -> dict:
     seed = int(cfg["seed"])
     sim = simulate_city(data_dir, cfg, seed)
     out.mkdir(parents=True, exist_ok=True)
@@ -73,6 +79,18 @@ def write_history(cfg: dict, data_dir: str, out: Path, chunk_zones: int = 40) ->
         }
     )
     labels.to_csv(out / "labels.csv", index=False, lineterminator="\n")
+    if observations:
+        pd.DataFrame(
+            {
+                "zone_id": labels.zone_id,
+                "observed_at": (rows.time + pd.Timedelta(minutes=30))
+                .dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+                .to_numpy(),
+                "flooded": labels.label,
+                "depth_cm": "",
+                "source": "simulated",
+            }
+        ).to_csv(out / "observations.csv", index=False, lineterminator="\n")
     summary = {
         "zones": int(n_z),
         "hours": int(n_t),
@@ -94,9 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True)
     p.add_argument("--data-dir", default=str(REPO / "data"))
     p.add_argument("--smoke", action="store_true")
+    p.add_argument("--observations", action="store_true", help="also write observations.csv (the labels)")
     args = p.parse_args(argv)
     cfg = config.load(args.config, smoke=args.smoke)
-    print(json.dumps(write_history(cfg, args.data_dir, Path(args.out))))
+    print(json.dumps(write_history(cfg, args.data_dir, Path(args.out), observations=args.observations)))
     return 0
 
 

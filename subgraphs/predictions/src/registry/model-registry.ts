@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Database, Queryable } from '@cityassist/db';
 import { MODEL_CHANGED, type EventBus } from '@cityassist/events';
 import {
+  isCandidateVersion,
   isServedVersion,
   listVersions,
   readMetadata,
@@ -240,10 +241,11 @@ export class ModelRegistry {
 
   /**
    * A validation model (a prefixed version, trained on another place's data to check the method)
-   * is listed but never serves: not as champion, canary or shadow.
+   * is listed but never serves: not as champion, canary or shadow. A retraining candidate
+   * (`x.y.z-r<minute>`) may: it is the city's own model, only never `latest`.
    */
   assertServable(name: string, version: string): void {
-    if (!isServedVersion(version)) {
+    if (!isServedVersion(version) && !isCandidateVersion(version)) {
       throw errors.MODEL_STATUS_CONFLICT(
         `${name} ${version} is a validation model (not x.y.z): it is listed, never served`,
       );
