@@ -560,6 +560,47 @@ describe('gateway in production mode, on Postgres and Redis', () => {
     );
   });
 
+  it('answers as the default planner does with QUERY_PLANNER=rust, and keeps persisted documents, scopes and limits', async (t) => {
+    if (!stack) return t.skip('no Postgres on this machine');
+    const rust = await stack.startReplica('gateway', { QUERY_PLANNER: 'rust' });
+    // The replica really plans with Hive Router's addon, and the default gateway never loads it.
+    const addon = /hive_router_query_planner/;
+    assert.match(await readFile(`/proc/${rust.process.pid}/maps`, 'utf8'), addon);
+    assert.doesNotMatch(await readFile(`/proc/${stack.services.gateway.process.pid}/maps`, 'utf8'), addon);
+    const viaRust = (query: string, variables?: Record<string, unknown>, headers?: Record<string, string>) =>
+      postGraphQL(`${rust.baseUrl}/graphql`, query, variables, headers);
+    const admin = { 'x-api-key': stack.apiKeys.admin };
+    // Three subgraphs in one answer: zones, their flood risk (predictions) and reports.
+    const federated = `{ zones(first: 5) { totalCount edges { node { id name elevationMean
+      floodRisk { score level explain(top: 3) { feature contribution } model { name version } }
+      reports { id } } } } }`;
+    const js = await gql(federated, undefined, admin);
+    assert.equal(js.errors, undefined, JSON.stringify(js.errors));
+    const answered = await viaRust(federated, undefined, admin);
+    assert.deepEqual({ data: answered.data, errors: answered.errors }, { data: js.data, errors: undefined });
+
+    const zoneAt = await fetch(`${rust.baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...asReader() },
+      body: JSON.stringify({ documentId: await idOf('ZoneAt'), variables: { lat: -7.9928, lon: -34.8617 } }),
+    });
+    assert.equal((await zoneAt.json()).data.zoneAt.id, '260960005000001');
+    const arbitrary = await viaRust('{ zone(id: "260960005000001") { name } }', undefined, asReader());
+    assert.equal(arbitrary.errors?.[0]?.extensions?.['code'], 'PERSISTED_QUERY_ONLY');
+
+    const made = await gql(CREATE, { z: ZONE }, admin);
+    const withText = `{ report(id: "${made.data?.['createReport'].id}") { id description } }`;
+    assert.equal((await viaRust(withText, undefined, admin)).data?.['report'].description, 'e2e');
+    const denied = await viaRust(withText, undefined, { 'x-api-key': stack.apiKeys.arbitrary });
+    assert.equal(denied.errors?.[0]?.extensions?.['code'], 'UNAUTHORIZED_FIELD_OR_TYPE');
+    const deep = await viaRust(
+      '{ zone(id: "1") { reports { zone { reports { zone { reports { zone { reports { zone { reports { id } } } } } } } } } } }',
+      undefined,
+      admin,
+    );
+    assert.equal(deep.errors?.[0]?.extensions?.['code'], 'QUERY_TOO_COMPLEX');
+  });
+
   it('serves no IDE in production', async (t) => {
     if (!stack) return t.skip('no Postgres on this machine');
     const graphiql = await fetch(stack.gatewayUrl, { headers: { accept: 'text/html', ...asReader() } });

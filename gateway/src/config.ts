@@ -25,6 +25,12 @@ export const settings = {
   CIRCUIT_BREAKER_OPEN_SECONDS: setting.positiveInt(10),
   /** Retries of a query whose subgraph could not be reached (never a mutation). Default 1; 0 = none. */
   UPSTREAM_RETRIES: z.coerce.number().int().min(0).max(3).default(1),
+  /**
+   * Who plans and executes federated queries: `js` (Hive's stitching runtime, the default) or `rust`
+   * (Hive Router's query planner and executor, @graphql-hive/router-runtime, a native addon). The
+   * effect of each is measured side by side in `npm run bench:peers` (docs/performance.md).
+   */
+  QUERY_PLANNER: z.enum(['js', 'rust']).default('js'),
   LOG_LEVEL: setting.logLevel(),
   ...shutdownSettings,
   /** Shared secret sent to the subgraphs in x-gateway-secret (see the subgraphs' GATEWAY_SECRET). */
@@ -144,6 +150,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env) {
     subgraphUrls: overrides,
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
     upstreamRetries: env.UPSTREAM_RETRIES,
+    queryPlanner: env.QUERY_PLANNER,
     circuitBreaker: {
       failures: env.CIRCUIT_BREAKER_FAILURES,
       openMs: env.CIRCUIT_BREAKER_OPEN_SECONDS * 1000,

@@ -142,6 +142,10 @@ export async function createGateway(
         }
       : {}),
     supergraph: config.supergraphFile,
+    // The Rust planner is loaded only when chosen: its native addon is a cost the default does not pay.
+    ...(config.queryPlanner === 'rust'
+      ? { unifiedGraphHandler: (await import('@graphql-hive/router-runtime')).unifiedGraphHandler }
+      : {}),
     logging: log,
     graphqlEndpoint: '/graphql',
     // Photo uploads (GraphQL multipart request spec): parsed here, forwarded to the subgraph as

@@ -238,7 +238,12 @@ export class WindowDriftMonitor implements InputMonitor {
     return { model: this.model.name, version: this.model.version, feature };
   }
 
-  async observe(rows: readonly MonitoredRow[]): Promise<FeatureDrift[]> {
+  /**
+   * Adds scored rows to their slices; closing a window judges it. Returns nothing: the provisional
+   * statistics of the open window (current()) cost O(window) and are computed only when asked
+   * (modelHealth), not on every model call.
+   */
+  async observe(rows: readonly MonitoredRow[]): Promise<void> {
     const events: DriftEvent[] = [];
     for (const row of rows) {
       this.checkStatic(row, events);
@@ -257,7 +262,6 @@ export class WindowDriftMonitor implements InputMonitor {
       bucket.set(row.key ?? row.id, row.inputs);
     }
     for (const e of events) await this.sink(e);
-    return this.current().features;
   }
 
   /** Judges every open window before `before` (oldest first) and forgets its slices. */
