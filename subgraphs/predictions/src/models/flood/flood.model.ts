@@ -7,6 +7,7 @@ import { FloodAlerter } from './alerts/flood-alerter.ts';
 import { FeatureStore, type ZoneFeatures } from './features/feature-store.ts';
 import { createFloodRiskLoader } from './flood-risk.loader.ts';
 import { FloodLevel, type FloodAnswer, type FloodRisk } from './flood-risk.type.ts';
+import { registerLiveQualityMetrics } from './quality/live-quality-metrics.ts';
 import { defineModel, perVersion } from '../model.ts';
 
 const LEVEL_BY_NAME: Record<string, FloodLevel> = {
@@ -81,8 +82,12 @@ export const floodModel = defineModel({
   },
   compare: (a, b) => ({ difference: Math.abs(a.probability - b.probability), agree: a.level === b.level }),
   check: (model) => ({ levels: bandsOf(model).length }),
-  async inputs({ config, db, events, logger }, router) {
+  async inputs({ config, db, events, logger, metrics }, router) {
     const store = new FeatureStore(db);
+    registerLiveQualityMetrics(metrics, db, 'flood', () => {
+      const { champion, canary } = router.assignment;
+      return [champion, ...(canary ? [canary.version] : [])];
+    });
     const alerter = new FloodAlerter(db, store, router, events, logger);
     // Establishes every zone's current level, so the first change after start raises an alert.
     await alerter.rescore();

@@ -4,6 +4,7 @@ import { FloodLevelResolver } from './alerts/flood-level.resolver.ts';
 import { FeatureResolver, FloodPredictionResolver } from './features/feature.resolver.ts';
 import { floodModel } from './flood.model.ts';
 import { FloodRiskResolver, ZoneFloodResolver } from './flood-risk.resolver.ts';
+import { LiveQualityResolver } from './quality/live-quality.resolver.ts';
 
 export const flood: ModelEntry = {
   model: floodModel,
@@ -14,5 +15,6 @@ export const flood: ModelEntry = {
     FloodPredictionResolver,
     FloodAlertResolver,
     FloodLevelResolver,
+    LiveQualityResolver,
   ],
 };

@@ -5,6 +5,7 @@ import type { FeatureStore } from '../features/feature-store.ts';
 import type { ModelRouter } from '@cityassist/inference';
 import type { ZoneFeatures } from '../features/feature-store.ts';
 import { scoreZones } from '../flood-risk.loader.ts';
+import { logPredictions } from '../quality/live-quality.ts';
 import { FloodLevel, type FloodAnswer, type FloodRisk } from '../flood-risk.type.ts';
 import type { FloodAlert } from './flood-alert.type.ts';
 import type { ZoneFloodLevel } from './flood-level.type.ts';
@@ -48,6 +49,12 @@ export class FloodAlerter {
           [[...scored.keys()]],
         )
       ).map((r) => [r.zone_id, r.level]),
+    );
+    // Kept to be judged once the zone-hour's outcome is observed (modelHealth.liveQuality).
+    await logPredictions(
+      this.db,
+      'flood',
+      [...scored].map(([zoneId, r]) => ({ version: r.model.version, entityId: zoneId, asOf: r.asOf, score: r.probability })),
     );
     const rows = [...scored].map(([zoneId, r]) => ({
       zone_id: zoneId,
