@@ -37,6 +37,25 @@ describe('ExplainerPool', async () => {
     }
   });
 
+  it('explains a batch of at most inlineRows rows on the calling thread, a larger one in the worker', async () => {
+    const small = new ExplainerPool(model, explainer, { threads: 1, inlineRows: 2 });
+    try {
+      const before = small.workerTasks;
+      assert.deepEqual(
+        await small.explain(rows.subarray(0, 14), 2),
+        explainer.explain(rows.subarray(0, 14), 2),
+      );
+      assert.equal(small.workerTasks, before, 'two rows: no worker task');
+      assert.deepEqual(
+        await small.explain(rows.subarray(0, 21), 3),
+        explainer.explain(rows.subarray(0, 21), 3),
+      );
+      assert.equal(small.workerTasks, before + 1, 'three rows: one worker task');
+    } finally {
+      await small.close();
+    }
+  });
+
   it('keeps the event loop free while a worker explains', async () => {
     const many = new Float32Array(7 * 2000).map((_, i) => ((i * 104729) % 101) / 3);
     let ticks = 0;

@@ -9,6 +9,12 @@ export interface ExplainerPoolOptions {
    * zones of one query take ~60 ms of CPU: on the event loop that stalls every other request.
    */
   threads: number;
+  /**
+   * Batches of at most this many rows are explained on the calling thread even when workers
+   * exist: for a row or two the walk (~0.1 ms a flood row) costs less than handing it to a thread
+   * and back. Default 0: every batch goes to a worker.
+   */
+  inlineRows?: number | undefined;
 }
 
 /**
@@ -17,6 +23,7 @@ export interface ExplainerPoolOptions {
  */
 export class ExplainerPool {
   private readonly piscina: Piscina<ExplainTask, Float64Array> | undefined;
+  private readonly inlineRows: number;
 
   constructor(
     private readonly onnxPath: string,
@@ -24,6 +31,7 @@ export class ExplainerPool {
     readonly explainer: TreeExplainer,
     options: ExplainerPoolOptions,
   ) {
+    this.inlineRows = options.inlineRows ?? 0;
     if (options.threads > 0) {
       const threads = Math.min(options.threads, availableParallelism());
       this.piscina = new Piscina({
@@ -42,6 +50,11 @@ export class ExplainerPool {
     return this.piscina?.threads.length ?? 0;
   }
 
+  /** Batches the workers have explained (none without workers). */
+  get workerTasks(): number {
+    return this.piscina?.completed ?? 0;
+  }
+
   /** Explanations of target `target` for `nRows` row-major rows (NaN = missing). */
   async explain(rows: Float32Array, nRows: number, target = 0): Promise<Explanation> {
     const { nFeatures, nTargets } = this.explainer;
@@ -50,9 +63,10 @@ export class ExplainerPool {
     }
     // Only the trees of the asked target are walked, in the worker as inline.
     const targets = [target];
-    const flat = this.piscina
-      ? await this.piscina.run({ onnxPath: this.onnxPath, rows, nRows, targets })
-      : this.explainer.explainFlat(rows, nRows, undefined, targets).flat;
+    const flat =
+      this.piscina && nRows > this.inlineRows
+        ? await this.piscina.run({ onnxPath: this.onnxPath, rows, nRows, targets })
+        : this.explainer.explainFlat(rows, nRows, undefined, targets).flat;
     return sliceTarget(flat, nRows, nFeatures, nTargets, target);
   }
 

@@ -42,6 +42,8 @@ export interface ServedModelOptions {
   timeoutMs: number;
   /** Worker threads for TreeSHAP; 0 explains on the event loop. */
   explainThreads: number;
+  /** Batches of at most this many rows are explained on the event loop (see ExplainerPool). */
+  explainInlineRows?: number | undefined;
   metrics?: InferenceMetrics | undefined;
   batcherMetrics?: BatcherMetrics | undefined;
   /** Outputs by prediction id: only uncached rows reach the model. */
@@ -114,6 +116,7 @@ export class ServedModel {
       const onnxPath = path.join(dir, onnx.metadata.onnx.file);
       const explainer = new ExplainerPool(onnxPath, await loadTreeExplainer(onnxPath), {
         threads: options.explainThreads,
+        inlineRows: options.explainInlineRows,
       });
       return new ServedModel(onnx, explainer, dir, checked, options);
     } catch (err) {

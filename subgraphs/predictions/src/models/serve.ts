@@ -101,6 +101,7 @@ export async function serveModels(models: readonly AnyModel[], deps: ServingDeps
           batch: inference.batching ? inference.batch : { maxBatchSize: 1, maxWaitMs: 0 },
           timeoutMs: inference.timeoutMs,
           explainThreads: inference.explainThreads,
+          explainInlineRows: inference.explainInlineRows,
           metrics: deps.inferenceMetrics,
           batcherMetrics: deps.batcherMetrics,
           cache: deps.cache,
