@@ -5,6 +5,7 @@ import type { FeatureStore } from '../features/feature-store.ts';
 import type { ModelRouter } from '@cityassist/inference';
 import type { ZoneFeatures } from '../features/feature-store.ts';
 import { scoreZones } from '../flood-risk.loader.ts';
+import { DegradationCheck, holdoutRocAucOf } from '../quality/degradation.ts';
 import { logPredictions } from '../quality/live-quality.ts';
 import { FloodLevel, type FloodAnswer, type FloodRisk } from '../flood-risk.type.ts';
 import type { FloodAlert } from './flood-alert.type.ts';
@@ -24,13 +25,17 @@ export const LEVEL_RANK: Record<FloodLevel, number> = {
  * "this changed", and a fresh deployment has seen no change yet.
  */
 export class FloodAlerter {
+  private readonly degradation: DegradationCheck;
+
   constructor(
     private readonly db: Database,
     private readonly store: FeatureStore,
     private readonly router: ModelRouter<ZoneFeatures, FloodAnswer>,
     private readonly events: EventBus,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.degradation = new DegradationCheck(db, logger);
+  }
 
   /** All zones the feature store knows, or the given ones; one model call. */
   async rescore(
@@ -56,6 +61,15 @@ export class FloodAlerter {
       'flood',
       [...scored].map(([zoneId, r]) => ({ version: r.model.version, entityId: zoneId, asOf: r.asOf, score: r.probability })),
     );
+    // Outcomes that came in since the last re-score may show the champion has degraded.
+    const champion = this.router.champion;
+    await this.degradation
+      .check({
+        name: 'flood',
+        version: champion.version,
+        holdoutRocAuc: holdoutRocAucOf(champion.metadata as unknown as Record<string, unknown>),
+      })
+      .catch((err: unknown) => this.logger.error({ err: String(err) }, 'the degradation check failed'));
     const rows = [...scored].map(([zoneId, r]) => ({
       zone_id: zoneId,
       level: r.level,

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { qualityOf } from './live-quality.ts';
 
-const pairs = (scores: number[], flooded: number[]) => scores.map((score, i) => ({ score, flooded: flooded[i] === 1 }));
+const pairs = (scores: number[], flooded: number[]) =>
+  scores.map((score, i) => ({ score, flooded: flooded[i] === 1 }));
 
 describe('qualityOf', () => {
   it('counts tied scores half, as the ROC curve does', () => {
