@@ -36,3 +36,27 @@ def test_draws_the_card_figures_from_metadata(tmp_path, model, expected):
     assert {p.name for p in written} == expected
     assert all(p.stat().st_size > 1000 for p in written)
     assert json.loads((tmp_path / "metadata.json").read_text())["version"] == model.split("/")[1]
+
+
+def test_multiclass_figures_from_scores(tmp_path):
+    """One-vs-rest ROC/PR per class and the top-class reliability diagram with the card's ECE."""
+    from cityassist_training.image.evaluate import expected_calibration_error
+
+    rng = np.random.default_rng(0)
+    y = np.arange(300) % 3
+    logits = rng.normal(size=(300, 3)) + 2.5 * np.eye(3)[y]
+    logits[y == 2, 2] += 50  # class 2 perfectly separated
+    probs = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    written, summary = figures.multiclass_from_scores(y, probs, ["a", "b", "c"], tmp_path, "toy")
+    assert [p.name for p in written] == ["roc.png", "pr.png", "reliability.png"]
+    assert all(p.stat().st_size > 1000 for p in written)
+    assert summary["per_class"]["c"] == {"roc_auc": 1.0, "average_precision": 1.0}
+    assert 0.5 < summary["per_class"]["a"]["roc_auc"] < 1.0
+    assert summary["ece"] == expected_calibration_error(probs, y, 15)[0]
+    assert summary["accuracy"] == pytest.approx(np.mean(probs.argmax(1) == y), abs=1e-4)
+
+
+def test_wilson_interval_brackets_the_rate():
+    band = figures.wilson(np.array([0, 5, 10]), np.array([10, 10, 10]))
+    assert band[0, 0] == pytest.approx(0.0, abs=1e-12) and band[2, 1] == pytest.approx(1.0)
+    assert band[1, 0] < 0.5 < band[1, 1]
