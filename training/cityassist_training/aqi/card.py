@@ -334,4 +334,8 @@ def rerender(model_dir) -> str:
     online = json.loads(iv.read_text(encoding="utf-8")) if iv.exists() else None
     text = render(meta, report, meta["lineage"]["config"], online)
     (d / "MODEL_CARD.md").write_text(text, encoding="utf-8")
+    from ..sequence import card as sequence_card
+
+    if sequence_card.refresh(d):
+        text = (d / "MODEL_CARD.md").read_text(encoding="utf-8")
     return text

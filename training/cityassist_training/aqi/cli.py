@@ -26,6 +26,7 @@ import pandas as pd
 
 from .. import config, contract, lineage, outputs
 from ..lineage import append_run, sha256_file
+from ..sequence import card as sequence_card
 from . import card, epa, evaluate, export, from_store, model, online_intervals
 from .features import LEVEL_FLOOR, FeatureSpec, baselines, describe, panel_features, targets
 from .loader import AqiDataError, Panel, load_long_csv
@@ -532,6 +533,7 @@ def _run(args) -> int:
         online_intervals.parity_vectors(online_state, np.random.default_rng([seed, 3])),
     )
     (out_dir / "MODEL_CARD.md").write_text(card.render(metadata, report, cfg, online), encoding="utf-8")
+    sequence_card.refresh(out_dir)  # keeps the issue-19 "Sequence model" section, if any
     if args.report:
         Path(args.report).parent.mkdir(parents=True, exist_ok=True)
         export.write_json(Path(args.report), {"model_dir": _rel(out_dir), **report})

@@ -33,6 +33,7 @@ import pandas as pd
 
 from .. import config, contract, drift_reference, lineage, outputs
 from ..forecast_common import clean, split_conformal_quantiles, write_json
+from ..sequence import card as sequence_card
 from . import card, evaluate, export, model, snapshot
 from .data import EnergyDataError, Series, load_simulated, load_taylor
 from .features import FeatureSpec, cell_baselines, cell_features, cell_targets, describe, window_features
@@ -443,6 +444,7 @@ def _run(args) -> int:
     drift_reference.write(out_dir / "drift_reference.json", drift)
     log(f"drift reference: {drift['evaluation']['heldOut']['alarmsRaised']} alarms on held-out windows")
     (out_dir / "MODEL_CARD.md").write_text(card.render(metadata, report, cfg, series), encoding="utf-8")
+    sequence_card.refresh(out_dir)  # keeps the issue-19 "Sequence model" section, if any
     if args.report:
         Path(args.report).parent.mkdir(parents=True, exist_ok=True)
         write_json(Path(args.report), {"model_dir": lineage.rel(out_dir), **report})
