@@ -28,7 +28,7 @@ def _h(g) -> str:
 
 def _tcn_version(v: str) -> str:
     head, _, tail = v.rpartition("-")
-    return f"{head}-tcn-{tail}"
+    return f"{head}-tcn-{tail}" if head else f"tcn-{tail}"
 
 
 def section(res: dict, heading: str = "##") -> str:

@@ -99,9 +99,19 @@ def load_aqi(cfg: dict, smoke_subset, smoke: bool) -> Problem:
     from ..aqi.loader import load_long_csv
 
     d = cfg["data"]
-    panel = load_long_csv(
-        REPO / d["path"], d.get("parameter"), max_bad_share=float(d.get("max_bad_share", 0.01))
-    )
+    if "path" in d:
+        panel = load_long_csv(
+            REPO / d["path"], d.get("parameter"), max_bad_share=float(d.get("max_bad_share", 0.01))
+        )
+    else:  # the served Olinda config: simulate exactly as train.py aqi does
+        import tempfile
+
+        from ..aqi import simulate as sim
+
+        tmp = Path(tempfile.mkdtemp(prefix="sequence-aqi-sim-")) / "olinda_sensors.csv"
+        long, sensors = sim.simulate(sim.SimConfig(**d["simulate"]))
+        sim.write_frames(long, sensors, tmp)
+        panel = load_long_csv(tmp, d.get("parameter"))
     if smoke and smoke_subset:
         steps = int(smoke_subset["steps"][panel.resolution])
         keep = sorted(panel.stations, key=lambda s: -panel.report["per_station"][s]["observed"])[
@@ -117,6 +127,8 @@ def load_aqi(cfg: dict, smoke_subset, smoke: bool) -> Problem:
     tt, ss = np.nonzero(ok)
     Xc = X[tt, ss]
     seed = int(cfg.get("seed", 0))
+    st = cfg.get("evaluation", {}).get("train_stride", 1)
+    stride = int(st[panel.resolution] if isinstance(st, dict) else st)
     dow = panel.times.dayofweek.to_numpy(float)
     hour = panel.times.hour.to_numpy(float)
 
@@ -133,7 +145,7 @@ def load_aqi(cfg: dict, smoke_subset, smoke: bool) -> Problem:
         return out
 
     def fit_trees(cutoff):
-        fc = model.fit(spec, X, Yf, evaluate.masks_before(ok, Yf, cutoff), cfg["model"], seed)
+        fc = model.fit(spec, X, Yf, evaluate.masks_before(ok, Yf, cutoff, stride=stride), cfg["model"], seed)
         return fc.predict(Xc)["forecast"].astype(np.float64)
 
     def lim(Yc):
@@ -170,28 +182,47 @@ def load_aqi(cfg: dict, smoke_subset, smoke: bool) -> Problem:
         "aqi", cfg["version"], panel.unit, panel.values, panel.times, tt, ss,
         Xc[:, spec.level_index].astype(np.float64), base, Yf[tt, ss], Pf[tt, ss], Nf[tt, ss],
         t_cal, t_test, block, calendar, fit_trees, table, masks,
-        extra={"stations": len(panel.stations), "resolution": panel.resolution},
+        extra={
+            "stations": len(panel.stations), "resolution": panel.resolution, "train_stride": stride,
+            "train_rows": tt % stride == 0, "eval_rows": np.ones(len(tt), bool),
+        },
     )  # fmt: skip
 
 
 def load_energy(cfg: dict, smoke: bool) -> Problem:
     from ..energy import evaluate, model
-    from ..energy.data import load_taylor
+    from ..energy.cli import _cap, _cells
+    from ..energy.data import load_simulated, load_taylor
     from ..energy.features import FeatureSpec, cell_baselines, cell_features, cell_targets
 
-    series = load_taylor(REPO / cfg["data"]["path"])
+    simulated = cfg["data"].get("simulate") is not None and not cfg["data"].get("path")
+    series = load_simulated(cfg["data"]["simulate"]) if simulated else load_taylor(REPO / cfg["data"]["path"])
     fcfg = cfg.get("features", {})
+    use_temp = bool(fcfg.get("temperature", True)) and series.temperature is not None
     spec = FeatureSpec.for_series(
-        series.resolution, series.utc_offset_hours, False, float(fcfg.get("level_floor", 1.0))
+        series.resolution, series.utc_offset_hours, use_temp, float(fcfg.get("level_floor", 1.0))
     )
     H = spec.horizons
     T, S = series.values.shape
     t_test = int(np.floor(T * (1 - float(cfg["split"]["test"]))))
     t_cal = int(np.floor(T * (1 - float(cfg["split"]["test"]) - float(cfg["split"]["calib"]))))
-    anchors = np.arange(spec.day, T - 1)
-    tt, ss = np.repeat(anchors, S), np.tile(np.arange(S), len(anchors))
-    X, ok = cell_features(series.values, None, series.times, tt, ss, spec)
-    tt, ss, X = tt[ok], ss[ok], X[ok]
+    if simulated:
+        # the served zones config: the trees' own sampled cells (energy.cli._cells, same rng), training
+        # sample first, then the evaluation grid; each family trains on the sample, is scored on the grid
+        origins = sorted({int(np.floor(T * float(o))) for o in cfg["evaluation"]["backtest_origins"]})
+        seed0 = int(cfg.get("seed", 0))
+        (tr_t, tr_s), (ev_t, ev_s) = _cells(
+            series, spec, cfg, origins[0], t_test, np.random.default_rng([seed0, 0])
+        )
+        tt, ss = np.concatenate([tr_t, ev_t]), np.concatenate([tr_s, ev_s])
+        is_train = np.r_[np.ones(len(tr_t), bool), np.zeros(len(ev_t), bool)]
+    else:
+        anchors = np.arange(spec.day, T - 1)
+        tt, ss = np.repeat(anchors, S), np.tile(np.arange(S), len(anchors))
+        is_train = np.ones(len(tt), bool)
+    X, ok = cell_features(series.values, series.temperature if use_temp else None, series.times, tt, ss, spec)
+    tt, ss, X, is_train = tt[ok], ss[ok], X[ok], is_train[ok]
+    is_eval = ~is_train if simulated else np.ones(len(tt), bool)
     Y = cell_targets(series.values, tt, ss, H)
     P, N = cell_baselines(series.values, tt, ss, spec)
     seed = int(cfg.get("seed", 0))
@@ -199,24 +230,35 @@ def load_energy(cfg: dict, smoke: bool) -> Problem:
     hod = (local.hour + local.minute / 60).to_numpy(float)
     dow = local.dayofweek.to_numpy(float)
     mcfg = cfg["model"]
+    max_rows = mcfg.get("max_rows_per_horizon")
+    if use_temp:  # the trees' temperature input, as one more per-step channel (standardised, 0 if missing)
+        temp = series.temperature
+        tz = np.nan_to_num((temp - np.nanmean(temp[:t_cal])) / np.nanstd(temp[:t_cal]))
 
     def calendar(idx):
         i = np.clip(idx, 0, T - 1)
-        return np.stack(_sincos(hod[i], 24) + _sincos(dow[i], 7), axis=1)
+        ch = _sincos(hod[i], 24) + _sincos(dow[i], 7)
+        if use_temp:
+            ch.append(np.where(idx >= 0, tz[i], 0.0))
+        return np.stack(ch, axis=1)
 
     def fit_trees(cutoff):
-        m = [np.isfinite(Y[:, k]) & (tt + k + 1 < cutoff) for k in range(H)]
+        m = [is_train & np.isfinite(Y[:, k]) & (tt + k + 1 < cutoff) for k in range(H)]
+        if max_rows:
+            m = [_cap(mk, int(max_rows)) for mk in m]
         fc = model.fit(spec, X, Y, m, mcfg, seed)
         fc.scale = cfg.get("intervals", {}).get("scale", "r_std")
         return fc.predict(X)["forecast"].astype(np.float64)
 
     def masks(start, end, Ylim):
-        sel = (tt >= start) & (tt < end)
+        sel = (tt >= start) & (tt < end) & is_eval
         return sel[:, None] & evaluate.comparison_mask(Ylim, Ylim, P, N)
 
     def table(F, Ylim, rng, Palt=None):
+        e = is_eval
+        Pt = P[e] if Palt is None else Palt[e]
         return evaluate.horizon_table(
-            Ylim, {"forecast": F}, P if Palt is None else Palt, N, tt, block, reps(cfg), rng, None
+            Ylim[e], {"forecast": F[e]}, Pt, N[e], tt[e], block, reps(cfg), rng, None
         )
 
     block = int(cfg["evaluation"].get("block_steps", spec.day))
@@ -225,7 +267,9 @@ def load_energy(cfg: dict, smoke: bool) -> Problem:
     return Problem(
         "energy", cfg["version"], series.unit, series.values, series.times, tt, ss,
         X[:, spec.level_index].astype(np.float64), base, Y, P, N, t_cal, t_test, block, calendar,
-        fit_trees, table, masks, extra={"resolution": series.resolution},
+        fit_trees, table, masks,
+        extra={"resolution": series.resolution, "train_rows": is_train, "eval_rows": is_eval,
+               "temperature_channel": bool(use_temp)},
     )  # fmt: skip
 
 
@@ -260,7 +304,8 @@ def group_table(pb: Problem, mask: np.ndarray, forecasts: dict, groups, reps_: i
     bootstrap as the per-horizon tables), and TCN - trees differences."""
     rows = []
     uniq = np.unique(pb.tt[mask.any(axis=1)])
-    idx = block_bootstrap_index(len(uniq), pb.block, reps_, rng)
+    spacing = float(np.median(np.diff(uniq))) if len(uniq) > 1 else 1.0  # strided anchors (energy zones)
+    idx = block_bootstrap_index(len(uniq), max(1, int(round(pb.block / max(spacing, 1.0)))), reps_, rng)
     pos = np.searchsorted(uniq, pb.tt)
     for lo, hi in groups:
         m = mask[:, lo - 1 : hi]
@@ -295,8 +340,10 @@ def run(args) -> int:
     H = pb.Y.shape[1]
     log(f"{kind} {pb.version}: {len(pb.tt)} cells, t_cal {pb.times[pb.t_cal]}, t_test {pb.times[pb.t_test]}")
 
-    train_ok = target_ok(pb, pb.t_cal)
-    val_ok = target_ok(pb, pb.t_test, start=pb.t_cal)
+    rows_tr = pb.extra.get("train_rows", np.ones(len(pb.tt), bool))[:, None]
+    rows_ev = pb.extra.get("eval_rows", np.ones(len(pb.tt), bool))[:, None]
+    train_ok = target_ok(pb, pb.t_cal) & rows_tr
+    val_ok = target_ok(pb, pb.t_test, start=pb.t_cal) & rows_ev
     assert not (train_ok & val_ok).any()
     lvl_train = np.log(pb.level[train_ok.any(axis=1)])
     level_stats = (float(lvl_train.mean()), float(lvl_train.std() + 1e-6))
@@ -346,10 +393,10 @@ def run(args) -> int:
         )
     }
     winner = "tcn" if val_mae["tcn"] < val_mae["trees"] else "trees"
-    log(f"validation MAE (mean over horizons): {val_mae} -> serve {winner}")
+    log(f"validation MAE (mean over horizons): {val_mae} -> serve {winner} ({time.time() - t0:.0f} s)")
 
     # ---- test ------------------------------------------------------------------------------------
-    test_ok = target_ok(pb, pb.t_test)
+    test_ok = target_ok(pb, pb.t_test) & rows_tr
     net_t, info_t = tcn.fit(
         x, pb.base, pb.level, pb.Y, test_ok, hp, seed, max_epochs=best["best_epoch"], scale=scale
     )
@@ -444,7 +491,12 @@ def run(args) -> int:
             "replicates": rep,
             "ci": "2.5-97.5 percentiles, paired over methods",
         },
-        "weather": WEATHER_NOTE[kind],
+        "weather": (
+            "the trees' temperature input is given to the TCN as one more per-step channel (the zone"
+            " simulator's hourly temperature, standardised on the training period, 0 if missing)"
+            if pb.extra.get("temperature_channel")
+            else WEATHER_NOTE[kind]
+        ),
         "seed_check": seed_check,
         "refit_seconds": info_t["seconds"],
         "run_seconds": round(time.time() - t0, 1),
@@ -504,7 +556,8 @@ def _export(args, pb: Problem, cfg: dict, net, x, hp, best, level_stats, res: di
         )
     )
     W = int(hp["window"])
-    version = f"{pb.version.rsplit('-', 1)[0]}-tcn-{pb.version.rsplit('-', 1)[1]}"
+    head, _, num = pb.version.rpartition("-")
+    version = f"{head}-tcn-{num}" if head else f"tcn-{num}"
     meta = {
         "name": pb.name,
         "version": version,
@@ -515,7 +568,7 @@ def _export(args, pb: Problem, cfg: dict, net, x, hp, best, level_stats, res: di
         "horizons": int(pb.Y.shape[1]),
         "onnx": {"file": "model.onnx", "opset": export.OPSET},
         "inputs": {
-            "x": {"shape": ["n", int(x.shape[1]), W], "dtype": "float32", "channels": CHANNELS[pb.name]},
+            "x": {"shape": ["n", int(x.shape[1]), W], "dtype": "float32", "channels": _channels(pb)},
             "base": {"shape": ["n", int(pb.Y.shape[1])], "dtype": "float32", "what": "the trees' base ratio"},
             "level": {"shape": ["n", 1], "dtype": "float32", "what": "the trees' level feature"},
         },
@@ -551,6 +604,15 @@ CHANNELS = {
         "cos(2 pi local dow / 7)",
     ],
 }
+
+
+def _channels(pb: Problem) -> list[str]:
+    ch = list(CHANNELS[pb.name])
+    if pb.name == "aqi" and pb.extra.get("resolution") == "hourly":
+        ch += ["sin(2 pi hour / 24) of step j (UTC)", "cos(2 pi hour / 24) of step j"]
+    if pb.extra.get("temperature_channel"):
+        ch.append("(temperature - mean) / sd of step j (training-period stats; 0 if missing)")
+    return ch
 
 
 def main(argv=None) -> int:

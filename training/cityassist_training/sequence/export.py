@@ -8,8 +8,9 @@ computes, and returns forecasts in the data's unit:
              level  float32 [N, 1]      the trees' ``level`` feature
     output   forecast float32 [N, H]    max(0, level * (base + tcn(x)))
 
-Test vectors hold inputs and torch's outputs; ``scripts``-free parity: node with onnxruntime-node
-(``training/scripts/sequence-parity.ts``, tested by ``training/tests/sequence_onnx_parity.test.ts``) or ``parity_torch`` below.
+Test vectors hold inputs and torch's outputs. Parity under onnxruntime-node, the serving runtime:
+``training/scripts/sequence-parity.ts`` (tested by ``training/tests/sequence_onnx_parity.test.ts``);
+``parity_torch`` below checks torch against itself only.
 """
 
 from __future__ import annotations
