@@ -20,7 +20,6 @@ const HOUR = 3_600_000;
 
 describe('a flood champion degraded on observed outcomes, on Postgres', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'degradation-'));
-  after(() => rm(dir, { recursive: true, force: true }));
   const { logger, lines } = capturedLogger();
   let url = '';
   const subject = subgraphUnderTest(
@@ -31,6 +30,8 @@ describe('a flood champion degraded on observed outcomes, on Postgres', async ()
     },
     (d) => startPredictionsService(testConfig(d, { FEATURE_STORE_DIR: path.join(dir, 'store') }), logger),
   );
+  // After the service has stopped (hooks run in order): nothing writes to the store any more.
+  after(() => rm(dir, { recursive: true, force: true }));
 
   it('EXPECTED FAILURE - records one degradation trigger once enough outcomes contradict the scores', async (t) => {
     if (!subject.server) return t.skip('no Postgres on this machine');

@@ -63,13 +63,14 @@ function pairwiseAuc(scores: number[], flooded: number[]): number {
 onEachDatabase((label, open) => {
   describe(`flood quality on observed outcomes, on ${label}`, async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'live-quality-'));
-    after(() => rm(dir, { recursive: true, force: true }));
     const subject = subgraphUnderTest(open, (database) =>
       startPredictionsService(
         testConfig(database, { FEATURE_STORE_DIR: path.join(dir, 'store') }),
         createLogger('predictions', 'silent'),
       ),
     );
+    // After the service has stopped (hooks run in order): nothing writes to the store any more.
+    after(() => rm(dir, { recursive: true, force: true }));
 
     it('joins each zone-hour scored before its outcome to what was observed: ROC-AUC, Brier, calibration, in modelHealth and /metrics', async (t) => {
       if (!subject.server) return t.skip('no Postgres on this machine');
