@@ -36,3 +36,18 @@ export async function measure(
 }
 
 export const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+
+/**
+ * `npm start`'s embedded stack with nothing between a request and the models: PGlite, no Redis, no
+ * response or prediction cache, limits out of the way, no scheduled re-score competing for CPU.
+ */
+export const UNCACHED_STACK_ENV = {
+  LOG_LEVEL: 'warn',
+  DATABASE_URL: undefined,
+  REDIS_URL: undefined,
+  RESPONSE_CACHE_TTL_MS: '0',
+  PREDICTION_CACHE_TTL_SECONDS: '0',
+  RATE_LIMIT_PER_IP: '100000000',
+  MAX_QUERY_COST: '1000000',
+  FLOOD_RESCORE_SECONDS: '0',
+} as const;

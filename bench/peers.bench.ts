@@ -34,7 +34,7 @@ import { GATEWAY_SECRET_HEADER } from '@cityassist/service-kit';
 import { freePort, ROOT, SERVICES, startStack, type Stack } from '../scripts/stack.ts';
 import { postGraphQL } from '../test/support.ts';
 import { unpackBaseline } from './baseline-tree.ts';
-import { ratio } from './lib.ts';
+import { ratio, UNCACHED_STACK_ENV } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -158,17 +158,7 @@ async function stopPeer(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-const env = {
-  LOG_LEVEL: 'warn',
-  DATABASE_URL: undefined,
-  REDIS_URL: undefined,
-  GATEWAY_SECRET: SECRET,
-  RESPONSE_CACHE_TTL_MS: '0',
-  PREDICTION_CACHE_TTL_SECONDS: '0',
-  RATE_LIMIT_PER_IP: '100000000',
-  MAX_QUERY_COST: '1000000',
-  FLOOD_RESCORE_SECONDS: '0',
-};
+const env = { ...UNCACHED_STACK_ENV, GATEWAY_SECRET: SECRET };
 
 type StartStack = typeof startStack;
 

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, startStack } from '../scripts/stack.ts';
 import { postGraphQL } from '../test/support.ts';
+import { UNCACHED_STACK_ENV } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -38,17 +39,7 @@ const profiled = (name: string) => ({
 const window = { from: 0n, to: 0n };
 const dir = await mkdtemp(path.join(tmpdir(), 'cityassist-profile-'));
 const stack = await startStack({
-  env: {
-    DATA_DIR: dir,
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: undefined,
-    REDIS_URL: undefined,
-    RESPONSE_CACHE_TTL_MS: '0',
-    PREDICTION_CACHE_TTL_SECONDS: '0',
-    RATE_LIMIT_PER_IP: '100000000',
-    MAX_QUERY_COST: '1000000',
-    FLOOD_RESCORE_SECONDS: '0',
-  },
+  env: { ...UNCACHED_STACK_ENV, DATA_DIR: dir },
   serviceEnv: { gateway: profiled('gateway'), predictions: profiled('predictions') },
 });
 try {
